@@ -1,0 +1,61 @@
+# AutoShop: `make run` serves the demo shop, `make test` runs the whole suite.
+# Everything needed is installed here: uv (into .tools), Python packages (into .venv, from uv.lock)
+# and front-end packages (from package-lock.json, copied into the static folder).
+
+PYTHON ?= python3
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/autoshop/web/static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install assets lint format bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(BIN)/autoshop: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/.stamp: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	@touch $@
+
+assets: $(VENDOR)/.stamp
+
+install: $(BIN)/autoshop assets
+
+run: install
+	$(BIN)/autoshop db upgrade
+	$(BIN)/autoshop seed-demo --if-empty
+	@echo ""
+	@echo "AutoShop is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo ""
+	$(BIN)/autoshop run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .tools node_modules $(VENDOR) test-artifacts instance

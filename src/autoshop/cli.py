@@ -1,0 +1,139 @@
+"""Console commands: `autoshop run`, `autoshop db upgrade`, `autoshop create-admin`, ..."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from autoshop.domain.choices import Role
+
+
+def _create_app() -> Flask:
+    from autoshop.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def cli() -> None:
+    """AutoShop: manage the shop's database, accounts and demo data."""
+
+
+def main() -> None:
+    """The `autoshop` console command; a configuration error is one line, not a traceback."""
+    from autoshop.config import ConfigError, load_config
+
+    try:
+        load_config()
+    except ConfigError as exc:
+        click.echo(f"autoshop: {exc}", err=True)
+        raise SystemExit(2) from None
+    cli()
+
+
+def _read_password(env_var: str) -> str:
+    password = os.environ.get(env_var)
+    if password:
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _create_account(email: str, roles: list[Role], first: str, last: str, env_var: str) -> None:
+    from autoshop.extensions import security
+    from autoshop.services.accounts import create_user
+
+    password = _read_password(env_var)
+    problems = security._password_util.validate(password, True, email=email)[0]
+    if problems:
+        raise click.ClickException(" ".join(str(p) for p in problems))
+    try:
+        email = security._mail_util.validate(email)
+        user = create_user(email, password, roles=roles, first_name=first, last_name=last)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {', '.join(r.value for r in roles)} account {user.email}.")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--first-name", default="Shop", show_default=True)
+@click.option("--last-name", default="Admin", show_default=True)
+@with_appcontext
+def create_admin(email: str, first_name: str, last_name: str) -> None:
+    """Create an admin account. The password is asked for, or read from AUTOSHOP_ADMIN_PASSWORD."""
+    _create_account(email, [Role.ADMIN], first_name, last_name, "AUTOSHOP_ADMIN_PASSWORD")
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice([Role.MECHANIC.value, Role.ADMIN.value]), default="mechanic"
+)
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@with_appcontext
+def create_staff(email: str, role: str, first_name: str, last_name: str) -> None:
+    """Create a mechanic (or admin) account. Password: prompt or AUTOSHOP_STAFF_PASSWORD."""
+    _create_account(email, [Role(role)], first_name, last_name, "AUTOSHOP_STAFF_PASSWORD")
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Add the demo shop even if the database has data.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (successfully) if the database has data."
+)
+@with_appcontext
+def seed_demo(force: bool, if_empty: bool) -> None:
+    """Create a demo shop: hours, bays, the catalog, staff, customers and appointments."""
+    from autoshop.services import demo
+    from autoshop.timeutil import utcnow
+
+    if current_app.config["AUTOSHOP_ENV"] == "production":
+        raise click.ClickException("seed-demo never runs in production configuration.")
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo("The database already has data; demo seed skipped.")
+            return
+        if not force:
+            raise click.ClickException(
+                "The database already has data; seed-demo refuses to mix demo data into it. "
+                "Use --force to add it anyway."
+            )
+    logins = demo.seed(now=utcnow())
+    click.echo(f"Demo shop created. Logins (password for all: {demo.DEMO_PASSWORD}):")
+    for role, email in logins:
+        click.echo(f"  {role:<9} {email}")
+
+
+@click.command("outbox")
+@click.option("--all", "show_all", is_flag=True, help="Include messages already sent.")
+@click.option("--limit", default=20, show_default=True)
+@with_appcontext
+def outbox(show_all: bool, limit: int) -> None:
+    """Print the newest messages waiting in the outbox (for development)."""
+    import sqlalchemy as sa
+
+    from autoshop.domain.choices import NotificationStatus
+    from autoshop.extensions import db
+    from autoshop.models import Notification
+
+    stmt = sa.select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if not show_all:
+        stmt = stmt.where(Notification.status == NotificationStatus.PENDING)
+    rows = db.session.scalars(stmt).all()
+    if not rows:
+        click.echo("The outbox is empty.")
+    for row in rows:
+        click.echo(
+            f"#{row.id} [{row.status.value}] {row.channel.value} to {row.recipient}: {row.subject}"
+        )
+        click.echo(row.body_text.strip())
+        click.echo("-" * 60)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (create_admin, create_staff, seed_demo, outbox):
+        app.cli.add_command(command)

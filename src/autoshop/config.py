@@ -1,0 +1,167 @@
+"""Settings read from environment variables (and an optional `.env` file).
+
+Every setting has a safe development default except the ones production must state:
+`SECRET_KEY` (and `SECURITY_PASSWORD_SALT`). `load_config()` refuses to build a production
+configuration without them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message is one line an operator can act on."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
+
+
+def load_config(
+    env: Mapping[str, str] | None = None, instance_path: str | None = None
+) -> dict[str, Any]:
+    """Build the Flask configuration from `env` (default: the process environment)."""
+    env = os.environ if env is None else env
+    environment = env.get("AUTOSHOP_ENV", "development").strip().lower()
+    if environment not in {"development", "production", "testing"}:
+        raise ConfigError(
+            f"AUTOSHOP_ENV must be development, production or testing, got {environment!r}."
+        )
+    production = environment == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if production and len(secret_key) < 16:
+        raise ConfigError(
+            "SECRET_KEY is not set (or shorter than 16 characters): production refuses to start "
+            "without it; set SECRET_KEY to a long random string."
+        )
+    password_salt = env.get("SECURITY_PASSWORD_SALT", "")
+    if production and not password_salt:
+        raise ConfigError(
+            "SECURITY_PASSWORD_SALT is not set: production refuses to start without it; "
+            "set it to a long random string and never change it."
+        )
+
+    instance = Path(instance_path or env.get("AUTOSHOP_INSTANCE_PATH", "instance")).resolve()
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'autoshop.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    sender = env.get("MAIL_DEFAULT_SENDER", "AutoShop <appointments@autoshop.localhost>")
+
+    config: dict[str, Any] = {
+        "AUTOSHOP_ENV": environment,
+        "DEBUG": False,
+        "TESTING": environment == "testing",
+        "SECRET_KEY": secret_key or "development-only-not-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "SHOP_NAME": env.get("SHOP_NAME", "AutoShop"),
+        "SHOP_TIMEZONE": env.get("SHOP_TIMEZONE", "America/New_York"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Mail (delivered by the worker from the outbox)
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 8025),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", 10),
+        "MAIL_DEFAULT_SENDER": sender,
+        # SMS
+        "SMS_PROVIDER": env.get("SMS_PROVIDER", "console"),
+        "SMS_FROM": env.get("SMS_FROM", ""),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_BASE_URL": env.get("TWILIO_BASE_URL", "https://api.twilio.com"),
+        "DEFAULT_PHONE_REGION": env.get("DEFAULT_PHONE_REGION", "US"),
+        # Rate limits
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Cookies
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Forms
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Flask-Security-Too
+        "SECURITY_PASSWORD_SALT": password_salt or "development-only-salt",
+        "SECURITY_PASSWORD_HASH": "argon2",
+        "SECURITY_PASSWORD_LENGTH_MIN": 10,
+        "SECURITY_PASSWORD_COMPLEXITY_CHECKER": "zxcvbn",
+        "SECURITY_ZXCVBN_MINIMUM_SCORE": 2,
+        "SECURITY_REGISTERABLE": True,
+        "SECURITY_CONFIRMABLE": True,
+        "SECURITY_RECOVERABLE": True,
+        "SECURITY_CHANGEABLE": True,
+        "SECURITY_TRACKABLE": False,
+        "SECURITY_SEND_REGISTER_EMAIL": True,
+        "SECURITY_EMAIL_SENDER": sender,
+        "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
+        "SECURITY_POST_LOGIN_VIEW": "/",
+        "SECURITY_POST_LOGOUT_VIEW": "/",
+        "SECURITY_POST_REGISTER_VIEW": "/",
+        "SECURITY_CONFIRM_EMAIL_WITHIN": timedelta(days=3),
+        "SECURITY_RESET_PASSWORD_WITHIN": timedelta(hours=2),
+        "SECURITY_LOGIN_WITHIN": timedelta(days=1),
+        "SECURITY_CHANGE_EMAIL_WITHIN": timedelta(hours=2),
+        "SECURITY_TWO_FACTOR_SETUP_WITHIN": timedelta(minutes=30),
+        "SECURITY_US_SETUP_WITHIN": timedelta(minutes=30),
+        "SECURITY_WAN_REGISTER_WITHIN": timedelta(minutes=30),
+        "SECURITY_WAN_SIGNIN_WITHIN": timedelta(minutes=5),
+        "SECURITY_TWO_FACTOR_LOGIN_VALIDITY": timedelta(days=30),
+        "SECURITY_LOGOUT_METHODS": ["POST"],
+        "SECURITY_FLASH_MESSAGES": True,
+        "SECURITY_EMAIL_SUBJECT_REGISTER": "Welcome to AutoShop: confirm your email",
+        "SECURITY_EMAIL_SUBJECT_CONFIRM": "Confirm your email address",
+        "SECURITY_EMAIL_SUBJECT_PASSWORD_RESET": "Reset your AutoShop password",
+        "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your AutoShop password was reset",
+        "SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE": "Your AutoShop password was changed",
+        "SECURITY_MSG_LOGIN": ("Please log in to see this page.", "info"),
+        "SECURITY_USE_VERIFY_PASSWORD_CACHE": False,
+        "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
+        "SECURITY_URL_PREFIX": "/account",
+        "SECURITY_REDIRECT_BEHAVIOR": None,
+        "SECURITY_DEFAULT_REMEMBER_ME": False,
+        # argon2 cost: production-grade by default; tests lower it (see tests/conftest.py).
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
+            "argon2__memory_cost": _int(env, "ARGON2_MEMORY_KIB", 65536),
+            "argon2__rounds": _int(env, "ARGON2_TIME_COST", 3),
+            "argon2__parallelism": 2,
+        },
+        # OpenAPI (flask-smorest)
+        "API_TITLE": "AutoShop API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    if environment == "development":
+        config["DEBUG"] = _bool(env.get("FLASK_DEBUG"), False)
+    return config

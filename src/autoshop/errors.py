@@ -1,0 +1,122 @@
+"""Error responses: HTML pages for people, problem+json (RFC 9457) for the API and JSON clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM_BASE = "https://autoshop.example/problems/"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Login required",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+}
+
+_DETAILS = {
+    400: "The request could not be understood.",
+    401: "Log in to continue.",
+    403: "Your account can't open this page.",
+    404: "There is nothing at this address. Check the link, or start again from the home page.",
+    405: "This address doesn't accept that kind of request.",
+    429: "You made too many requests in a short time. Wait a few minutes and try again.",
+    500: "We couldn't finish that. Nothing was saved; please try again in a moment.",
+}
+
+
+def wants_json() -> bool:
+    """API paths and clients that prefer JSON over HTML get problem+json."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    type_: str | None = None,
+    title: str | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + (type_ or _slug(status)),
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail or _DETAILS.get(status, ""),
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _slug(status: int) -> str:
+    return _TITLES.get(status, "error").lower().replace(" ", "-").replace("'", "")
+
+
+def _detail_for(error: HTTPException) -> str:
+    if isinstance(error, CSRFError):
+        return (
+            "The form's security token is missing or has expired. Go back, reload the page and "
+            "submit the form again."
+        )
+    description = error.description or ""
+    # Werkzeug's stock descriptions are written for developers; ours for customers.
+    if error.code in _DETAILS and (not description or description == type(error).description):
+        return _DETAILS[error.code]
+    return description
+
+
+def handle_http_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
+    code = error.code or 500
+    detail = _detail_for(error)
+    headers = {k: v for k, v in error.get_headers() if k.lower() in {"retry-after", "allow"}}
+    if wants_json():
+        extra: dict[str, Any] = {}
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if messages:  # field errors from the API's schema validation
+            extra["errors"] = messages
+            detail = "Some fields are missing or invalid: see `errors`."
+        response = problem(
+            code, detail, type_="csrf" if isinstance(error, CSRFError) else None, **extra
+        )
+        response.headers.update(headers)
+        return response
+    title = "Your form expired" if isinstance(error, CSRFError) else _TITLES.get(code, "Error")
+    html = render_template("errors/error.html", code=code, title=title, detail=detail)
+    return html, code, headers
+
+
+def handle_unexpected(error: Exception) -> tuple[str, int] | Response:
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    try:
+        from autoshop.extensions import db
+
+        db.session.rollback()
+    except Exception:  # pragma: no cover - the rollback must never hide the original error
+        current_app.logger.exception("Rollback after an unhandled error failed")
+    return handle_http_error(InternalServerError())
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.config.get("PROPAGATE_EXCEPTIONS_IN_TESTS"):
+        app.register_error_handler(Exception, handle_unexpected)

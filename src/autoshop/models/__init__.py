@@ -1,0 +1,29 @@
+"""SQLAlchemy models: every table of the domain, importable from here."""
+
+from autoshop.models.accounts import Role, User, roles_users
+from autoshop.models.appointments import Appointment, AppointmentService, Review, StatusChange
+from autoshop.models.base import Base, UTCDateTime
+from autoshop.models.catalog import Service, ServiceCategory
+from autoshop.models.notifications import Notification
+from autoshop.models.shop import Bay, Closure, Location, OpeningHours
+from autoshop.models.vehicles import Vehicle
+
+__all__ = [
+    "Appointment",
+    "AppointmentService",
+    "Base",
+    "Bay",
+    "Closure",
+    "Location",
+    "Notification",
+    "OpeningHours",
+    "Review",
+    "Role",
+    "Service",
+    "ServiceCategory",
+    "StatusChange",
+    "UTCDateTime",
+    "User",
+    "Vehicle",
+    "roles_users",
+]

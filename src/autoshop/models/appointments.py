@@ -1,0 +1,161 @@
+"""Appointments, the services snapshotted into them, their status history and reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from autoshop.domain.choices import PriceKind, VisitMode
+from autoshop.domain.status import BAY_HOLDING_STATUSES, AppointmentStatus
+from autoshop.models.accounts import User
+from autoshop.models.base import Base
+from autoshop.models.shop import Bay, Location
+from autoshop.models.vehicles import Vehicle
+
+
+def _enum(enum_cls: type) -> sa.Enum:
+    return sa.Enum(
+        enum_cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+_HOLDING_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in BAY_HOLDING_STATUSES))
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    guest_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    guest_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    guest_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"), index=True)
+    location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id"))
+    bay_id: Mapped[int] = mapped_column(sa.ForeignKey("bays.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    #: ends_at plus the location's buffer: the bay is held until then.
+    block_ends_at: Mapped[datetime]
+    mode: Mapped[VisitMode] = mapped_column(_enum(VisitMode), default=VisitMode.DROP_OFF)
+    concern: Mapped[str] = mapped_column(sa.Text, default="")
+    staff_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    mechanic_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    promised_at: Mapped[datetime | None]
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
+    )
+    #: Bumped on every change the customer's calendar must follow (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
+
+    customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
+    mechanic: Mapped[User | None] = relationship(foreign_keys=[mechanic_id])
+    vehicle: Mapped[Vehicle] = relationship()
+    location: Mapped[Location] = relationship()
+    bay: Mapped[Bay] = relationship()
+    services: Mapped[list[AppointmentService]] = relationship(
+        back_populates="appointment",
+        cascade="all, delete-orphan",
+        order_by="AppointmentService.position",
+    )
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="appointment",
+        cascade="all, delete-orphan",
+        order_by="StatusChange.changed_at",
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        sa.CheckConstraint("ends_at <= block_ends_at", name="block_covers_visit"),
+        # The availability range query: bays' active blocks that end after the range start.
+        sa.Index(
+            "ix_appointments_bay_block",
+            "bay_id",
+            "block_ends_at",
+            "starts_at",
+            postgresql_where=sa.text(_HOLDING_SQL),
+            sqlite_where=sa.text(_HOLDING_SQL),
+        ),
+        sa.Index("ix_appointments_location_starts", "location_id", "starts_at"),
+    )
+
+    @property
+    def contact_name(self) -> str:
+        return self.customer.full_name if self.customer else self.guest_name
+
+    @property
+    def contact_email(self) -> str:
+        return self.customer.email if self.customer else self.guest_email
+
+
+class AppointmentService(Base):
+    """A service as it was when booked: later catalog edits don't rewrite history."""
+
+    __tablename__ = "appointment_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("appointments.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("services.id", ondelete="SET NULL")
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    duration_minutes: Mapped[int]
+    price_kind: Mapped[PriceKind] = mapped_column(_enum(PriceKind))
+    price_min_cents: Mapped[int | None]
+    price_max_cents: Mapped[int | None]
+
+    appointment: Mapped[Appointment] = relationship(back_populates="services")
+
+
+class StatusChange(Base):
+    """The audit trail of an appointment and the customer's timeline."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("appointments.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[AppointmentStatus | None] = mapped_column(_enum(AppointmentStatus))
+    to_status: Mapped[AppointmentStatus] = mapped_column(_enum(AppointmentStatus))
+    changed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    changed_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    appointment: Mapped[Appointment] = relationship(back_populates="status_changes")
+    changed_by: Mapped[User | None] = relationship()
+
+
+class Review(Base):
+    """One review per completed appointment."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("appointments.id", ondelete="CASCADE"), unique=True
+    )
+    rating: Mapped[int] = mapped_column(sa.SmallInteger)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    staff_reply: Mapped[str] = mapped_column(sa.Text, default="")
+    replied_at: Mapped[datetime | None]
+    hidden: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
+
+    appointment: Mapped[Appointment] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)

@@ -1,0 +1,1 @@
+"""Outbox delivery: channels, templates and the worker loop."""

@@ -1,0 +1,95 @@
+"""What Flask-Security-Too is built with: our registration form and the outbox mail hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from flask import after_this_request, current_app, has_request_context
+from flask_security import MailUtil, RegisterFormV2
+from wtforms import StringField, TelField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from autoshop.domain.choices import NotificationChannel
+from autoshop.timeutil import utcnow
+
+
+def normalize_phone(raw: str, region: str) -> str:
+    """Parse a phone number as a customer types it; return E.164 or raise ValueError."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("Enter a phone number we can text or call, e.g. (555) 201-3344.") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("That phone number isn't valid; check the digits and the area code.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class CustomerRegisterForm(RegisterFormV2):
+    """Registration asks for a name (to greet the customer) and, optionally, a mobile number."""
+
+    first_name = StringField(
+        "First name",
+        validators=[DataRequired(message="Enter your first name."), Length(max=80)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        "Last name",
+        validators=[DataRequired(message="Enter your last name."), Length(max=80)],
+        render_kw={"autocomplete": "family-name"},
+    )
+    phone = TelField(
+        "Mobile phone (optional)",
+        validators=[Optional(), Length(max=32)],
+        render_kw={"autocomplete": "tel"},
+    )
+
+    def validate_phone(self, field: TelField) -> None:
+        if not field.data:
+            field.data = None
+            return
+        try:
+            field.data = normalize_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class OutboxMailUtil(MailUtil):
+    """Account emails go into the outbox like every other message; the worker delivers them."""
+
+    def send_mail(
+        self,
+        template: str,
+        subject: str,
+        recipient: str | tuple[str, str],
+        sender: str | tuple[str, str],
+        body: str | None,
+        html: str | None,
+        **kwargs: Any,
+    ) -> None:
+        from autoshop.extensions import db
+        from autoshop.models import Notification
+
+        address = recipient[1] if isinstance(recipient, tuple) else recipient
+        user = kwargs.get("user")
+        db.session.add(
+            Notification(
+                channel=NotificationChannel.EMAIL,
+                recipient=str(address),
+                kind=f"account_{template.rsplit('/', 1)[-1]}",
+                user_id=getattr(user, "id", None),
+                subject=str(subject),
+                body_text=body or "",
+                body_html=html or "",
+                due_at=utcnow(),
+            )
+        )
+        if has_request_context():
+            # Flask-Security commits most account changes itself; this covers the views that
+            # change nothing else (forgot password, resend confirmation).
+            @after_this_request
+            def _commit(response: Any) -> Any:
+                db.session.commit()
+                return response
+        else:
+            db.session.commit()

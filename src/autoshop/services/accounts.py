@@ -1,0 +1,77 @@
+"""Account use cases beyond what Flask-Security-Too does for us."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from autoshop.domain.choices import Role as RoleName
+from autoshop.extensions import db, security
+from autoshop.models import Role, User, Vehicle
+
+
+def update_profile(
+    user: User,
+    *,
+    first_name: str,
+    last_name: str,
+    phone: str | None,
+    email_opt_in: bool,
+    sms_opt_in: bool,
+) -> None:
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.phone = phone
+    user.email_opt_in = email_opt_in
+    user.sms_opt_in = sms_opt_in and bool(phone)
+    db.session.commit()
+
+
+def vehicles_of(user: User) -> list[Vehicle]:
+    return list(
+        db.session.scalars(
+            sa.select(Vehicle).where(Vehicle.owner_id == user.id).order_by(Vehicle.year.desc())
+        )
+    )
+
+
+def staff_members() -> list[User]:
+    staff_roles = (RoleName.ADMIN.value, RoleName.MECHANIC.value)
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.roles.any(Role.name.in_(staff_roles)))
+            .order_by(User.last_name, User.first_name)
+        )
+    )
+
+
+def create_user(
+    email: str,
+    password: str,
+    *,
+    roles: list[RoleName],
+    first_name: str = "",
+    last_name: str = "",
+    phone: str | None = None,
+    confirmed: bool = True,
+) -> User:
+    """Create an account from a trusted place (the CLI, the seed, staff tools) and commit it."""
+    from flask_security import hash_password
+
+    from autoshop.timeutil import utcnow
+
+    datastore = security.datastore
+    email = security._mail_util.normalize(email)  # same normalisation as registration
+    if datastore.find_user(email=email) is not None:
+        raise ValueError(f"An account for {email} already exists.")
+    user = datastore.create_user(
+        email=email,
+        password=hash_password(password),
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        confirmed_at=utcnow() if confirmed else None,
+        roles=[datastore.find_or_create_role(r.value) for r in roles],
+    )
+    db.session.commit()
+    return user

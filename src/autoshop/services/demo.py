@@ -1,0 +1,306 @@
+"""The demo shop `autoshop seed-demo` creates: believable data to click through."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from autoshop.domain.choices import Capability, PriceKind, Role, VisitMode
+from autoshop.domain.status import AppointmentStatus
+from autoshop.extensions import db
+from autoshop.models import (
+    Appointment,
+    AppointmentService,
+    Bay,
+    Location,
+    OpeningHours,
+    Service,
+    ServiceCategory,
+    StatusChange,
+    User,
+    Vehicle,
+)
+from autoshop.services.accounts import create_user
+from autoshop.services.references import new_reference
+
+DEMO_PASSWORD = "garage-demo-2026"
+ZONE = "America/New_York"
+
+
+def database_is_empty() -> bool:
+    """No shop and no accounts yet (roles created by the migration don't count)."""
+    has_location = db.session.scalar(sa.select(sa.func.count()).select_from(Location))
+    has_users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    return not has_location and not has_users
+
+
+def load_catalog_rows() -> list[dict[str, str]]:
+    text = resources.files("autoshop.data").joinpath("service-catalog.csv").read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _catalog() -> list[Service]:
+    services: list[Service] = []
+    categories: dict[str, ServiceCategory] = {}
+    for order, row in enumerate(load_catalog_rows()):
+        name = row["category"]
+        if name not in categories:
+            categories[name] = ServiceCategory(name=name, sort_order=len(categories))
+            db.session.add(categories[name])
+        low, high = int(row["price_min_usd"]) * 100, int(row["price_max_usd"]) * 100
+        kind = (
+            PriceKind.DIAGNOSIS
+            if row["priced_after_diagnosis"] == "yes"
+            else (PriceKind.FIXED if low == high else PriceKind.RANGE)
+        )
+        service = Service(
+            category=categories[name],
+            name=row["service"],
+            description=row["description"].replace(";", ","),
+            duration_minutes=int(row["duration_minutes"]),
+            price_kind=kind,
+            price_min_cents=low,
+            price_max_cents=high,
+            capability=Capability(row["bay_capability"]),
+            sort_order=order,
+        )
+        db.session.add(service)
+        services.append(service)
+    return services
+
+
+def _shop() -> tuple[Location, list[Bay]]:
+    location = Location(
+        name="Main Street Auto Care",
+        address="1200 Main Street, Springfield, NJ 07081",
+        phone="+19735550123",
+        email="service@example.com",
+        timezone=ZONE,
+    )
+    db.session.add(location)
+    weekday = [(time(7, 30), time(12, 0)), (time(12, 30), time(18, 0))]
+    for day in range(5):
+        for opens, closes in weekday:
+            db.session.add(OpeningHours(location=location, weekday=day, opens=opens, closes=closes))
+    db.session.add(OpeningHours(location=location, weekday=5, opens=time(8), closes=time(14)))
+    lift = [Capability.LIFT.value, Capability.GENERAL.value]
+    bays = [
+        Bay(location=location, name=f"Lift {n}", capabilities=lift, sort_order=n)
+        for n in range(1, 5)
+    ]
+    bays.append(
+        Bay(
+            location=location,
+            name="Alignment rack",
+            capabilities=[Capability.ALIGNMENT.value, *lift],
+            sort_order=5,
+        )
+    )
+    bays.append(
+        Bay(
+            location=location,
+            name="General bay",
+            capabilities=[Capability.GENERAL.value],
+            sort_order=6,
+        )
+    )
+    db.session.add_all(bays)
+    return location, bays
+
+
+_CUSTOMERS = [
+    (
+        "maria.garcia@example.com",
+        "Maria",
+        "Garcia",
+        "+12015550147",
+        (2019, "Honda", "CR-V", "EX", "1G4AH59H45G118341", "NJK-4821", 48200),
+    ),
+    (
+        "james.wilson@example.com",
+        "James",
+        "Wilson",
+        "+12015550188",
+        (2016, "Ford", "F-150", "XLT", "1M8GDM9AXKP042788", "WLS-2290", 97350),
+    ),
+    (
+        "aisha.khan@example.com",
+        "Aisha",
+        "Khan",
+        None,
+        (2021, "Toyota", "Camry", "SE", "WDBEA30D3HA391172", "AK-7713", 22900),
+    ),
+]
+
+
+def seed(*, now: datetime) -> list[tuple[str, str]]:
+    """Create the demo shop and return (role, email) pairs for the logins it made."""
+    location, bays = _shop()
+    services = _catalog()
+    db.session.flush()
+    logins: list[tuple[str, str]] = []
+    admin = create_user(
+        "admin@example.com", DEMO_PASSWORD, roles=[Role.ADMIN], first_name="Dana", last_name="Reyes"
+    )
+    logins.append(("admin", admin.email))
+    mechanics = []
+    for email, first, last in [
+        ("mike.chen@example.com", "Mike", "Chen"),
+        ("sam.okafor@example.com", "Sam", "Okafor"),
+    ]:
+        mechanics.append(
+            create_user(
+                email, DEMO_PASSWORD, roles=[Role.MECHANIC], first_name=first, last_name=last
+            )
+        )
+        logins.append(("mechanic", email))
+    customers = []
+    for email, first, last, phone, car in _CUSTOMERS:
+        user = create_user(
+            email,
+            DEMO_PASSWORD,
+            roles=[Role.CUSTOMER],
+            first_name=first,
+            last_name=last,
+            phone=phone,
+        )
+        year, make, model, trim, vin, plate, mileage = car
+        vehicle = Vehicle(
+            owner=user,
+            year=year,
+            make=make,
+            model=model,
+            trim=trim,
+            vin=vin,
+            plate=plate,
+            mileage=mileage,
+        )
+        db.session.add(vehicle)
+        customers.append((user, vehicle))
+        logins.append(("customer", email))
+    db.session.flush()
+    _appointments(location, bays, services, customers, mechanics, now)
+    db.session.commit()
+    return logins
+
+
+def _appointments(
+    location: Location,
+    bays: list[Bay],
+    services: list[Service],
+    customers: list[tuple[User, Vehicle]],
+    mechanics: list[User],
+    now: datetime,
+) -> None:
+    """Past visits (completed) and coming ones (scheduled) on weekdays at 8:00, 10:00 and 14:00."""
+    zone = ZoneInfo(location.timezone)
+    today = now.astimezone(zone).date()
+    by_name = {s.name: s for s in services}
+    plans = [
+        ["Oil change (full synthetic)", "Tire rotation"],
+        ["Brake pads (one axle)"],
+        ["Check-engine light diagnostic"],
+        ["Four-wheel alignment"],
+        ["A/C performance check and recharge"],
+        ["Oil change (conventional)", "Cabin and engine air filters"],
+    ]
+    buffer = timedelta(minutes=location.buffer_minutes)
+    n = 0
+    for offset in list(range(-14, 0)) + list(range(1, 15)):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for slot, start_time in enumerate((time(8), time(10), time(14))):
+            if (offset + slot) % 2:
+                continue
+            customer, vehicle = customers[n % len(customers)]
+            chosen = [by_name[name] for name in plans[n % len(plans)]]
+            needs = {s.capability.value for s in chosen}
+            bay = next(b for b in bays if needs <= set(b.capabilities) and b.sort_order > slot)
+            _book(
+                location,
+                bay,
+                chosen,
+                customer,
+                vehicle,
+                mechanics[n % 2],
+                day,
+                start_time,
+                zone,
+                buffer,
+                past=offset < 0,
+                now=now,
+            )
+            n += 1
+
+
+def _book(
+    location: Location,
+    bay: Bay,
+    chosen: list[Service],
+    customer: User,
+    vehicle: Vehicle,
+    mechanic: User,
+    day: date,
+    start_time: time,
+    zone: ZoneInfo,
+    buffer: timedelta,
+    *,
+    past: bool,
+    now: datetime,
+) -> None:
+    starts_at = datetime.combine(day, start_time, zone)
+    ends_at = starts_at + timedelta(minutes=sum(s.duration_minutes for s in chosen))
+    status = AppointmentStatus.COMPLETED if past else AppointmentStatus.SCHEDULED
+    appointment = Appointment(
+        reference=new_reference(),
+        customer=customer,
+        vehicle=vehicle,
+        location=location,
+        bay=bay,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        block_ends_at=ends_at + buffer,
+        mode=VisitMode.WAIT
+        if len(chosen) == 1 and chosen[0].duration_minutes <= 45
+        else VisitMode.DROP_OFF,
+        concern="Routine visit booked for the demo.",
+        mechanic=mechanic,
+        status=status,
+    )
+    appointment.services = [
+        AppointmentService(
+            service_id=s.id,
+            position=i,
+            name=s.name,
+            duration_minutes=s.duration_minutes,
+            price_kind=s.price_kind,
+            price_min_cents=s.price_min_cents,
+            price_max_cents=s.price_max_cents,
+        )
+        for i, s in enumerate(chosen)
+    ]
+    appointment.status_changes = [
+        StatusChange(
+            from_status=None,
+            to_status=AppointmentStatus.SCHEDULED,
+            changed_by=customer,
+            changed_at=min(starts_at - timedelta(days=3), now),
+            note="Booked online.",
+        )
+    ]
+    if past:
+        appointment.status_changes.append(
+            StatusChange(
+                from_status=AppointmentStatus.SCHEDULED,
+                to_status=AppointmentStatus.COMPLETED,
+                changed_by=mechanic,
+                changed_at=ends_at,
+                note="All done. Thanks for coming in!",
+            )
+        )
+    db.session.add(appointment)

@@ -1,0 +1,17 @@
+"""HTML blueprints, one package per area: public, account, staff, admin."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from autoshop.web.account import bp as account_bp
+    from autoshop.web.admin import bp as admin_bp
+    from autoshop.web.public import bp as public_bp
+    from autoshop.web.staff import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, SubmitField, TelField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from autoshop.security_forms import normalize_phone
+
+
+class ProfileForm(FlaskForm):
+    first_name = StringField(
+        "First name",
+        validators=[DataRequired(message="Enter your first name."), Length(max=80)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        "Last name",
+        validators=[DataRequired(message="Enter your last name."), Length(max=80)],
+        render_kw={"autocomplete": "family-name"},
+    )
+    phone = TelField(
+        "Mobile phone",
+        validators=[Optional(), Length(max=32)],
+        render_kw={"autocomplete": "tel"},
+        description="Needed for text messages. US numbers can be typed as you'd dial them.",
+    )
+    email_opt_in = BooleanField("Email me confirmations, reminders and status updates")
+    sms_opt_in = BooleanField("Text me reminders and status updates")
+    submit = SubmitField("Save changes")
+
+    def validate_phone(self, field: TelField) -> None:
+        if not field.data:
+            field.data = None
+            return
+        try:
+            field.data = normalize_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_sms_opt_in(self, field: BooleanField) -> None:
+        if field.data and not self.phone.data:
+            raise ValidationError("Add a mobile number to get text messages.")

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from flask import render_template
+
+from autoshop.services import accounts, schedule
+from autoshop.timeutil import utcnow
+from autoshop.web.access import role_required
+from autoshop.web.admin import bp
+
+
+@bp.get("/")
+@role_required("admin")
+def dashboard() -> str:
+    return render_template("admin/dashboard.html", glance=schedule.today_at_a_glance(now=utcnow()))
+
+
+@bp.get("/staff")
+@role_required("admin")
+def staff() -> str:
+    return render_template("admin/staff.html", people=accounts.staff_members())

@@ -1,0 +1,67 @@
+"""What every template can use: navigation by role, money and local-time formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, url_for
+from flask_security import current_user
+
+from autoshop.domain.durations import format_minutes
+from autoshop.domain.money import describe_price, format_cents
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+    @property
+    def current(self) -> bool:
+        return request.endpoint == self.endpoint
+
+
+def navigation() -> list[NavItem]:
+    """Links for the signed-in person's roles; staff see the tools of their job first."""
+    items = [NavItem("Services", "public.services")]
+    if current_user.is_authenticated:
+        if current_user.has_role("admin"):
+            items += [NavItem("Dashboard", "admin.dashboard"), NavItem("Staff", "admin.staff")]
+        if current_user.has_role("mechanic") or current_user.has_role("admin"):
+            items.append(NavItem("Today's jobs", "staff.today"))
+        items.append(NavItem("My account", "account.overview"))
+    return items
+
+
+def local_time(value: datetime | None, fmt: str = "%a %b %-d, %Y %-I:%M %p") -> str:
+    """An instant shown in the shop's zone, e.g. 'Tue Nov 24, 2026 9:30 AM'."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
+    return value.astimezone(zone).strftime(fmt)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = format_cents
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["duration"] = format_minutes
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "navigation": navigation,
+            "shop_name": current_app.config["SHOP_NAME"],
+            "describe_price": _describe_service_price,
+        }
+
+
+def _describe_service_price(item: Any) -> str:
+    """The price line of a Service or an AppointmentService snapshot."""
+    return describe_price(item.price_kind, item.price_min_cents, item.price_max_cents)

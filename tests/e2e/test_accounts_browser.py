@@ -1,0 +1,64 @@
+"""A person registers, confirms and logs in with a real browser, on a phone and a desktop."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from autoshop.extensions import db
+from autoshop.models import Notification
+from tests.support.browser import assert_accessible
+
+PASSWORD = "tractor-lantern-orbit-93"
+
+
+def test_register_confirm_and_log_in(page, factories):
+    factories.location(name="Main Street Auto")
+    factories.service(category=factories.category("Brakes"), name="Brake pads")
+
+    page.goto("/")
+    assert_accessible(page, "home")
+    if page.viewport_size["width"] < 768:
+        page.get_by_role("button", name="Show menu").click()
+    page.get_by_role("link", name="Create account").click()
+    assert_accessible(page, "register-empty")
+
+    # A bad submission first: the errors are shown and announced with the fields.
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_text("Enter your first name.").is_visible()
+    assert_accessible(page, "register-errors")
+
+    page.get_by_label("First name").fill("Rosa")
+    page.get_by_label("Last name").fill("Parks")
+    page.get_by_label("Email").fill("rosa@example.com")
+    page.get_by_label("Mobile phone (optional)").fill("201 555 0147")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Retype Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/$"))
+    from tests.support.browser import screenshot
+
+    screenshot(page, "after-register")
+    assert page.get_by_text("To confirm your email address rosa@example.com").is_visible()
+
+    db.session.commit()
+    mail = db.session.scalar(
+        sa.select(Notification).where(Notification.recipient == "rosa@example.com")
+    )
+    link = re.search(r"https?://[^/\s]+(/account/confirm/\S+)", mail.body_text).group(1)
+    page.goto(link)
+
+    page.goto("/account/login")
+    assert_accessible(page, "login")
+    page.get_by_label("Email").fill("rosa@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/account/")
+    assert page.get_by_role("heading", name="My account").is_visible()
+    assert page.get_by_text("rosa@example.com").is_visible()
+    assert_accessible(page, "account")
+
+    page.goto("/account/nope")
+    assert_accessible(page, "not-found")

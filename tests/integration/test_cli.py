@@ -1,0 +1,116 @@
+"""The console commands an IT person runs: create-admin, create-staff, seed-demo, outbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from autoshop.extensions import db
+from autoshop.models import Appointment, Bay, Location, Service, User
+
+
+def test_seed_demo_builds_the_shop_and_refuses_a_second_run(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@example.com" in result.output
+
+    location = db.session.scalar(sa.select(Location))
+    assert location.timezone == "America/New_York"
+    bays = db.session.scalars(sa.select(Bay)).all()
+    assert len(bays) == 6
+    assert sum("lift" in b.capabilities for b in bays) == 5  # four lifts + the alignment rack
+    assert sum("alignment" in b.capabilities for b in bays) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Service)) == 12
+    hours = {
+        (h.weekday, h.opens.strftime("%H:%M"), h.closes.strftime("%H:%M"))
+        for h in location.opening_hours
+    }
+    assert (0, "07:30", "12:00") in hours and (0, "12:30", "18:00") in hours
+    assert (5, "08:00", "14:00") in hours and not any(h[0] == 6 for h in hours)
+    statuses = {a.status.value for a in db.session.scalars(sa.select(Appointment))}
+    assert statuses == {"completed", "scheduled"}
+
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code != 0
+    assert "already has data" in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Location)) == 1
+
+    skipped = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert skipped.exit_code == 0 and "skipped" in skipped.output
+
+
+@pytest.mark.settings(AUTOSHOP_ENV="production")
+def test_seed_demo_never_runs_in_production(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "never runs in production" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Location)) == 0
+
+
+def test_create_admin_reads_the_password_from_the_environment(app, monkeypatch):
+    monkeypatch.setenv("AUTOSHOP_ADMIN_PASSWORD", "sturdy-garage-key-2026")
+    result = app.test_cli_runner().invoke(args=["create-admin", "boss@example.com"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "boss@example.com"))
+    assert [r.name for r in user.roles] == ["admin"]
+    assert user.confirmed_at is not None
+
+    client = app.test_client()
+    from tests.conftest import submit_form
+
+    response = submit_form(
+        client,
+        "/account/login",
+        {"email": "boss@example.com", "password": "sturdy-garage-key-2026"},
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_create_admin_asks_for_the_password_and_refuses_weak_ones(app, monkeypatch):
+    monkeypatch.delenv("AUTOSHOP_ADMIN_PASSWORD", raising=False)
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["create-admin", "a@example.com"], input="password\npassword\n")
+    assert weak.exit_code != 0
+    result = runner.invoke(
+        args=["create-admin", "a@example.com"],
+        input="sturdy-garage-key-2026\nsturdy-garage-key-2026\n",
+    )
+    assert result.exit_code == 0, result.output
+    duplicate = runner.invoke(
+        args=["create-admin", "a@example.com"],
+        input="sturdy-garage-key-2026\nsturdy-garage-key-2026\n",
+    )
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+
+
+def test_outbox_command_prints_pending_account_mail(app, client, make_user):
+    from tests.conftest import submit_form
+
+    make_user(email="forgot@example.com")
+    submit_form(client, "/account/reset", {"email": "forgot@example.com"})
+    result = app.test_cli_runner().invoke(args=["outbox"])
+    assert result.exit_code == 0
+    assert "email to forgot@example.com: Reset your AutoShop password" in result.output
+    assert "/account/reset/" in result.output
+
+
+def test_production_without_secret_key_refuses_to_start(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SECURITY_PASSWORD_SALT"}}
+    env["AUTOSHOP_ENV"] = "production"
+    result = subprocess.run(
+        [sys.executable, "-c", "from autoshop.cli import main; main()", "routes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SECRET_KEY is not set" in lines[0]

@@ -1,0 +1,536 @@
+"""Availability engine: the start times a visit can be booked at, day by day.
+
+A pure function of its inputs (opening hours, closures, bays, busy blocks, the visit, the booking
+rules, the shop's zone and `now`); see DESIGN.md section 4. Busy blocks are filtered to the range,
+merged per bay into sorted "blocked start" windows once, and each candidate start is then checked
+with a few `bisect` calls, so a month for a busy shop takes a few milliseconds.
+
+Local-time rules (the shop's zone, via `zoneinfo`):
+
+* The grid is built in local wall-clock time: `opens`, `opens + slot_interval`, ... while the wall
+  time is before `closes`. A wall time that does not exist (spring-forward gap) is never offered. A
+  wall time that happens twice (fall-back fold) is offered once, at its first occurrence (fold=0).
+* An opening interval's real (UTC) bounds are "the first instant the wall clock reads that time or
+  later": an ordinary time maps to its instant, an ambiguous one to its first occurrence, and a
+  time inside a gap to the transition instant. A visit `[t, t + duration)` must fit inside one
+  interval's real bounds, so an interval that spans a transition is shorter or longer in real
+  time by the shift (a 00:00-06:00 night shift lasts 5 h on spring-forward day, 7 h on fall-back).
+* `is_open` is False when the weekday has no opening interval (`closed_reason` None) or when
+  closures cover every interval (`closed_reason` joins the reasons of those closures, in time
+  order, without repeats; usually there is just one).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "BayInfo",
+    "BookingRules",
+    "Busy",
+    "Closure",
+    "DayAvailability",
+    "OpeningInterval",
+    "Slot",
+    "free_slots",
+    "is_offered",
+    "slot_at",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - local wall-clock arithmetic, no zone on purpose
+_EPOCH_ORDINAL = _NAIVE_EPOCH.toordinal()
+_ONE_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+_LAST_US_OF_DAY = _DAY_US - 1
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningInterval:
+    """A local wall-clock interval [opens, closes) on a weekday (0 = Monday ... 6 = Sunday)."""
+
+    weekday: int
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A holiday or partial-day closure [starts_at, ends_at), aware datetimes in any zone."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BayInfo:
+    """An active bay and the capabilities it offers (general, lift, alignment, ...)."""
+
+    id: int
+    capabilities: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """An active appointment's block on a bay: [starts_at, ends_at), ends_at includes its buffer."""
+
+    bay_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRules:
+    """The location's booking rules that shape the grid and the bookable window."""
+
+    slot_interval: timedelta = timedelta(minutes=15)
+    minimum_notice: timedelta = timedelta(hours=2)
+    horizon: timedelta = timedelta(days=60)
+    buffer: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A start: [starts_at, ends_at) in UTC (no buffer), and how many capable bays are free."""
+
+    starts_at: datetime
+    ends_at: datetime
+    free_bays: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayAvailability:
+    """One local date: open or not, its offered slots, and the closure reason for a closed day.
+
+    `closed_reason` is set only when closures cover every opening interval of the day; a day that
+    is simply not an opening day has `is_open=False` and `closed_reason=None`.
+    """
+
+    date: date
+    is_open: bool
+    slots: tuple[Slot, ...]
+    closed_reason: str | None
+
+
+def free_slots(
+    *,
+    opening_hours: Sequence[OpeningInterval],
+    closures: Sequence[Closure],
+    bays: Sequence[BayInfo],
+    busy: Sequence[Busy],
+    duration: timedelta,
+    capabilities: frozenset[str],
+    rules: BookingRules,
+    zone: ZoneInfo,
+    start: date,
+    end: date,
+    now: datetime,
+) -> list[DayAvailability]:
+    """Every local date in [start, end] with the starts a visit of `duration` can be booked at.
+
+    `busy` may be unsorted and may mention bays not in `bays` (they are ignored). A slot is offered
+    when it is on the grid, fits in one opening interval, avoids every closure, respects minimum
+    notice and horizon, and at least one capable bay is free over [t, t + duration + buffer).
+    """
+    if end < start:
+        raise ValueError("end must not be before start")
+    engine = _Engine(
+        opening_hours=opening_hours,
+        closures=closures,
+        bays=bays,
+        busy=busy,
+        duration=duration,
+        capabilities=capabilities,
+        rules=rules,
+        zone=zone,
+        start=start,
+        end=end,
+        now=now,
+    )
+    return [engine.day(start + timedelta(days=i)) for i in range((end - start).days + 1)]
+
+
+def slot_at(
+    start_at: datetime,
+    *,
+    opening_hours: Sequence[OpeningInterval],
+    closures: Sequence[Closure],
+    bays: Sequence[BayInfo],
+    busy: Sequence[Busy],
+    duration: timedelta,
+    capabilities: frozenset[str],
+    rules: BookingRules,
+    zone: ZoneInfo,
+    now: datetime,
+) -> Slot | None:
+    """The slot `free_slots` would offer at `start_at`, or None; used to re-check a booking.
+
+    It runs the same engine over the local date of `start_at`, so it agrees with `free_slots`
+    exactly (a second occurrence of an ambiguous wall time is never offered, for instance).
+    """
+    _require_aware(start_at, "start_at")
+    day = start_at.astimezone(zone).date()
+    (availability,) = free_slots(
+        opening_hours=opening_hours,
+        closures=closures,
+        bays=bays,
+        busy=busy,
+        duration=duration,
+        capabilities=capabilities,
+        rules=rules,
+        zone=zone,
+        start=day,
+        end=day,
+        now=now,
+    )
+    for slot in availability.slots:
+        if slot.starts_at == start_at:
+            return slot
+    return None
+
+
+def is_offered(
+    start_at: datetime,
+    *,
+    opening_hours: Sequence[OpeningInterval],
+    closures: Sequence[Closure],
+    bays: Sequence[BayInfo],
+    busy: Sequence[Busy],
+    duration: timedelta,
+    capabilities: frozenset[str],
+    rules: BookingRules,
+    zone: ZoneInfo,
+    now: datetime,
+) -> bool:
+    """Whether `free_slots` would offer a visit starting at `start_at` (see `slot_at`)."""
+    return (
+        slot_at(
+            start_at,
+            opening_hours=opening_hours,
+            closures=closures,
+            bays=bays,
+            busy=busy,
+            duration=duration,
+            capabilities=capabilities,
+            rules=rules,
+            zone=zone,
+            now=now,
+        )
+        is not None
+    )
+
+
+# --- internals -------------------------------------------------------------------------------
+
+_BY_START = attrgetter("starts_at")
+
+
+def _require_aware(value: datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime")
+
+
+def _utc(value: datetime) -> datetime:
+    """The same instant with tzinfo=UTC, so comparisons take CPython's fast same-tzinfo path."""
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def _time_us(value: time) -> int:
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+
+
+class _Engine:
+    """Inputs normalised once (UTC datetimes, sorted merged lists), then queried day by day.
+
+    Instants are aware UTC datetimes (all sharing the `UTC` tzinfo, which CPython compares as
+    fast as integers); the local grid arithmetic is done in integer microseconds.
+    """
+
+    __slots__ = (
+        "_block_closes",
+        "_block_opens",
+        "_closure_ends",
+        "_closure_starts",
+        "_closures",
+        "_duration",
+        "_duration_us",
+        "_first",
+        "_last",
+        "_n_capable",
+        "_step",
+        "_step_us",
+        "_weekdays",
+        "_zone",
+    )
+
+    def __init__(
+        self,
+        *,
+        opening_hours: Sequence[OpeningInterval],
+        closures: Sequence[Closure],
+        bays: Sequence[BayInfo],
+        busy: Sequence[Busy],
+        duration: timedelta,
+        capabilities: frozenset[str],
+        rules: BookingRules,
+        zone: ZoneInfo,
+        start: date,
+        end: date,
+        now: datetime,
+    ) -> None:
+        _require_aware(now, "now")
+        if duration <= timedelta(0):
+            raise ValueError("duration must be positive")
+        if rules.slot_interval <= timedelta(0):
+            raise ValueError("slot_interval must be positive")
+        self._zone = zone
+        self._duration = duration
+        self._duration_us = duration // _ONE_US
+        self._step = rules.slot_interval
+        self._step_us = rules.slot_interval // _ONE_US
+        now = _utc(now)
+        # Bookable window for a start t: first <= t <= last.
+        self._first = now + rules.minimum_notice
+        self._last = now + rules.horizon
+
+        weekdays: list[list[tuple[int, int]]] = [[] for _ in range(7)]
+        for interval in opening_hours:
+            if not 0 <= interval.weekday <= 6:
+                raise ValueError(f"weekday must be 0..6, got {interval.weekday}")
+            if interval.closes <= interval.opens:
+                raise ValueError("an opening interval must close after it opens")
+            weekdays[interval.weekday].append((_time_us(interval.opens), _time_us(interval.closes)))
+        for intervals in weekdays:
+            intervals.sort()
+        self._weekdays = weekdays
+
+        raw: list[tuple[datetime, datetime, str]] = []
+        for closure in closures:
+            _require_aware(closure.starts_at, "Closure.starts_at")
+            _require_aware(closure.ends_at, "Closure.ends_at")
+            if closure.starts_at < closure.ends_at:
+                raw.append((_utc(closure.starts_at), _utc(closure.ends_at), closure.reason))
+        raw.sort(key=lambda c: (c[0], c[1]))
+        self._closures = raw
+        # Merged (overlapping or touching) closures: disjoint and sorted, so ends are sorted too.
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        for c_start, c_end, _ in raw:
+            if ends and c_start <= ends[-1]:
+                ends[-1] = max(ends[-1], c_end)
+            else:
+                starts.append(c_start)
+                ends.append(c_end)
+        self._closure_starts = starts
+        self._closure_ends = ends
+
+        capable = {bay.id for bay in bays if capabilities <= bay.capabilities}
+        self._n_capable = len(capable)
+        self._block_opens: list[datetime] = []
+        self._block_closes: list[datetime] = []
+        # Starts that can possibly be offered lie in [lo, hi]; busy blocks far from it don't matter.
+        lo = max(_from_us((start.toordinal() - _EPOCH_ORDINAL - 2) * _DAY_US), self._first)
+        hi = min(_from_us((end.toordinal() - _EPOCH_ORDINAL + 3) * _DAY_US), self._last)
+        if capable and busy and lo <= hi:
+            self._index_busy(busy, capable, lo, hi, duration + rules.buffer)
+
+    def _index_busy(
+        self, busy: Sequence[Busy], capable: set[int], lo: datetime, hi: datetime, reach: timedelta
+    ) -> None:
+        """Turn busy blocks into per-bay merged 'blocked start' windows in two sorted lists.
+
+        A start t is blocked on a bay by a busy [s, e) iff s < t + reach and t < e (reach =
+        duration + buffer), i.e. t lies in the open window (s - reach, e). With each bay's windows
+        merged into disjoint ones, the number of blocked bays at t is
+        #(window opens < t) - #(window closes <= t): two bisects per candidate start.
+        """
+        # Cheap prefilter, with a day of slack either side, compared in the busy rows' own zone
+        # (same tzinfo objects compare field by field, which is fast and close enough here).
+        zone0 = busy[0].ends_at.tzinfo
+        if zone0 is None:
+            raise ValueError("busy datetimes must be timezone-aware")
+        lo_x = (lo - timedelta(days=1)).astimezone(zone0)
+        hi_x = (hi + reach + timedelta(days=1)).astimezone(zone0)
+        try:
+            relevant = [
+                b for b in busy if b.ends_at > lo_x and b.starts_at < hi_x and b.bay_id in capable
+            ]
+        except TypeError as exc:  # a naive datetime compared with an aware one
+            raise ValueError("busy datetimes must be timezone-aware") from exc
+        per_bay: dict[int, list[Busy]] = {}
+        for b in relevant:
+            per_bay.setdefault(b.bay_id, []).append(b)
+        opens = self._block_opens
+        closes = self._block_closes
+        for blocks in per_bay.values():
+            blocks.sort(key=_BY_START)
+            cur_s: datetime | None = None
+            cur_e = limit = lo  # set with cur_s
+            for b in blocks:
+                s, e = b.starts_at, b.ends_at
+                if s.tzinfo is not UTC:
+                    s = s.astimezone(UTC)
+                if e.tzinfo is not UTC:
+                    e = e.astimezone(UTC)
+                if s >= e:
+                    continue  # an empty block blocks nothing
+                if cur_s is None:
+                    cur_s, cur_e, limit = s, e, e + reach
+                elif s < limit:  # windows (s - reach, e) overlap the current one: merge
+                    if e > cur_e:
+                        cur_e = e
+                        limit = e + reach
+                else:
+                    opens.append(cur_s - reach)
+                    closes.append(cur_e)
+                    cur_s, cur_e, limit = s, e, e + reach
+            if cur_s is not None:
+                opens.append(cur_s - reach)
+                closes.append(cur_e)
+        opens.sort()
+        closes.sort()
+
+    # -- per day ----------------------------------------------------------------------------
+
+    def day(self, day: date) -> DayAvailability:
+        """Availability of one local date."""
+        intervals = self._weekdays[day.weekday()]
+        if not intervals:
+            return DayAvailability(date=day, is_open=False, slots=(), closed_reason=None)
+        bounds, starts = self._grid(day, intervals)
+        if all(a >= b or self._covered(a, b) for a, b in bounds):
+            return DayAvailability(
+                date=day, is_open=False, slots=(), closed_reason=self._reason(bounds)
+            )
+        slots = self._slots(starts)
+        return DayAvailability(date=day, is_open=True, slots=slots, closed_reason=None)
+
+    def _slots(self, starts: list[datetime]) -> tuple[Slot, ...]:
+        """The candidate starts that pass notice, horizon, closures and bays, as Slots."""
+        n_capable = self._n_capable
+        if not n_capable:
+            return ()
+        first, last, duration = self._first, self._last, self._duration
+        c_starts, c_ends = self._closure_starts, self._closure_ends
+        n_closures = len(c_ends)
+        opens, closes = self._block_opens, self._block_closes
+        out: list[Slot] = []
+        for t in starts:
+            if t < first or t > last:
+                continue
+            t_end = t + duration
+            if n_closures:
+                i = bisect_right(c_ends, t)
+                if i < n_closures and c_starts[i] < t_end:
+                    continue
+            free = n_capable - bisect_left(opens, t) + bisect_right(closes, t)
+            if free > 0:
+                out.append(Slot(starts_at=t, ends_at=t_end, free_bays=free))
+        return tuple(out)
+
+    def _covered(self, a: datetime, b: datetime) -> bool:
+        """Whether the merged closures cover [a, b) entirely."""
+        ends = self._closure_ends
+        i = bisect_right(ends, a)
+        return i < len(ends) and self._closure_starts[i] <= a and ends[i] >= b
+
+    def _reason(self, bounds: list[tuple[datetime, datetime]]) -> str | None:
+        """Reasons of the closures that close the day, in time order, without repeats."""
+        reasons: list[str] = []
+        for c_start, c_end, reason in self._closures:
+            if reason not in reasons and any(
+                a < b and c_start < b and a < c_end for a, b in bounds
+            ):
+                reasons.append(reason)
+        return "; ".join(reasons) if reasons else None
+
+    def _grid(
+        self, day: date, intervals: list[tuple[int, int]]
+    ) -> tuple[list[tuple[datetime, datetime]], list[datetime]]:
+        """Real (UTC) bounds of the day's opening intervals and the sorted candidate starts."""
+        base = (day.toordinal() - _EPOCH_ORDINAL) * _DAY_US
+        duration, step = self._duration_us, self._step_us
+        bounds: list[tuple[datetime, datetime]] = []
+        starts: list[datetime] = []
+        offset = self._uniform_offset(base)
+        for opens, closes in intervals:
+            lo_local, hi_local = base + opens, base + closes
+            if offset is None:
+                a_off0, a_off1 = self._offsets(lo_local)
+                b_off0, b_off1 = self._offsets(hi_local)
+                if not a_off0 == a_off1 == b_off0 == b_off1:
+                    # A DST transition touches this interval: convert each wall time on its own.
+                    a = self._bound(lo_local, a_off0, a_off1)
+                    b = self._bound(hi_local, b_off0, b_off1)
+                    bounds.append((_from_us(a), _from_us(b)))
+                    for wall in range(lo_local, hi_local, step):
+                        off0, off1 = self._offsets(wall)
+                        if off0 < off1:  # in the spring-forward gap: this wall time doesn't exist
+                            continue
+                        t = wall - off0  # fold=0: the first occurrence of an ambiguous time
+                        if a <= t and t + duration <= b:
+                            starts.append(_from_us(t))
+                    continue
+                interval_offset = a_off0
+            else:
+                interval_offset = offset
+            a, b = lo_local - interval_offset, hi_local - interval_offset
+            first = _from_us(a)
+            bounds.append((first, _from_us(b)))
+            count = (b - duration - a) // step + 1
+            if count > 0:
+                step_td = self._step
+                starts.extend([first + step_td * k for k in range(count)])
+        if len(intervals) > 1:
+            starts = sorted(set(starts))
+        return bounds, starts
+
+    def _uniform_offset(self, base: int) -> int | None:
+        """The day's UTC offset in us when it is the same all day (no DST transition), else None.
+
+        Compares the offsets at the first and last microsecond of the day (and with fold=1), so a
+        day with two transitions that cancel out would be missed; no real zone does that.
+        """
+        midnight = _NAIVE_EPOCH + timedelta(microseconds=base)
+        off0, off1 = self._offsets_dt(midnight)
+        end0, end1 = self._offsets_dt(midnight + timedelta(microseconds=_LAST_US_OF_DAY))
+        return off0 if off0 == off1 == end0 == end1 else None
+
+    def _offsets(self, local_us: int) -> tuple[int, int]:
+        return self._offsets_dt(_NAIVE_EPOCH + timedelta(microseconds=local_us))
+
+    def _offsets_dt(self, naive: datetime) -> tuple[int, int]:
+        """UTC offsets (us) of a local wall time read with fold=0 and with fold=1.
+
+        Equal: an ordinary time. fold=0 larger: ambiguous (fall back). fold=0 smaller: in a gap.
+        """
+        off0 = self._zone.utcoffset(naive)
+        off1 = self._zone.utcoffset(naive.replace(fold=1))
+        assert off0 is not None and off1 is not None  # a ZoneInfo always has an offset
+        return off0 // _ONE_US, off1 // _ONE_US
+
+    def _bound(self, local_us: int, off0: int, off1: int) -> int:
+        """First instant (UTC us) at which the wall clock reads `local_us` or later."""
+        if off0 >= off1:
+            return local_us - off0
+        # In a gap: find the transition instant T, local - off1 < T <= local - off0.
+        lo, hi = local_us - off1, local_us - off0
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            offset = _from_us(mid).astimezone(self._zone).utcoffset()
+            assert offset is not None
+            if offset // _ONE_US == off0:
+                lo = mid
+            else:
+                hi = mid
+        return hi

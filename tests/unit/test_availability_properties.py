@@ -1,0 +1,331 @@
+"""Property tests of the availability engine against a brute-force reference.
+
+Random opening hours (night hours included, so DST gaps and folds are hit), closures, busy blocks
+(overlapping, unsorted, in mixed zones, on unknown bays), durations, grids and `now`, around the
+DST transitions of New York and Lord Howe Island (a 30 minute shift), and in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from autoshop.domain.availability import (
+    BayInfo,
+    BookingRules,
+    Busy,
+    Closure,
+    DayAvailability,
+    OpeningInterval,
+    Slot,
+    free_slots,
+    is_offered,
+)
+
+ZONES = {
+    "America/New_York": (date(2026, 3, 7), date(2026, 10, 31), date(2026, 6, 10)),
+    "Australia/Lord_Howe": (date(2026, 4, 4), date(2026, 10, 3), date(2026, 7, 1)),
+    "UTC": (date(2026, 3, 7), date(2026, 6, 10)),
+}
+# (zone, local date of a DST transition): NY at 02:00 by an hour, Lord Howe at 02:00 by 30 min.
+TRANSITIONS = (
+    ("America/New_York", date(2026, 3, 8)),
+    ("America/New_York", date(2026, 11, 1)),
+    ("Australia/Lord_Howe", date(2026, 4, 5)),
+    ("Australia/Lord_Howe", date(2026, 10, 4)),
+)
+CAPABILITIES = ("lift", "alignment")
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    kwargs: dict[str, Any]  # everything but start and end
+    start: date
+    end: date
+
+    @property
+    def zone(self) -> ZoneInfo:
+        zone: ZoneInfo = self.kwargs["zone"]
+        return zone
+
+    def run(self, start: date | None = None, end: date | None = None) -> list[DayAvailability]:
+        return free_slots(start=start or self.start, end=end or self.end, **self.kwargs)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, transition_day: bool = False) -> Scenario:
+    """A random shop and request; with `transition_day`, one DST day open through the night."""
+    if transition_day:
+        zone_name, start = draw(st.sampled_from(TRANSITIONS))
+        end = start
+    else:
+        zone_name = draw(st.sampled_from(sorted(ZONES)))
+        start = draw(st.sampled_from(ZONES[zone_name])) + timedelta(days=draw(st.integers(0, 1)))
+        end = start + timedelta(days=draw(st.integers(0, 2)))
+    zone = ZoneInfo(zone_name)
+    origin = datetime.combine(start, time(), tzinfo=zone).astimezone(UTC)  # local midnight
+
+    def minute_of_day(latest: int = 24 * 60) -> int:
+        return draw(st.integers(0, latest // 5 - 1)) * 5
+
+    hours = []
+    for weekday in range(7):
+        for _ in range(draw(st.integers(1 if transition_day else 0, 2))):
+            latest = 8 * 60 if transition_day else 24 * 60
+            a, b = sorted((minute_of_day(latest), minute_of_day(latest)))
+            if a < b:
+                hours.append(OpeningInterval(weekday, time(a // 60, a % 60), time(b // 60, b % 60)))
+
+    def instant() -> datetime:
+        if transition_day:
+            return origin + timedelta(minutes=draw(st.integers(-12 * 12, 36 * 12)) * 5)
+        return origin + timedelta(minutes=draw(st.integers(-24 * 12, 5 * 24 * 12)) * 5)
+
+    closures = []
+    for i in range(draw(st.integers(0, 3))):
+        begin = instant()
+        length = timedelta(minutes=draw(st.integers(1, 12 if transition_day else 60)) * 30)
+        closures.append(Closure(begin, begin + length, f"closure {i}"))
+    if draw(st.integers(0, 3)) == 0:  # a holiday: local midnight to local midnight
+        holiday = start + timedelta(days=draw(st.integers(0, (end - start).days)))
+        closures.append(
+            Closure(
+                datetime.combine(holiday, time(), tzinfo=zone),
+                datetime.combine(holiday + timedelta(days=1), time(), tzinfo=zone),
+                draw(st.sampled_from(["Holiday", "closure 0"])),
+            )
+        )
+
+    bay_ids = range(1, draw(st.integers(1, 4)) + 1)
+    bays = [
+        BayInfo(bay_id, frozenset(draw(st.sets(st.sampled_from(CAPABILITIES)))) | {"general"})
+        for bay_id in bay_ids
+    ]
+    busy = []
+    for _ in range(draw(st.integers(0, 20))):
+        begin = instant()
+        length = timedelta(minutes=draw(st.integers(1, 60)) * 5)
+        busy_zone = draw(st.sampled_from([UTC, zone]))
+        bay_id = draw(st.integers(1, 5))  # 5 is never an active bay
+        busy.append(
+            Busy(bay_id, begin.astimezone(busy_zone), (begin + length).astimezone(busy_zone))
+        )
+
+    now = origin + timedelta(
+        minutes=draw(st.integers(-2 * 24 * 60, 0 if transition_day else 24 * 60)),
+        microseconds=draw(st.sampled_from([0, 0, 1, 123_456, 59_999_999])),
+    )
+    rules = BookingRules(
+        slot_interval=timedelta(minutes=draw(st.sampled_from([5, 10, 15, 20, 30, 45, 60]))),
+        minimum_notice=timedelta(minutes=draw(st.integers(0, 6 * 4)) * 15),
+        horizon=draw(
+            st.one_of(
+                st.just(timedelta(days=60)), st.integers(0, 96).map(lambda n: timedelta(hours=n))
+            )
+        ),
+        buffer=timedelta(minutes=draw(st.sampled_from([0, 5, 10, 30]))),
+    )
+    kwargs: dict[str, Any] = {
+        "opening_hours": hours,
+        "closures": closures,
+        "bays": bays,
+        "busy": busy,
+        "duration": timedelta(minutes=draw(st.integers(1, 48)) * 5),
+        "capabilities": frozenset(draw(st.sets(st.sampled_from(CAPABILITIES)))),
+        "rules": rules,
+        "zone": zone,
+        "now": now,
+    }
+    return Scenario(kwargs, start, end)
+
+
+ANY_SCENARIO = st.one_of(scenarios(), scenarios(transition_day=True))
+
+
+# --- brute-force reference -----------------------------------------------------------------------
+
+
+def first_instant_at_or_after(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The first instant whose wall clock reads `wall` on `day` or later, by scanning minutes."""
+    target = datetime.combine(day, wall)
+    candidates = [target.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1)]
+    instant, last = min(candidates), max(candidates)
+    while instant < last and instant.astimezone(zone).replace(tzinfo=None) < target:
+        instant += timedelta(minutes=1)
+    return instant
+
+
+def wall_exists(wall: datetime, zone: ZoneInfo) -> bool:
+    aware = wall.replace(tzinfo=zone)
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+
+
+def overlaps(a: datetime, b: datetime, c: datetime, d: datetime) -> bool:
+    return a < d and c < b
+
+
+def interval_bounds(s: Scenario, day: date) -> list[tuple[datetime, datetime]]:
+    return [
+        (
+            first_instant_at_or_after(day, interval.opens, s.zone),
+            first_instant_at_or_after(day, interval.closes, s.zone),
+        )
+        for interval in s.kwargs["opening_hours"]
+        if interval.weekday == day.weekday()
+    ]
+
+
+def free_capable_bays(s: Scenario, t: datetime) -> int:
+    k = s.kwargs
+    block_end = t + k["duration"] + k["rules"].buffer
+    return sum(
+        1
+        for bay in k["bays"]
+        if k["capabilities"] <= bay.capabilities
+        and not any(
+            b.bay_id == bay.id
+            and b.starts_at < b.ends_at
+            and overlaps(t, block_end, b.starts_at, b.ends_at)
+            for b in k["busy"]
+        )
+    )
+
+
+def reference_day(s: Scenario, day: date) -> DayAvailability:
+    k = s.kwargs
+    rules: BookingRules = k["rules"]
+    zone = s.zone
+    intervals = [i for i in k["opening_hours"] if i.weekday == day.weekday()]
+    if not intervals:
+        return DayAvailability(day, False, (), None)
+    bounds = interval_bounds(s, day)
+    live = [c for c in k["closures"] if c.starts_at < c.ends_at]
+
+    def covered(a: datetime, b: datetime) -> bool:
+        point = a
+        for c in sorted(live, key=lambda c: c.starts_at):
+            if c.starts_at <= point < c.ends_at:
+                point = c.ends_at
+        return point >= b
+
+    if all(a >= b or covered(a, b) for a, b in bounds):
+        reasons: list[str] = []
+        for c in sorted(live, key=lambda c: (c.starts_at, c.ends_at)):
+            touches = any(a < b and overlaps(a, b, c.starts_at, c.ends_at) for a, b in bounds)
+            if touches and c.reason not in reasons:
+                reasons.append(c.reason)
+        return DayAvailability(day, False, (), "; ".join(reasons) or None)
+
+    offered: dict[datetime, int] = {}
+    for interval, (a, b) in zip(intervals, bounds, strict=True):
+        wall = datetime.combine(day, interval.opens)
+        while wall < datetime.combine(day, interval.closes):
+            t = wall.replace(tzinfo=zone).astimezone(UTC)
+            t_end = t + k["duration"]
+            if (
+                wall_exists(wall, zone)
+                and a <= t
+                and t_end <= b
+                and k["now"] + rules.minimum_notice <= t <= k["now"] + rules.horizon
+                and not any(overlaps(t, t_end, c.starts_at, c.ends_at) for c in live)
+            ):
+                free = free_capable_bays(s, t)
+                if free:
+                    offered[t] = free
+            wall += rules.slot_interval
+    slots = tuple(Slot(t, t + k["duration"], free) for t, free in sorted(offered.items()))
+    return DayAvailability(day, True, slots, None)
+
+
+def dates(s: Scenario) -> list[date]:
+    return [s.start + timedelta(days=i) for i in range((s.end - s.start).days + 1)]
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(ANY_SCENARIO)
+def test_engine_matches_brute_force_reference(s: Scenario) -> None:
+    assert s.run() == [reference_day(s, day) for day in dates(s)]
+
+
+@SETTINGS
+@given(ANY_SCENARIO)
+def test_offered_slots_have_a_free_capable_bay(s: Scenario) -> None:
+    for day in s.run():
+        for slot in day.slots:
+            assert slot.free_bays >= 1
+            assert slot.free_bays == free_capable_bays(s, slot.starts_at)
+
+
+@SETTINGS
+@given(ANY_SCENARIO)
+def test_offered_slots_lie_in_opening_hours_and_outside_closures(s: Scenario) -> None:
+    zone, step = s.zone, s.kwargs["rules"].slot_interval
+    for day in s.run():
+        assert day.is_open or not day.slots
+        starts = [slot.starts_at for slot in day.slots]
+        assert starts == sorted(set(starts))
+        intervals = [i for i in s.kwargs["opening_hours"] if i.weekday == day.date.weekday()]
+        bounds = interval_bounds(s, day.date)
+        for slot in day.slots:
+            wall = slot.starts_at.astimezone(zone)
+            assert wall.date() == day.date
+            assert wall.fold == 0  # a repeated wall time is offered at its first occurrence only
+            naive = wall.replace(tzinfo=None)
+            assert any(
+                a <= slot.starts_at
+                and slot.ends_at <= b
+                and datetime.combine(day.date, i.opens) <= naive
+                and (naive - datetime.combine(day.date, i.opens)) % step == timedelta(0)
+                for i, (a, b) in zip(intervals, bounds, strict=True)
+            )
+            for c in s.kwargs["closures"]:
+                assert not overlaps(slot.starts_at, slot.ends_at, c.starts_at, c.ends_at)
+
+
+@SETTINGS
+@given(ANY_SCENARIO)
+def test_offered_slots_respect_notice_and_horizon(s: Scenario) -> None:
+    rules: BookingRules = s.kwargs["rules"]
+    now: datetime = s.kwargs["now"]
+    for day in s.run():
+        for slot in day.slots:
+            assert now + rules.minimum_notice <= slot.starts_at <= now + rules.horizon
+
+
+@SETTINGS
+@given(ANY_SCENARIO, st.data())
+def test_offered_slots_are_stable_and_agree_with_is_offered(
+    s: Scenario, data: st.DataObject
+) -> None:
+    days = s.run()
+    for day in days:
+        if day.slots:
+            again = s.run(start=day.date, end=day.date)
+            assert again == [day]
+        for slot in (
+            data.draw(st.lists(st.sampled_from(day.slots), max_size=4)) if day.slots else ()
+        ):
+            assert is_offered(slot.starts_at, **s.kwargs)
+            # A minute later is never on a grid of whole 5-minute steps.
+            assert not is_offered(slot.starts_at + timedelta(minutes=1), **s.kwargs)
+    offered = {slot.starts_at for day in days for slot in day.slots}
+    probe = datetime.combine(s.start, time(), tzinfo=s.zone).astimezone(UTC)
+    probe += timedelta(minutes=5 * data.draw(st.integers(0, 12 * 24 * len(days) - 1)))
+    local_date = probe.astimezone(s.zone).date()
+    if s.start <= local_date <= s.end:
+        assert is_offered(probe, **s.kwargs) is (probe in offered)

@@ -55,7 +55,7 @@ test: install lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --write docs/PERFORMANCE.md
 
 clean:
 	rm -rf $(VENV) .tools node_modules $(VENDOR) test-artifacts instance

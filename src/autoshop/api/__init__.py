@@ -8,10 +8,11 @@ from autoshop.extensions import api
 
 
 def register_api(app: Flask) -> None:
+    from autoshop.api.availability import blp as availability_blp
+    from autoshop.api.catalog import blp as catalog_blp
+    from autoshop.api.docs import bp as docs_bp
     from autoshop.api.meta import blp as meta_blp
 
-    api.register_blueprint(meta_blp, url_prefix="/api/v1")
-    # The API is called with a session cookie or a token header; its writes are not HTML forms.
-    from autoshop.extensions import csrf
-
-    csrf.exempt(meta_blp)
+    for blueprint in (meta_blp, catalog_blp, availability_blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.register_blueprint(docs_bp, url_prefix="/api/v1")

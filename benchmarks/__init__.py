@@ -1,0 +1,1 @@
+"""`make bench`: figures for docs/PERFORMANCE.md (benchmarks, never timed tests)."""

@@ -1,0 +1,63 @@
+"""Free start times for a visit, day by day."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from autoshop.api.schemas import AvailabilityQuerySchema, AvailabilitySchema, ProblemSchema
+from autoshop.errors import problem
+from autoshop.services.availability import AvailabilityError, find_availability
+from autoshop.timeutil import utcnow
+
+blp = Blueprint("availability", __name__, description="Free times for one or more services")
+
+
+@blp.get("/availability")
+@blp.arguments(AvailabilityQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, AvailabilitySchema)
+@blp.alt_response(404, schema=ProblemSchema, description="Unknown location")
+@blp.alt_response(422, schema=ProblemSchema, description="Invalid services or dates")
+def availability(services: str, start: Any, end: Any, location: int | None) -> Response:
+    """Each local day from `start` to `end`: open or not, why closed, and the free start times.
+
+    A start is offered when the whole visit (the services' durations added up) fits in one
+    opening interval, outside closures, within the booking notice and horizon, and some bay with
+    every capability the services need is free for it plus the buffer.
+    """
+    ids = [int(part) for part in services.split(",")]
+    try:
+        result = find_availability(ids, start, end, now=utcnow(), location_id=location)
+    except AvailabilityError as exc:
+        return problem(exc.status, str(exc), type_=exc.kind)
+    zone = result.zone
+    body = {
+        "location": {
+            "id": result.location.id,
+            "name": result.location.name,
+            "timezone": result.location.timezone,
+        },
+        "services": [s.id for s in result.visit.services],
+        "duration_minutes": int(result.visit.duration.total_seconds() // 60),
+        "days": [
+            {
+                "date": day.date.isoformat(),
+                "open": day.is_open,
+                "closed_reason": day.closed_reason,
+                "slots": [
+                    {
+                        "start": slot.starts_at.astimezone(zone).isoformat(),
+                        "end": slot.ends_at.astimezone(zone).isoformat(),
+                        "free_bays": slot.free_bays,
+                    }
+                    for slot in day.slots
+                ],
+            }
+            for day in result.days
+        ],
+    }
+    # Serialised directly: the schema above documents this shape, and a month holds ~1,000 slots.
+    return Response(json.dumps(body, separators=(",", ":")), mimetype="application/json")

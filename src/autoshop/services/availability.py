@@ -1,0 +1,199 @@
+"""The query side of availability: load a range's data in five statements, then run the engine.
+
+Statements per request, whatever the number of days: the location with its opening hours, the
+services, the active bays, the closures in the range, and one indexed range query for the busy
+blocks of the range (never one per day or per slot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from autoshop.domain import availability as engine
+from autoshop.domain.status import BAY_HOLDING_STATUSES
+from autoshop.extensions import db
+from autoshop.models import Appointment, Bay, Closure, Location, Service
+
+MAX_RANGE_DAYS = 62
+
+
+class AvailabilityError(ValueError):
+    """A request the customer (or API client) can fix; `kind` names it for problem+json."""
+
+    def __init__(self, message: str, *, kind: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Visit:
+    services: list[Service]
+    duration: timedelta
+    capabilities: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Availability:
+    location: Location
+    zone: ZoneInfo
+    visit: Visit
+    days: list[engine.DayAvailability]
+
+
+def rules_of(location: Location) -> engine.BookingRules:
+    return engine.BookingRules(
+        slot_interval=timedelta(minutes=location.slot_interval_minutes),
+        minimum_notice=timedelta(minutes=location.minimum_notice_minutes),
+        horizon=timedelta(days=location.horizon_days),
+        buffer=timedelta(minutes=location.buffer_minutes),
+    )
+
+
+def load_location(location_id: int | None) -> Location:
+    # One statement: the opening hours come joined to the location.
+    stmt = sa.select(Location).options(joinedload(Location.opening_hours))
+    if location_id is None:
+        stmt = stmt.where(Location.active.is_(True)).order_by(Location.id).limit(1)
+    else:
+        stmt = stmt.where(Location.id == location_id, Location.active.is_(True))
+    location = db.session.execute(stmt).unique().scalar_one_or_none()
+    if location is None:
+        raise AvailabilityError(
+            "No such location." if location_id else "The shop has not been set up yet.",
+            kind="unknown-location",
+            status=404,
+        )
+    return location
+
+
+def load_visit(service_ids: list[int]) -> Visit:
+    """The services of a visit, in the order asked; every id must be an active service."""
+    if not service_ids:
+        raise AvailabilityError("Choose at least one service.", kind="no-services")
+    if len(set(service_ids)) != len(service_ids):
+        raise AvailabilityError("A service is listed twice.", kind="duplicate-services")
+    found = {
+        s.id: s
+        for s in db.session.scalars(
+            sa.select(Service).where(Service.id.in_(service_ids), Service.active.is_(True))
+        )
+    }
+    missing = [i for i in service_ids if i not in found]
+    if missing:
+        listed = ", ".join(str(i) for i in missing)
+        raise AvailabilityError(
+            f"These services don't exist or can't be booked: {listed}. "
+            "GET /api/v1/services lists the bookable ones.",
+            kind="unknown-services",
+        )
+    services = [found[i] for i in service_ids]
+    return Visit(
+        services=services,
+        duration=timedelta(minutes=sum(s.duration_minutes for s in services)),
+        capabilities=frozenset(s.capability.value for s in services),
+    )
+
+
+def check_range(start: date, end: date, location: Location) -> None:
+    if end < start:
+        raise AvailabilityError("The end date is before the start date.", kind="bad-range")
+    days = (end - start).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise AvailabilityError(
+            f"Ask for at most {MAX_RANGE_DAYS} days at a time (you asked for {days}).",
+            kind="range-too-long",
+        )
+    if days > location.horizon_days + 1:
+        raise AvailabilityError(
+            f"We book at most {location.horizon_days} days ahead; ask for a shorter range.",
+            kind="beyond-horizon",
+        )
+
+
+def load_bays(location: Location) -> list[engine.BayInfo]:
+    rows = db.session.execute(
+        sa.select(Bay.id, Bay.capabilities).where(
+            Bay.location_id == location.id, Bay.active.is_(True)
+        )
+    ).all()
+    return [engine.BayInfo(id=r.id, capabilities=frozenset(r.capabilities)) for r in rows]
+
+
+def load_closures(location: Location, start_at: datetime, end_at: datetime) -> list[engine.Closure]:
+    rows = db.session.execute(
+        sa.select(Closure.starts_at, Closure.ends_at, Closure.reason).where(
+            Closure.location_id == location.id,
+            Closure.ends_at > start_at,
+            Closure.starts_at < end_at,
+        )
+    ).all()
+    return [engine.Closure(starts_at=r.starts_at, ends_at=r.ends_at, reason=r.reason) for r in rows]
+
+
+def load_busy(location: Location, start_at: datetime, end_at: datetime) -> list[engine.Busy]:
+    """Blocks of bay-holding appointments that overlap [start_at, end_at): one range query."""
+    rows = db.session.execute(
+        sa.select(Appointment.bay_id, Appointment.starts_at, Appointment.block_ends_at)
+        .join(Bay, Bay.id == Appointment.bay_id)
+        .where(
+            Bay.location_id == location.id,
+            Appointment.status.in_(BAY_HOLDING_STATUSES),
+            Appointment.block_ends_at > start_at,
+            Appointment.starts_at < end_at,
+        )
+    ).all()
+    return [engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in rows]
+
+
+def range_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants that enclose local days start..end (a day of margin for long visits)."""
+    return (
+        datetime.combine(start, time(0), zone),
+        datetime.combine(end + timedelta(days=2), time(0), zone),
+    )
+
+
+def find_availability(
+    service_ids: list[int],
+    start: date,
+    end: date,
+    *,
+    now: datetime,
+    location_id: int | None = None,
+) -> Availability:
+    location = load_location(location_id)
+    check_range(start, end, location)
+    visit = load_visit(service_ids)
+    bays = load_bays(location)
+    if not any(visit.capabilities <= bay.capabilities for bay in bays):
+        needs = " and ".join(sorted(visit.capabilities))
+        raise AvailabilityError(
+            f"No bay at {location.name} can do this visit (it needs {needs}). "
+            "Book these services separately, or call the shop.",
+            kind="no-capable-bay",
+        )
+    zone = ZoneInfo(location.timezone)
+    start_at, end_at = range_bounds(start, end, zone)
+    days = engine.free_slots(
+        opening_hours=[
+            engine.OpeningInterval(weekday=h.weekday, opens=h.opens, closes=h.closes)
+            for h in location.opening_hours
+        ],
+        closures=load_closures(location, start_at, end_at),
+        bays=bays,
+        busy=load_busy(location, start_at, end_at),
+        duration=visit.duration,
+        capabilities=visit.capabilities,
+        rules=rules_of(location),
+        zone=zone,
+        start=start,
+        end=end,
+        now=now,
+    )
+    return Availability(location=location, zone=zone, visit=visit, days=days)

@@ -23,6 +23,10 @@ def _enum(enum_cls: type) -> sa.Enum:
 
 _HOLDING_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in BAY_HOLDING_STATUSES))
 
+#: The partial index's predicate, to be used verbatim in queries: SQLite (and PostgreSQL's generic
+#: plans) only use a partial index when the query repeats its WHERE with literals, not parameters.
+HOLDS_BAY = sa.text(_HOLDING_SQL)
+
 
 class Appointment(Base):
     __tablename__ = "appointments"

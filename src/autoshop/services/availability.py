@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from autoshop.domain import availability as engine
-from autoshop.domain.status import BAY_HOLDING_STATUSES
 from autoshop.extensions import db
 from autoshop.models import Appointment, Bay, Closure, Location, Service
+from autoshop.models.appointments import HOLDS_BAY
 
 MAX_RANGE_DAYS = 62
 
@@ -143,7 +143,7 @@ def load_busy(location: Location, start_at: datetime, end_at: datetime) -> list[
         .join(Bay, Bay.id == Appointment.bay_id)
         .where(
             Bay.location_id == location.id,
-            Appointment.status.in_(BAY_HOLDING_STATUSES),
+            HOLDS_BAY,
             Appointment.block_ends_at > start_at,
             Appointment.starts_at < end_at,
         )

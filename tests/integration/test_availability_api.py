@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -270,3 +270,26 @@ def test_openapi_document_and_docs_page(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     assert "/api/v1/availability" in page.get_data(as_text=True)
+
+
+def test_busy_query_uses_the_partial_index(app, shop):
+    """Regression: with the status list as parameters SQLite scanned every appointment."""
+    from autoshop.services.availability import busy_query
+
+    stmt = busy_query(shop["location"].id, NOW, NOW + timedelta(days=30))
+    compiled = stmt.compile(db.engine)
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.params.values())
+            ).all()
+            assert any("ix_appointments_bay_block" in str(row) for row in plan), plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = conn.execute(
+                sa.text(
+                    "EXPLAIN "
+                    + str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+                )
+            ).all()
+            assert any("ix_appointments_bay_block" in str(row) for row in plan), plan

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -136,18 +137,22 @@ def load_closures(location: Location, start_at: datetime, end_at: datetime) -> l
     return [engine.Closure(starts_at=r.starts_at, ends_at=r.ends_at, reason=r.reason) for r in rows]
 
 
-def load_busy(location: Location, start_at: datetime, end_at: datetime) -> list[engine.Busy]:
-    """Blocks of bay-holding appointments that overlap [start_at, end_at): one range query."""
-    rows = db.session.execute(
+def busy_query(location_id: int, start_at: datetime, end_at: datetime) -> sa.Select[Any]:
+    """Blocks of bay-holding appointments overlapping [start_at, end_at), on the partial index."""
+    return (
         sa.select(Appointment.bay_id, Appointment.starts_at, Appointment.block_ends_at)
         .join(Bay, Bay.id == Appointment.bay_id)
         .where(
-            Bay.location_id == location.id,
+            Bay.location_id == location_id,
             HOLDS_BAY,
             Appointment.block_ends_at > start_at,
             Appointment.starts_at < end_at,
         )
-    ).all()
+    )
+
+
+def load_busy(location: Location, start_at: datetime, end_at: datetime) -> list[engine.Busy]:
+    rows = db.session.execute(busy_query(location.id, start_at, end_at)).all()
     return [engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in rows]
 
 

@@ -39,8 +39,9 @@ run: install
 	$(BIN)/autoshop seed-demo --if-empty
 	@echo ""
 	@echo "AutoShop is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Mail is delivered by the worker to the dev mail server: instance/dev-mail/*.eml"
 	@echo ""
-	$(BIN)/autoshop run --host $(HOST) --port $(PORT)
+	$(BIN)/autoshop dev --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

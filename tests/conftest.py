@@ -23,7 +23,7 @@ from tests.support.factories import Factories
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_POSTGRES = os.environ.get("AUTOSHOP_REQUIRE_POSTGRES") == "1"
 
-pytest_plugins = ["tests.support.browser"]
+pytest_plugins = ["tests.support.browser", "tests.support.smtp"]
 
 #: Cheap argon2 for tests (production keeps the strong defaults from config.py).
 TEST_CONFIG: dict[str, Any] = {

@@ -134,6 +134,107 @@ def outbox(show_all: bool, limit: int) -> None:
         click.echo("-" * 60)
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--batch-size", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--poll-interval", default=1.0, show_default=True, type=click.FloatRange(min=0))
+@click.option(
+    "--lease-seconds",
+    default=300,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How long a claimed message stays reserved before another worker may take it.",
+)
+@click.option("--worker-id", default=None, help="Name in claimed_by (default: host:pid).")
+@with_appcontext
+def worker(
+    once: bool, batch_size: int, poll_interval: float, lease_seconds: int, worker_id: str | None
+) -> None:
+    """Deliver the outbox: email over SMTP, SMS through SMS_PROVIDER. SIGTERM stops it cleanly."""
+    import logging
+    import threading
+    from datetime import timedelta
+
+    from autoshop.notifications.worker import run_worker, stop_on_signals
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop_event = threading.Event()
+    if not once:
+        click.echo(
+            f"Worker delivering the outbox (mail via {app.config['MAIL_SERVER']}:"
+            f"{app.config['MAIL_PORT']}); Ctrl-C stops it."
+        )
+    with stop_on_signals(stop_event):
+        count = run_worker(
+            app,
+            worker_id=worker_id,
+            poll_interval=poll_interval,
+            batch_size=batch_size,
+            lease=timedelta(seconds=lease_seconds),
+            stop_event=stop_event,
+            once=once,
+        )
+    click.echo(f"Worker stopped; {count} message(s) handled.")
+
+
+@click.command("dev-smtp")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int)
+@with_appcontext
+def dev_smtp(host: str, port: int) -> None:
+    """Development mail server: keeps every message as an .eml file in instance/dev-mail/."""
+    import signal
+    import threading
+    from pathlib import Path
+
+    from autoshop.notifications.devmail import dev_smtp_controller
+
+    if current_app.config["AUTOSHOP_ENV"] == "production":
+        raise click.ClickException("dev-smtp never runs in production configuration.")
+    folder = Path(current_app.instance_path) / "dev-mail"
+    folder.mkdir(parents=True, exist_ok=True)
+    controller = dev_smtp_controller(folder, host=host, port=port)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        controller.start()
+    except Exception as exc:  # the port is taken, most often
+        raise click.ClickException(f"Could not listen on {host}:{port}: {exc}") from exc
+    click.echo(f"Development mail server on {host}:{port}; messages go to {folder}")
+    try:
+        stop.wait()
+    finally:
+        controller.stop()
+
+
+@click.command("dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--smtp-port", default=8025, show_default=True, type=int)
+@with_appcontext
+def dev(host: str, port: int, smtp_port: int) -> None:
+    """Development: the web server, the outbox worker and the dev mail server; Ctrl-C stops all."""
+    from autoshop.devrun import autoshop_command, supervise
+
+    if current_app.config["AUTOSHOP_ENV"] == "production":
+        raise click.ClickException("dev never runs in production configuration.")
+    os.environ["MAIL_SERVER"] = "127.0.0.1"  # the children deliver to the dev mail server
+    os.environ["MAIL_PORT"] = str(smtp_port)
+    code = supervise(
+        [
+            ("mail server", autoshop_command("dev-smtp", "--port", str(smtp_port))),
+            ("worker", autoshop_command("worker")),
+            ("web server", autoshop_command("run", "--host", host, "--port", str(port))),
+        ],
+        echo=click.echo,
+    )
+    raise SystemExit(code)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (create_admin, create_staff, seed_demo, outbox):
+    for command in (create_admin, create_staff, seed_demo, outbox, worker, dev_smtp, dev):
         app.cli.add_command(command)

@@ -1,0 +1,209 @@
+"""Claiming due outbox rows and recording what delivery did with them.
+
+Plain functions over a Session; `now` is always passed in. Every write here runs in a short
+transaction of its own that takes the write lock first: `FOR UPDATE SKIP LOCKED` on PostgreSQL
+(several workers share the table), `BEGIN IMMEDIATE` on SQLite (one writer at a time, so the read
+that picks the rows and the write that claims them can't interleave with another worker's).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from autoshop.domain.choices import NotificationStatus
+from autoshop.models import Notification
+from autoshop.services.transactions import begin_write
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_ATTEMPTS = 8
+#: Rows whose kind starts with this were about an appointment; without one they are moot.
+APPOINTMENT_KIND_PREFIX = "appointment_"
+
+
+class OutboxError(ValueError):
+    """Something staff asked for can't be done to this message; the message says why."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` failed ones: 30 s, 2 min, 8 min, ... max 1 h."""
+    exponent = max(attempts - 1, 0)
+    if exponent >= 5:  # 30 s * 4**5 is already past the cap
+        return timedelta(hours=1)
+    return min(timedelta(seconds=30 * 4**exponent), timedelta(hours=1))
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    worker_id: str,
+    batch_size: int,
+    lease: timedelta,
+) -> list[Notification]:
+    """Claim up to `batch_size` due rows for `worker_id` until `now + lease`, and commit.
+
+    Due means pending with `due_at <= now`, or sending with an expired lease (its worker died).
+    Appointment messages whose appointment was deleted are cancelled on the way, not returned.
+    """
+    begin_write(session)
+    due = sa.or_(
+        sa.and_(
+            Notification.status == NotificationStatus.PENDING,
+            Notification.due_at <= now,
+        ),
+        sa.and_(
+            Notification.status == NotificationStatus.SENDING,
+            Notification.lease_expires_at < now,
+        ),
+    )
+    lock = session.connection().dialect.name == "postgresql"
+    claimed: list[Notification] = []
+    try:
+        while len(claimed) < batch_size:
+            stmt = (
+                sa.select(Notification)
+                .where(due)
+                .order_by(Notification.due_at, Notification.id)
+                .limit(batch_size - len(claimed))
+                .execution_options(populate_existing=True)
+            )
+            if lock:
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = list(session.scalars(stmt))
+            if not rows:
+                break
+            for row in rows:
+                if row.kind.startswith(APPOINTMENT_KIND_PREFIX) and row.appointment_id is None:
+                    _cancel_orphan(row)
+                    continue
+                row.status = NotificationStatus.SENDING
+                row.claimed_by = worker_id
+                row.lease_expires_at = now + lease
+                row.attempts = row.attempts + 1
+                claimed.append(row)
+            session.flush()  # what was just claimed or cancelled no longer matches `due`
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return claimed
+
+
+def _cancel_orphan(row: Notification) -> None:
+    row.status = NotificationStatus.CANCELLED
+    row.last_error = "Cancelled: the appointment no longer exists."
+    row.lease_expires_at = None
+    row.claimed_by = ""
+    log.info("notification %s cancelled: its appointment was deleted", row.id)
+
+
+def _record(session: Session, row: Notification, values: dict[str, object]) -> bool:
+    """Apply `values` to `row` if this worker's claim still holds; commit; say whether it did.
+
+    The claim is (claimed_by, attempts): a row whose lease expired and that another worker claimed
+    again has a higher attempts count, so a late result from the first worker changes nothing.
+    """
+    claimed_by, attempts = row.claimed_by, row.attempts
+    begin_write(session)
+    try:
+        result = session.execute(
+            sa.update(Notification)
+            .where(
+                Notification.id == row.id,
+                Notification.status == NotificationStatus.SENDING,
+                Notification.claimed_by == claimed_by,
+                Notification.attempts == attempts,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(row)
+    session.commit()  # don't sit in the refresh's read transaction while the next send runs
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        log.warning(
+            "notification %s: claim by %s (attempt %s) was lost; result not recorded",
+            row.id,
+            claimed_by,
+            attempts,
+        )
+        return False
+    return True
+
+
+def mark_sent(
+    session: Session, row: Notification, *, now: datetime, provider_id: str | None = None
+) -> bool:
+    """Record a delivery. Returns False if the claim was lost meanwhile (nothing recorded)."""
+    values: dict[str, object] = {
+        "status": NotificationStatus.SENT,
+        "sent_at": now,
+        "lease_expires_at": None,
+        "last_error": "",
+    }
+    if provider_id:
+        values["payload"] = {**(row.payload or {}), "provider_id": provider_id}
+    return _record(session, row, values)
+
+
+def mark_failed(
+    session: Session,
+    row: Notification,
+    *,
+    now: datetime,
+    error: str,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    backoff: Callable[[int], timedelta] = backoff,
+    permanent: bool = False,
+) -> bool:
+    """Record a failed try: retry later with backoff, or give up if permanent or out of tries."""
+    if permanent or row.attempts >= max_attempts:
+        values: dict[str, object] = {"status": NotificationStatus.FAILED}
+    else:
+        values = {"status": NotificationStatus.PENDING, "due_at": now + backoff(row.attempts)}
+    values |= {"last_error": error[:2000], "lease_expires_at": None}
+    return _record(session, row, values)
+
+
+def release(session: Session, row: Notification) -> bool:
+    """Hand back a claimed row untried (a worker shutting down): due again, attempt not counted."""
+    return _record(
+        session,
+        row,
+        {
+            "status": NotificationStatus.PENDING,
+            "attempts": row.attempts - 1,
+            "claimed_by": "",
+            "lease_expires_at": None,
+        },
+    )
+
+
+def retry_now(session: Session, row_id: int, *, now: datetime) -> Notification:
+    """Staff retry a failed message: pending again, due now, with a fresh set of attempts."""
+    begin_write(session)
+    try:
+        row = session.get(Notification, row_id, populate_existing=True)
+        if row is None:
+            raise OutboxError("That message doesn't exist.")
+        if row.status != NotificationStatus.FAILED:
+            raise OutboxError("Only messages that failed can be retried.")
+        row.status = NotificationStatus.PENDING
+        row.due_at = now
+        row.attempts = 0
+        row.claimed_by = ""
+        row.lease_expires_at = None
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return row

@@ -1,0 +1,557 @@
+"""Booking, rescheduling and cancelling, guarded by the database itself (DESIGN.md §5).
+
+The service checks the requested start against the same engine that offers slots, ranks the
+capable free bays best fit first and inserts into the first one inside a savepoint. PostgreSQL's
+exclusion constraint (SQLSTATE 23P01) or SQLite's trigger refuses an overlap that slipped in
+between the read and the write; the service then tries the next bay and answers "taken", with
+the nearest free alternatives, only when none is left. On SQLite the transaction also takes the
+write lock up front (BEGIN IMMEDIATE), so writers queue instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from autoshop.domain import availability as engine
+from autoshop.domain.allocation import rank_bays
+from autoshop.domain.choices import VisitMode
+from autoshop.domain.status import AppointmentStatus
+from autoshop.extensions import db
+from autoshop.models import (
+    Appointment,
+    AppointmentService,
+    Location,
+    StatusChange,
+    User,
+    Vehicle,
+)
+from autoshop.services import availability as queries
+from autoshop.services import outbox_planning
+from autoshop.services.references import new_reference
+from autoshop.services.transactions import begin_write
+
+MAX_CONCERN_LENGTH = 2000
+ALTERNATIVES = 5
+
+
+class BookingError(Exception):
+    """A request the customer can fix; `kind` is the problem type, `field` the form field."""
+
+    status = 422
+
+    def __init__(self, message: str, *, kind: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.field = field
+
+
+class NotAllowed(BookingError):
+    status = 403
+
+
+class SlotTaken(BookingError):
+    """Every capable bay was taken for that start; `alternatives` are the nearest free starts."""
+
+    status = 409
+
+    def __init__(self, message: str, *, alternatives: list[datetime]) -> None:
+        super().__init__(message, kind="slot-taken", field="starts_at")
+        self.alternatives = alternatives
+
+
+@dataclass(frozen=True)
+class VehicleDetails:
+    year: int
+    make: str
+    model: str
+    trim: str = ""
+    plate: str = ""
+    vin: str | None = None
+    mileage: int | None = None
+
+
+@dataclass(frozen=True)
+class GuestContact:
+    name: str
+    email: str
+    phone: str | None = None
+
+
+@dataclass
+class BookingRequest:
+    service_ids: list[int]
+    starts_at: datetime
+    mode: VisitMode = VisitMode.DROP_OFF
+    concern: str = ""
+    customer: User | None = None
+    guest: GuestContact | None = None
+    vehicle_id: int | None = None
+    vehicle: VehicleDetails | None = None
+    location_id: int | None = None
+    #: Staff booking for a phone or walk-in customer: minimum notice doesn't apply.
+    by_staff: User | None = None
+    staff_notes: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# --- checking a start --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    location: Location
+    zone: ZoneInfo
+    visit: queries.Visit
+    rules: engine.BookingRules
+    hours: list[engine.OpeningInterval]
+    bays: list[engine.BayInfo]
+
+
+def _context(location_id: int | None, service_ids: list[int], *, staff: bool) -> _Context:
+    try:
+        location = queries.load_location(location_id)
+        visit = queries.load_visit(service_ids)
+    except queries.AvailabilityError as exc:
+        raise BookingError(str(exc), kind=exc.kind, field="services") from exc
+    rules = queries.rules_of(location)
+    if staff:
+        rules = engine.BookingRules(
+            slot_interval=rules.slot_interval,
+            minimum_notice=timedelta(0),
+            horizon=rules.horizon,
+            buffer=rules.buffer,
+        )
+    hours = [engine.OpeningInterval(h.weekday, h.opens, h.closes) for h in location.opening_hours]
+    return _Context(
+        location=location,
+        zone=ZoneInfo(location.timezone),
+        visit=visit,
+        rules=rules,
+        hours=hours,
+        bays=queries.load_bays(location),
+    )
+
+
+def _day_data(
+    ctx: _Context, day: date, days: int = 1, *, exclude: int | None = None
+) -> tuple[list[engine.Closure], list[engine.Busy]]:
+    start_at, end_at = queries.range_bounds(
+        day - timedelta(days=1), day + timedelta(days=days), ctx.zone
+    )
+    closures = queries.load_closures(ctx.location, start_at, end_at)
+    stmt = queries.busy_query(ctx.location.id, start_at, end_at)
+    if exclude is not None:
+        stmt = stmt.where(Appointment.id != exclude)
+    busy = [
+        engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in db.session.execute(stmt)
+    ]
+    return closures, busy
+
+
+def _slot(ctx: _Context, starts_at: datetime, closures, busy, now: datetime) -> engine.Slot | None:
+    return engine.slot_at(
+        starts_at,
+        opening_hours=ctx.hours,
+        closures=closures,
+        bays=ctx.bays,
+        busy=busy,
+        duration=ctx.visit.duration,
+        capabilities=ctx.visit.capabilities,
+        rules=ctx.rules,
+        zone=ctx.zone,
+        now=now,
+    )
+
+
+def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime) -> BookingError:
+    """Why a start isn't offered, in the words a customer needs to pick another."""
+    local = starts_at.astimezone(ctx.zone)
+    if starts_at <= now:
+        return BookingError(
+            "That time has already passed; pick a time in the future.",
+            kind="start-in-past",
+            field="starts_at",
+        )
+    if starts_at < now + ctx.rules.minimum_notice:
+        hours = ctx.rules.minimum_notice.total_seconds() / 3600
+        return BookingError(
+            f"Online bookings need at least {hours:g} hours' notice; "
+            "call the shop for anything sooner.",
+            kind="inside-notice",
+            field="starts_at",
+        )
+    if starts_at > now + ctx.rules.horizon:
+        return BookingError(
+            f"We take bookings up to {ctx.rules.horizon.days} days ahead.",
+            kind="beyond-horizon",
+            field="starts_at",
+        )
+    if _slot(ctx, starts_at, [], [], now) is None:
+        return BookingError(
+            f"{local:%A %-I:%M %p} isn't one of the offered start times: starts are every "
+            f"{int(ctx.rules.slot_interval.total_seconds() // 60)} minutes within opening hours, "
+            "and the whole visit must finish before the break or closing.",
+            kind="not-offered",
+            field="starts_at",
+        )
+    reasons = [
+        c.reason
+        for c in closures
+        if c.starts_at < starts_at + ctx.visit.duration and starts_at < c.ends_at
+    ]
+    return BookingError(
+        f"The shop is closed then: {reasons[0] if reasons else 'closed'}.",
+        kind="closed",
+        field="starts_at",
+    )
+
+
+def _check_offset(starts_at: datetime, zone: ZoneInfo) -> None:
+    if starts_at.tzinfo is None or starts_at.utcoffset() is None:
+        raise BookingError(
+            "Give the start with its UTC offset, e.g. 2026-12-01T09:00:00-05:00.",
+            kind="naive-start",
+            field="starts_at",
+        )
+    offset = starts_at.utcoffset()
+    if offset and offset != starts_at.astimezone(zone).utcoffset():
+        raise BookingError(
+            "That local time doesn't exist in the shop's time zone (the clocks change then) "
+            "or its UTC offset is wrong; pick one of the offered times.",
+            kind="offset-mismatch",
+            field="starts_at",
+        )
+
+
+def alternatives_near(
+    ctx: _Context, starts_at: datetime, now: datetime, *, exclude: int | None = None
+) -> list[datetime]:
+    """The free starts closest to the one asked for, over that day and the next six."""
+    day = starts_at.astimezone(ctx.zone).date()
+    closures, busy = _day_data(ctx, day, days=7, exclude=exclude)
+    days = engine.free_slots(
+        opening_hours=ctx.hours,
+        closures=closures,
+        bays=ctx.bays,
+        busy=busy,
+        duration=ctx.visit.duration,
+        capabilities=ctx.visit.capabilities,
+        rules=ctx.rules,
+        zone=ctx.zone,
+        start=day,
+        end=day + timedelta(days=6),
+        now=now,
+    )
+    starts = [s.starts_at for d in days for s in d.slots]
+    nearest = sorted(starts, key=lambda s: abs(s - starts_at))[:ALTERNATIVES]
+    return sorted(nearest)
+
+
+def _taken(
+    ctx: _Context, starts_at: datetime, now: datetime, *, exclude: int | None = None
+) -> SlotTaken:
+    return SlotTaken(
+        "This time was just taken. Please pick another; here are the nearest free times.",
+        alternatives=alternatives_near(ctx, starts_at, now, exclude=exclude),
+    )
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _overlap_kind(error: IntegrityError) -> str | None:
+    """'bay' or 'vehicle' when the database refused an overlap, else None."""
+    orig = error.orig
+    text = str(orig)
+    constraint = getattr(getattr(orig, "diag", None), "constraint_name", None) or ""
+    if getattr(orig, "sqlstate", None) == "23P01" or "overlap" in text:
+        if "vehicle" in constraint or "vehicle" in text:
+            return "vehicle"
+        return "bay"
+    return None
+
+
+def _resolve_vehicle(req: BookingRequest) -> Vehicle:
+    if req.vehicle_id is not None:
+        vehicle = db.session.get(Vehicle, req.vehicle_id)
+        owner_id = req.customer.id if req.customer else None
+        if vehicle is None or (
+            not req.by_staff and (owner_id is None or vehicle.owner_id != owner_id)
+        ):
+            raise BookingError(
+                "Choose one of your own vehicles.", kind="unknown-vehicle", field="vehicle"
+            )
+        return vehicle
+    if req.vehicle is None:
+        raise BookingError("Tell us which vehicle to book.", kind="no-vehicle", field="vehicle")
+    details = req.vehicle
+    vehicle = Vehicle(
+        owner=req.customer,
+        year=details.year,
+        make=details.make.strip(),
+        model=details.model.strip(),
+        trim=details.trim.strip(),
+        plate=details.plate.strip().upper(),
+        vin=details.vin,
+        mileage=details.mileage,
+    )
+    db.session.add(vehicle)
+    return vehicle
+
+
+def _validate_people(req: BookingRequest) -> None:
+    if req.customer is None and req.guest is None:
+        raise BookingError(
+            "Give your name, email and phone, or log in.", kind="no-contact", field="guest"
+        )
+    if len(req.concern) > MAX_CONCERN_LENGTH:
+        raise BookingError(
+            f"Describe the concern in at most {MAX_CONCERN_LENGTH} characters.",
+            kind="concern-too-long",
+            field="concern",
+        )
+
+
+def book(req: BookingRequest, *, now: datetime) -> Appointment:
+    """Book a visit; raise BookingError (or SlotTaken) with a message when it can't be."""
+    _validate_people(req)
+    session = begin_write()
+    try:
+        ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
+        _check_offset(req.starts_at, ctx.zone)
+        starts_at = req.starts_at.astimezone(ctx.zone)
+        closures, busy = _day_data(ctx, starts_at.date())
+        slot = _slot(ctx, starts_at, closures, busy, now)
+        if slot is None:
+            if _slot(ctx, starts_at, closures, [], now) is not None:
+                raise _taken(ctx, starts_at, now)
+            raise _explain_refusal(ctx, starts_at, closures, now)
+        vehicle = _resolve_vehicle(req)
+        session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
+
+        def attempt(bay_id: int) -> Appointment:
+            appointment = _new_appointment(req, ctx, vehicle, starts_at)
+            appointment.bay_id = bay_id
+            return appointment
+
+        ends_at = starts_at + ctx.visit.duration
+        appointment = _place(attempt, ctx, busy, starts_at, ends_at + ctx.rules.buffer, now)
+        session.add(
+            StatusChange(
+                appointment=appointment,
+                from_status=None,
+                to_status=AppointmentStatus.SCHEDULED,
+                changed_by=req.by_staff or req.customer,
+                changed_at=now,
+                note="Booked by staff." if req.by_staff else "Booked online.",
+            )
+        )
+        session.flush()
+        outbox_planning.plan_booking(appointment, now=now)
+        session.commit()
+        return appointment
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _new_appointment(
+    req: BookingRequest, ctx: _Context, vehicle: Vehicle, starts_at: datetime
+) -> Appointment:
+    ends_at = starts_at + ctx.visit.duration
+    appointment = Appointment(
+        reference=new_reference(),
+        customer=req.customer,
+        guest_name=req.guest.name.strip() if req.guest else "",
+        guest_email=req.guest.email if req.guest else "",
+        guest_phone=(req.guest.phone or "") if req.guest else "",
+        vehicle=vehicle,
+        location=ctx.location,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        block_ends_at=ends_at + ctx.rules.buffer,
+        mode=req.mode,
+        concern=req.concern.strip(),
+        staff_notes=req.staff_notes.strip(),
+        status=AppointmentStatus.SCHEDULED,
+    )
+    appointment.services = [
+        AppointmentService(
+            service_id=s.id,
+            position=i,
+            name=s.name,
+            duration_minutes=s.duration_minutes,
+            price_kind=s.price_kind,
+            price_min_cents=s.price_min_cents,
+            price_max_cents=s.price_max_cents,
+        )
+        for i, s in enumerate(ctx.visit.services)
+    ]
+    return appointment
+
+
+def _place(
+    attempt: Callable[[int], Appointment],
+    ctx: _Context,
+    busy: list[engine.Busy],
+    starts_at: datetime,
+    block_ends_at: datetime,
+    now: datetime,
+    *,
+    exclude: int | None = None,
+) -> Appointment:
+    """Write the appointment into the best-fitting free bay the database accepts.
+
+    `attempt(bay_id)` sets up the row for one bay; each try runs in its own savepoint, which a
+    refused overlap rolls back (expiring what it wrote), so every try starts from scratch.
+    """
+    ranked = rank_bays(
+        bays=ctx.bays,
+        busy=busy,
+        starts_at=starts_at,
+        block_ends_at=block_ends_at,
+        capabilities=ctx.visit.capabilities,
+    )
+    for bay_id in ranked:
+        savepoint = db.session.begin_nested()
+        try:
+            appointment = attempt(bay_id)
+            db.session.add(appointment)
+            savepoint.commit()  # flushes: the database checks the overlap rules here
+            return appointment
+        except IntegrityError as exc:
+            if savepoint.is_active:
+                savepoint.rollback()
+            kind = _overlap_kind(exc)
+            if kind == "vehicle":
+                raise BookingError(
+                    "This vehicle already has an appointment at that time.",
+                    kind="vehicle-busy",
+                    field="vehicle",
+                ) from exc
+            if kind is None:
+                raise
+    raise _taken(ctx, starts_at, now, exclude=exclude)
+
+
+# --- changing ------------------------------------------------------------------------------------
+
+
+def customer_may_change(appointment: Appointment, now: datetime) -> str | None:
+    """None when the customer may still reschedule or cancel, else the reason they can't."""
+    if appointment.status is not AppointmentStatus.SCHEDULED:
+        return (
+            f"This appointment is {appointment.status.label.lower()}; it can't be changed online."
+        )
+    cutoff = timedelta(hours=appointment.location.cancellation_cutoff_hours)
+    if appointment.starts_at - now < cutoff:
+        return (
+            f"Changes online close {appointment.location.cancellation_cutoff_hours} hours "
+            "before the visit; please call the shop."
+        )
+    return None
+
+
+def reschedule(
+    appointment: Appointment, starts_at: datetime, *, now: datetime, actor: User | None
+) -> Appointment:
+    """Move an appointment through the same guarded path as a new booking."""
+    staff = actor is not None and actor.is_staff
+    if appointment.status is not AppointmentStatus.SCHEDULED:
+        raise BookingError(
+            f"A {appointment.status.label.lower()} appointment can't be rescheduled.",
+            kind="not-reschedulable",
+        )
+    if not staff and (reason := customer_may_change(appointment, now)):
+        raise NotAllowed(reason, kind="past-cutoff")
+    session = begin_write()
+    try:
+        service_ids = [s.service_id for s in appointment.services if s.service_id is not None]
+        ctx = _context(appointment.location_id, service_ids, staff=staff)
+        _check_offset(starts_at, ctx.zone)
+        starts_at = starts_at.astimezone(ctx.zone)
+        closures, busy = _day_data(ctx, starts_at.date(), exclude=appointment.id)
+        if _slot(ctx, starts_at, closures, busy, now) is None:
+            if _slot(ctx, starts_at, closures, [], now) is not None:
+                raise _taken(ctx, starts_at, now, exclude=appointment.id)
+            raise _explain_refusal(ctx, starts_at, closures, now)
+        previous = appointment.starts_at
+        ends_at = starts_at + (appointment.ends_at - appointment.starts_at)
+        block_ends_at = ends_at + ctx.rules.buffer
+        sequence = appointment.sequence + 1
+
+        def attempt(bay_id: int) -> Appointment:
+            appointment.starts_at, appointment.ends_at = starts_at, ends_at
+            appointment.block_ends_at, appointment.bay_id = block_ends_at, bay_id
+            appointment.sequence, appointment.updated_at = sequence, now
+            return appointment
+
+        _place(attempt, ctx, busy, starts_at, block_ends_at, now, exclude=appointment.id)
+        session.add(
+            StatusChange(
+                appointment=appointment,
+                from_status=appointment.status,
+                to_status=appointment.status,
+                changed_by=actor,
+                changed_at=now,
+                note=f"Moved from {previous.astimezone(ctx.zone):%a %b %-d %-I:%M %p}.",
+            )
+        )
+        outbox_planning.plan_reschedule(appointment, now=now)
+        session.commit()
+        return appointment
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def cancel(
+    appointment: Appointment, *, now: datetime, actor: User | None, reason: str = ""
+) -> Appointment:
+    staff = actor is not None and actor.is_staff
+    if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN):
+        raise BookingError(
+            f"A {appointment.status.label.lower()} appointment can't be cancelled.",
+            kind="not-cancellable",
+        )
+    if not staff and (refusal := customer_may_change(appointment, now)):
+        raise NotAllowed(refusal, kind="past-cutoff")
+    session = begin_write()
+    try:
+        previous = appointment.status
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.sequence += 1
+        appointment.updated_at = now
+        session.add(
+            StatusChange(
+                appointment=appointment,
+                from_status=previous,
+                to_status=AppointmentStatus.CANCELLED,
+                changed_by=actor,
+                changed_at=now,
+                note=reason.strip()[:500],
+            )
+        )
+        outbox_planning.plan_cancellation(appointment, now=now)
+        session.commit()
+        return appointment
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def appointments_of(user: User) -> list[Appointment]:
+    return list(
+        db.session.scalars(
+            sa.select(Appointment)
+            .where(Appointment.customer_id == user.id)
+            .order_by(Appointment.starts_at.desc())
+        )
+    )

@@ -1,0 +1,167 @@
+"""The messages an appointment change causes, written to the outbox in the same transaction.
+
+Confirmations, changes and cancellations are due at once; reminders are due `lead` before the
+start (per location, default 24 h and 2 h) and are never planned for a moment already past. Each
+row has a dedupe key, unique in the database, so the same message for the same moment can't be
+queued twice; a reschedule cancels the pending reminders and plans new ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from autoshop.domain.choices import NotificationChannel, NotificationStatus
+from autoshop.domain.durations import format_minutes
+from autoshop.domain.money import describe_price
+from autoshop.extensions import db
+from autoshop.models import Appointment, Notification
+from autoshop.services.manage_links import manage_url
+
+CONFIRMATION = "appointment_confirmation"
+RESCHEDULED = "appointment_rescheduled"
+CANCELLED = "appointment_cancelled"
+REMINDER = "appointment_reminder"
+
+SUBJECTS = {
+    CONFIRMATION: "Booked: {when} ({reference})",
+    RESCHEDULED: "Moved to {when} ({reference})",
+    CANCELLED: "Cancelled: your visit on {when} ({reference})",
+    REMINDER: "Reminder: your visit {when} ({reference})",
+}
+
+
+def recipients(appointment: Appointment) -> list[tuple[NotificationChannel, str]]:
+    """Email unless the customer turned it off; SMS only for customers who opted in."""
+    customer = appointment.customer
+    if customer is None:
+        return (
+            [(NotificationChannel.EMAIL, appointment.guest_email)]
+            if appointment.guest_email
+            else []
+        )
+    out = []
+    if customer.email_opt_in:
+        out.append((NotificationChannel.EMAIL, customer.email))
+    if customer.sms_opt_in and customer.phone:
+        out.append((NotificationChannel.SMS, customer.phone))
+    return out
+
+
+def _context(appointment: Appointment, kind: str, lead: int | None = None) -> dict[str, Any]:
+    zone = ZoneInfo(appointment.location.timezone)
+    local = appointment.starts_at.astimezone(zone)
+    return {
+        "appointment": appointment,
+        "kind": kind,
+        "shop_name": current_app.config["SHOP_NAME"],
+        "location": appointment.location,
+        "when": f"{local:%a %b %-d} at {local:%-I:%M %p}",
+        "when_long": f"{local:%A, %B %-d, %Y} at {local:%-I:%M %p} ({local:%Z})",
+        "services": [
+            (
+                s.name,
+                format_minutes(s.duration_minutes),
+                describe_price(s.price_kind, s.price_min_cents, s.price_max_cents),
+            )
+            for s in appointment.services
+        ],
+        "lead": format_minutes(lead) if lead else "",
+        "manage_url": manage_url(appointment),
+        "name": (
+            appointment.customer.first_name if appointment.customer else appointment.guest_name
+        )
+        or "there",
+    }
+
+
+def _row(
+    appointment: Appointment,
+    kind: str,
+    channel: NotificationChannel,
+    recipient: str,
+    *,
+    due_at: datetime,
+    dedupe_key: str,
+    lead: int | None = None,
+) -> Notification:
+    ctx = _context(appointment, kind, lead)
+    subject = SUBJECTS[kind].format(when=ctx["when"], reference=appointment.reference)
+    if channel is NotificationChannel.SMS:
+        body_text, body_html = render_template("notifications/sms.txt", **ctx).strip(), ""
+    else:
+        body_text = render_template("notifications/appointment.txt", **ctx)
+        body_html = render_template("notifications/appointment.html", **ctx)
+    return Notification(
+        channel=channel,
+        recipient=recipient,
+        kind=kind,
+        appointment_id=appointment.id,
+        user_id=appointment.customer_id,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        due_at=due_at,
+        dedupe_key=dedupe_key,
+        payload={"sequence": appointment.sequence, "starts_at": appointment.starts_at.isoformat()},
+    )
+
+
+def _immediate(appointment: Appointment, kind: str, now: datetime) -> None:
+    for channel, recipient in recipients(appointment):
+        key = f"appt:{appointment.id}:{kind}:{appointment.sequence}:{channel.value}"
+        db.session.add(_row(appointment, kind, channel, recipient, due_at=now, dedupe_key=key))
+
+
+def _reminders(appointment: Appointment, now: datetime) -> None:
+    moment = appointment.starts_at.strftime("%Y%m%dT%H%MZ")
+    for lead in sorted(set(appointment.location.reminder_leads_minutes or []), reverse=True):
+        due_at = appointment.starts_at - timedelta(minutes=lead)
+        if due_at <= now:
+            continue  # a reminder for a moment already past is never sent
+        for channel, recipient in recipients(appointment):
+            key = f"appt:{appointment.id}:reminder:{lead}m:{moment}:{channel.value}"
+            db.session.add(
+                _row(
+                    appointment,
+                    REMINDER,
+                    channel,
+                    recipient,
+                    due_at=due_at,
+                    dedupe_key=key,
+                    lead=lead,
+                )
+            )
+
+
+def _cancel_pending_reminders(appointment: Appointment) -> None:
+    db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.appointment_id == appointment.id,
+            Notification.kind == REMINDER,
+            Notification.status == NotificationStatus.PENDING,
+        )
+        .values(status=NotificationStatus.CANCELLED, last_error="Appointment changed")
+    )
+
+
+def plan_booking(appointment: Appointment, *, now: datetime) -> None:
+    _immediate(appointment, CONFIRMATION, now)
+    _reminders(appointment, now)
+
+
+def plan_reschedule(appointment: Appointment, *, now: datetime) -> None:
+    _cancel_pending_reminders(appointment)
+    db.session.flush()
+    _immediate(appointment, RESCHEDULED, now)
+    _reminders(appointment, now)
+
+
+def plan_cancellation(appointment: Appointment, *, now: datetime) -> None:
+    _cancel_pending_reminders(appointment)
+    _immediate(appointment, CANCELLED, now)

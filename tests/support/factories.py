@@ -15,6 +15,7 @@ from autoshop.models import (
     Appointment,
     AppointmentService,
     Bay,
+    Closure,
     Location,
     OpeningHours,
     Service,
@@ -182,3 +183,25 @@ class Factories:
         db.session.add(appointment)
         db.session.commit()
         return appointment
+
+    def bay(
+        self, location: Location, name: str | None = None, *, capabilities: list[str] | None = None
+    ) -> Bay:
+        bay = Bay(
+            location=location,
+            name=name or f"Bay {next(_counter)}",
+            capabilities=capabilities or [Capability.GENERAL.value],
+        )
+        db.session.add(bay)
+        db.session.commit()
+        return bay
+
+    def closure(
+        self, location: Location, *, starts_at: datetime, ends_at: datetime, reason: str = "Holiday"
+    ) -> Closure:
+        closure = Closure(
+            location_id=location.id, starts_at=starts_at, ends_at=ends_at, reason=reason
+        )
+        db.session.add(closure)
+        db.session.commit()
+        return closure

@@ -33,7 +33,12 @@ def navigation() -> list[NavItem]:
     items = [NavItem("Services", "public.services")]
     if current_user.is_authenticated:
         if current_user.has_role("admin"):
-            items += [NavItem("Dashboard", "admin.dashboard"), NavItem("Staff", "admin.staff")]
+            items += [
+                NavItem("Dashboard", "admin.dashboard"),
+                NavItem("Catalog", "admin.catalog"),
+                NavItem("Shop calendar", "admin.calendar"),
+                NavItem("Staff", "admin.staff"),
+            ]
         if current_user.has_role("mechanic") or current_user.has_role("admin"):
             items.append(NavItem("Today's jobs", "staff.today"))
         items.append(NavItem("My account", "account.overview"))

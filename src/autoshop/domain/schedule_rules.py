@@ -1,0 +1,138 @@
+"""Rules for setting up a shop: prices typed in dollars, opening intervals, zones, local times.
+
+Pure functions, standard library only. Each rule breaks with `ValidationFailed`, whose messages are
+written for the person filling in the form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, time
+from itertools import pairwise
+from zoneinfo import ZoneInfo, available_timezones
+
+from autoshop.domain.choices import PriceKind
+
+#: The key of errors that belong to the whole form rather than one field.
+FORM = ""
+
+
+class ValidationFailed(ValueError):
+    """Input a person can fix: messages by field name (`FORM` for the whole form)."""
+
+    def __init__(self, message: str | Mapping[str, Sequence[str]], field: str = FORM) -> None:
+        if isinstance(message, str):
+            self.errors: dict[str, list[str]] = {field: [message]}
+        else:
+            self.errors = {name: list(messages) for name, messages in message.items() if messages}
+        super().__init__(" ".join(m for messages in self.errors.values() for m in messages))
+
+
+_MONEY_RE = re.compile(r"^\$?\s*(\d{1,3}(,\d{3})+|\d+)(\.(\d{1,2}))?$")
+
+
+def parse_dollars(text: str) -> int | None:
+    """'49.99' -> 4999, '$1,200' -> 120000, '' -> None; anything else raises ValueError."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if cleaned.startswith("-"):
+        raise ValueError("A price can't be negative.")
+    match = _MONEY_RE.match(cleaned)
+    if match is None:
+        raise ValueError("Enter an amount in dollars, like 49.99.")
+    dollars = int(match.group(1).replace(",", ""))
+    cents = int((match.group(4) or "0").ljust(2, "0"))
+    return dollars * 100 + cents
+
+
+def format_dollars(cents: int | None) -> str:
+    """The inverse of `parse_dollars` for a form field: 4999 -> '49.99', 5000 -> '50'."""
+    if cents is None:
+        return ""
+    dollars, rest = divmod(cents, 100)
+    return f"{dollars}.{rest:02d}" if rest else str(dollars)
+
+
+def check_price(
+    kind: PriceKind, min_cents: int | None, max_cents: int | None
+) -> tuple[int | None, int | None]:
+    """The (min, max) to store for a price of `kind`, or ValidationFailed naming the field."""
+    errors: dict[str, list[str]] = {"price_min": [], "price_max": []}
+    for name, value in (("price_min", min_cents), ("price_max", max_cents)):
+        if value is not None and value < 0:
+            errors[name].append("A price can't be negative.")
+    if kind is PriceKind.FIXED:
+        if min_cents is None:
+            errors["price_min"].append("Enter the price.")
+        max_cents = min_cents
+    elif kind is PriceKind.RANGE:
+        if min_cents is None:
+            errors["price_min"].append("Enter the lowest price of the range.")
+        if max_cents is None:
+            errors["price_max"].append("Enter the highest price of the range.")
+        if min_cents is not None and max_cents is not None and min_cents > max_cents:
+            errors["price_max"].append("The highest price must be at least the lowest price.")
+    else:  # priced after diagnosis: an optional "from" amount only
+        max_cents = None
+    if any(errors.values()):
+        raise ValidationFailed(errors)
+    return min_cents, max_cents
+
+
+def check_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
+    """Opening intervals of one day, sorted; ValidationFailed if one is empty or two overlap."""
+    ordered = sorted(intervals)
+    for opens, closes in ordered:
+        if opens >= closes:
+            raise ValidationFailed(
+                f"Opening at {_clock(opens)} and closing at {_clock(closes)} is not a time span: "
+                "the closing time must be later than the opening time."
+            )
+    for (opens_a, closes_a), (opens_b, closes_b) in pairwise(ordered):
+        if opens_b < closes_a:
+            raise ValidationFailed(
+                f"{_clock(opens_a)}–{_clock(closes_a)} and {_clock(opens_b)}–{_clock(closes_b)} "
+                "overlap. Make each time span end before the next one starts."
+            )
+    return ordered
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%-I:%M %p")
+
+
+def is_known_zone(name: str) -> bool:
+    """True for an IANA time zone name such as 'America/New_York'."""
+    return name in available_timezones()
+
+
+def parse_minutes_list(text: str) -> list[int]:
+    """'1440, 120' -> [1440, 120]: largest first, no repeats, each a whole number above zero."""
+    values: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) <= 0:
+            raise ValueError(
+                f"'{part}' is not a number of minutes. "
+                "Use whole numbers above zero separated by commas, like 1440, 120."
+            )
+        values.add(int(part))
+    return sorted(values, reverse=True)
+
+
+def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in `zone` as an aware UTC instant; a time the clocks skip is refused."""
+    if local.tzinfo is not None:
+        raise ValueError("expected a wall-clock (naive) datetime")
+    aware = local.replace(tzinfo=zone)
+    instant = aware.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local:
+        raise ValidationFailed(
+            f"{local.strftime('%b %-d, %Y %-I:%M %p')} doesn't exist in {zone.key}: "
+            "the clocks skip that hour. Choose another time."
+        )
+    return instant

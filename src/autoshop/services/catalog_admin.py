@@ -1,0 +1,150 @@
+"""Managing the service catalog: categories and services, deactivated rather than deleted.
+
+Appointments keep a snapshot of each service (AppointmentService), so editing or deactivating a
+service never rewrites history.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from autoshop.domain.choices import Capability, PriceKind
+from autoshop.domain.schedule_rules import ValidationFailed, check_price
+from autoshop.extensions import db
+from autoshop.models import Service, ServiceCategory
+
+__all__ = [
+    "ValidationFailed",
+    "all_categories",
+    "all_services",
+    "save_category",
+    "save_service",
+    "set_service_active",
+]
+
+
+def all_categories() -> list[ServiceCategory]:
+    """Every category with all its services (active or not), in display order."""
+    return list(
+        db.session.scalars(
+            sa.select(ServiceCategory)
+            .options(selectinload(ServiceCategory.services))
+            .order_by(ServiceCategory.sort_order, ServiceCategory.name)
+        )
+    )
+
+
+def all_services() -> list[Service]:
+    return list(
+        db.session.scalars(
+            sa.select(Service)
+            .join(Service.category)
+            .order_by(ServiceCategory.sort_order, ServiceCategory.name, Service.sort_order)
+        )
+    )
+
+
+def _not_negative(value: int, field: str, what: str) -> None:
+    if value < 0:
+        raise ValidationFailed(f"{what} can't be negative.", field)
+
+
+def save_category(
+    category: ServiceCategory | None, *, name: str, description: str, sort_order: int
+) -> ServiceCategory:
+    """Create (category None) or update a category; names are unique, ignoring case."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Enter a name.", "name")
+    _not_negative(sort_order, "sort_order", "The order")
+    clash = sa.select(ServiceCategory.id).where(sa.func.lower(ServiceCategory.name) == name.lower())
+    if category is not None and category.id is not None:
+        clash = clash.where(ServiceCategory.id != category.id)
+    if db.session.scalar(clash) is not None:
+        raise ValidationFailed(f"There is already a category called {name}.", "name")
+    if category is None:
+        category = ServiceCategory()
+        db.session.add(category)
+    category.name = name
+    category.description = description.strip()
+    category.sort_order = sort_order
+    _commit(f"There is already a category called {name}.", "name")
+    return category
+
+
+def save_service(
+    service: Service | None,
+    *,
+    category_id: int,
+    name: str,
+    description: str,
+    duration_minutes: int,
+    price_kind: PriceKind,
+    price_min_cents: int | None,
+    price_max_cents: int | None,
+    capability: Capability,
+    active: bool,
+    sort_order: int,
+) -> Service:
+    """Create (service None) or update a service after checking every rule; commits."""
+    errors: dict[str, list[str]] = {}
+    name = name.strip()
+    if not name:
+        errors.setdefault("name", []).append("Enter a name.")
+    category = db.session.get(ServiceCategory, category_id)
+    if category is None:
+        errors.setdefault("category_id", []).append("Choose a category.")
+    if duration_minutes <= 0:
+        errors.setdefault("duration_minutes", []).append("The duration must be at least 1 minute.")
+    if sort_order < 0:
+        errors.setdefault("sort_order", []).append("The order can't be negative.")
+    try:
+        price_min_cents, price_max_cents = check_price(price_kind, price_min_cents, price_max_cents)
+    except ValidationFailed as exc:
+        for field, messages in exc.errors.items():
+            errors.setdefault(field, []).extend(messages)
+    if name and category is not None:
+        clash = sa.select(Service.id).where(
+            Service.category_id == category.id, sa.func.lower(Service.name) == name.lower()
+        )
+        if service is not None:
+            clash = clash.where(Service.id != service.id)
+        if db.session.scalar(clash) is not None:
+            errors.setdefault("name", []).append(
+                f"{category.name} already has a service called {name}."
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    assert category is not None
+    if service is None:
+        service = Service()
+        db.session.add(service)
+    service.category = category
+    service.name = name
+    service.description = description.strip()
+    service.duration_minutes = duration_minutes
+    service.price_kind = price_kind
+    service.price_min_cents = price_min_cents
+    service.price_max_cents = price_max_cents
+    service.capability = capability
+    service.active = active
+    service.sort_order = sort_order
+    _commit(f"{category.name} already has a service called {name}.", "name")
+    return service
+
+
+def set_service_active(service: Service, active: bool) -> None:
+    """Deactivate (hidden from customers, kept for history) or bring a service back."""
+    service.active = active
+    db.session.commit()
+
+
+def _commit(clash_message: str, field: str) -> None:
+    """Commit; a unique constraint hit by a concurrent save reads as the same form error."""
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ValidationFailed(clash_message, field) from exc

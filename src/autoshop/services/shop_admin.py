@@ -1,0 +1,231 @@
+"""Setting up the shop: locations with their booking rules, bays, weekly hours and closures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from autoshop.domain.choices import Capability
+from autoshop.domain.schedule_rules import (
+    ValidationFailed,
+    check_intervals,
+    is_known_zone,
+    local_to_utc,
+)
+from autoshop.domain.status import BAY_HOLDING_STATUSES
+from autoshop.extensions import db
+from autoshop.models import Appointment, Bay, Closure, Location, OpeningHours
+
+__all__ = [
+    "ValidationFailed",
+    "add_closure",
+    "all_locations",
+    "chosen_location",
+    "delete_closure",
+    "save_bay",
+    "save_location",
+    "set_bay_active",
+    "set_day_hours",
+    "upcoming_closures",
+]
+
+
+def all_locations() -> list[Location]:
+    return list(db.session.scalars(sa.select(Location).order_by(Location.id)))
+
+
+def chosen_location(location_id: int | None = None) -> Location | None:
+    """The location asked for, else the first active one, else the first of all."""
+    if location_id is not None:
+        return db.session.get(Location, location_id)
+    return db.session.scalar(
+        sa.select(Location).order_by(Location.active.desc(), Location.id).limit(1)
+    )
+
+
+def save_location(
+    location: Location | None,
+    *,
+    name: str,
+    address: str,
+    phone: str,
+    email: str,
+    timezone: str,
+    slot_interval_minutes: int,
+    minimum_notice_minutes: int,
+    horizon_days: int,
+    buffer_minutes: int,
+    cancellation_cutoff_hours: int,
+    reminder_leads_minutes: Sequence[int],
+) -> Location:
+    """Create (location None) or update a location's details and booking rules; commits."""
+    errors: dict[str, list[str]] = {}
+    name, timezone = name.strip(), timezone.strip()
+    if not name:
+        errors["name"] = ["Enter the shop's name."]
+    if not is_known_zone(timezone):
+        errors["timezone"] = [
+            f"{timezone or 'That'} is not a time zone we know. "
+            "Use a name from the IANA list, like America/New_York."
+        ]
+    for field, value, smallest, message in (
+        ("slot_interval_minutes", slot_interval_minutes, 1, "must be at least 1 minute"),
+        ("minimum_notice_minutes", minimum_notice_minutes, 0, "can't be negative"),
+        ("horizon_days", horizon_days, 1, "must be at least 1 day"),
+        ("buffer_minutes", buffer_minutes, 0, "can't be negative"),
+        ("cancellation_cutoff_hours", cancellation_cutoff_hours, 0, "can't be negative"),
+    ):
+        if value < smallest:
+            errors[field] = [f"This {message}."]
+    if any(lead <= 0 for lead in reminder_leads_minutes):
+        errors["reminder_leads_minutes"] = ["Each reminder time must be above zero minutes."]
+    if errors:
+        raise ValidationFailed(errors)
+    if location is None:
+        location = Location()
+        db.session.add(location)
+    location.name = name
+    location.address = address.strip()
+    location.phone = phone.strip()
+    location.email = email.strip()
+    location.timezone = timezone
+    location.slot_interval_minutes = slot_interval_minutes
+    location.minimum_notice_minutes = minimum_notice_minutes
+    location.horizon_days = horizon_days
+    location.buffer_minutes = buffer_minutes
+    location.cancellation_cutoff_hours = cancellation_cutoff_hours
+    location.reminder_leads_minutes = sorted(set(reminder_leads_minutes), reverse=True)
+    db.session.commit()
+    return location
+
+
+def save_bay(
+    location: Location,
+    bay: Bay | None,
+    *,
+    name: str,
+    capabilities: Sequence[str],
+    active: bool,
+    sort_order: int,
+) -> Bay:
+    """Create (bay None) or update a bay: a name unique at its location, one capability or more."""
+    errors: dict[str, list[str]] = {}
+    name = name.strip()
+    known = {c.value for c in Capability}
+    chosen = [c.value for c in Capability if c.value in set(capabilities)]
+    if not name:
+        errors["name"] = ["Enter a name."]
+    else:
+        clash = sa.select(Bay.id).where(
+            Bay.location_id == location.id, sa.func.lower(Bay.name) == name.lower()
+        )
+        if bay is not None:
+            clash = clash.where(Bay.id != bay.id)
+        if db.session.scalar(clash) is not None:
+            errors["name"] = [f"{location.name} already has a bay called {name}."]
+    if not chosen or not set(capabilities) <= known:
+        errors["capabilities"] = ["Tick at least one thing the bay is equipped for."]
+    if sort_order < 0:
+        errors["sort_order"] = ["The order can't be negative."]
+    if errors:
+        raise ValidationFailed(errors)
+    if bay is None:
+        bay = Bay(location=location)
+        db.session.add(bay)
+    bay.name = name
+    bay.capabilities = chosen
+    bay.active = active
+    bay.sort_order = sort_order
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent save took the name first
+        db.session.rollback()
+        raise ValidationFailed(f"{location.name} already has a bay called {name}.", "name") from exc
+    return bay
+
+
+def set_bay_active(bay: Bay, active: bool, *, now: datetime) -> int:
+    """Deactivate or bring back a bay; returns how many coming appointments still hold it."""
+    bay.active = active
+    db.session.commit()
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Appointment)
+            .where(
+                Appointment.bay_id == bay.id,
+                Appointment.block_ends_at > now,
+                Appointment.status.in_(BAY_HOLDING_STATUSES),
+            )
+        )
+        or 0
+    )
+
+
+def set_day_hours(location: Location, weekday: int, intervals: Sequence[tuple[time, time]]) -> None:
+    """Replace one weekday's opening intervals (none: closed that day); commits."""
+    if not 0 <= weekday <= 6:
+        raise ValidationFailed("Choose a day of the week.")
+    ordered = check_intervals(intervals)
+    db.session.execute(
+        sa.delete(OpeningHours).where(
+            OpeningHours.location_id == location.id, OpeningHours.weekday == weekday
+        )
+    )
+    for opens, closes in ordered:
+        db.session.add(
+            OpeningHours(location_id=location.id, weekday=weekday, opens=opens, closes=closes)
+        )
+    db.session.commit()
+    db.session.expire(location, ["opening_hours"])
+
+
+def add_closure(
+    location: Location, *, starts_local: datetime, ends_local: datetime, reason: str
+) -> Closure:
+    """A closure given in the location's wall-clock time, stored as UTC instants; commits."""
+    reason = reason.strip()
+    zone = ZoneInfo(location.timezone)
+    errors: dict[str, list[str]] = {}
+    starts_at = ends_at = None
+    for field, local in (("starts_local", starts_local), ("ends_local", ends_local)):
+        try:
+            instant = local_to_utc(local, zone)
+        except ValidationFailed as exc:
+            errors[field] = [m for messages in exc.errors.values() for m in messages]
+            continue
+        if field == "starts_local":
+            starts_at = instant
+        else:
+            ends_at = instant
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        errors["ends_local"] = ["The closure must end after it starts."]
+    if not reason:
+        errors["reason"] = ["Tell customers why the shop is closed."]
+    if errors:
+        raise ValidationFailed(errors)
+    assert starts_at is not None and ends_at is not None
+    closure = Closure(location_id=location.id, starts_at=starts_at, ends_at=ends_at, reason=reason)
+    db.session.add(closure)
+    db.session.commit()
+    return closure
+
+
+def upcoming_closures(location: Location, *, now: datetime) -> list[Closure]:
+    """Closures not yet over, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Closure)
+            .where(Closure.location_id == location.id, Closure.ends_at > now)
+            .order_by(Closure.starts_at)
+        )
+    )
+
+
+def delete_closure(closure: Closure) -> None:
+    db.session.delete(closure)
+    db.session.commit()

@@ -1,0 +1,344 @@
+"""Admin forms: the catalog and the shop calendar. Business rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    Field,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.form import Form
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from autoshop.domain.choices import Capability, PriceKind
+from autoshop.domain.schedule_rules import (
+    FORM,
+    ValidationFailed,
+    check_price,
+    is_known_zone,
+    parse_dollars,
+    parse_minutes_list,
+)
+from autoshop.security_forms import normalize_phone
+
+_ORDER_HELP = "Lower numbers are listed first."
+
+
+def _order_field() -> IntegerField:
+    return IntegerField(
+        "Display order",
+        default=0,
+        validators=[
+            InputRequired(message="Enter a number (0 or more)."),
+            NumberRange(min=0, message="The order can't be negative."),
+        ],
+        description=_ORDER_HELP,
+    )
+
+
+def apply_errors(form: Form, error: ValidationFailed) -> None:
+    """Show a service's ValidationFailed on the form: on its field, else above the form."""
+    for name, messages in error.errors.items():
+        field = form._fields.get(name) if name != FORM else None
+        if field is None:
+            form.form_errors.extend(messages)
+        else:
+            field.errors = [*field.errors, *messages]
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=80)])
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=2000)],
+        description="Optional. Shown to customers above the category's services.",
+        render_kw={"rows": 3},
+    )
+    sort_order = _order_field()
+    submit = SubmitField("Save category")
+
+
+class DollarsField(StringField):
+    """An amount typed in dollars ('49.99', '$1,200'); `cents` holds the parsed value."""
+
+    cents: int | None = None
+
+    def pre_validate(self, form: Any) -> None:
+        try:
+            self.cents = parse_dollars(self.data or "")
+        except ValueError as exc:
+            self.cents = None
+            raise ValidationError(str(exc)) from exc
+
+
+class ServiceForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
+    category_id = SelectField("Category", coerce=int, validate_choice=False)
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=2000)],
+        description="What the job includes, in words a customer understands.",
+        render_kw={"rows": 3},
+    )
+    duration_minutes = IntegerField(
+        "Duration in minutes",
+        validators=[
+            InputRequired(message="Enter how long the job takes, in minutes."),
+            NumberRange(min=1, message="The duration must be at least 1 minute."),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    price_kind = RadioField(
+        "How it is priced",
+        choices=[SelectChoice(k.value, k.label) for k in PriceKind],
+        default=PriceKind.FIXED.value,
+        validators=[InputRequired(message="Choose how the service is priced.")],
+    )
+    price_min = DollarsField(
+        "Price, or lowest price, in dollars",
+        description="For example 49.99. "
+        "For “priced after diagnosis”, optional: the fee it starts at.",
+        render_kw={"inputmode": "decimal"},
+    )
+    price_max = DollarsField(
+        "Highest price in dollars",
+        description="Only for a price range.",
+        render_kw={"inputmode": "decimal"},
+    )
+    capability = RadioField(
+        "Bay it needs",
+        choices=[SelectChoice(c.value, c.label) for c in Capability],
+        default=Capability.GENERAL.value,
+        validators=[InputRequired(message="Choose the kind of bay the job needs.")],
+    )
+    active = BooleanField("Customers can book it", default=True)
+    sort_order = _order_field()
+    submit = SubmitField("Save service")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks, then the price rule, so every mistake is shown in one go."""
+        valid = bool(super().validate(extra_validators))
+        if not (self.price_kind.errors or self.price_min.errors or self.price_max.errors):
+            try:
+                check_price(
+                    PriceKind(self.price_kind.data), self.price_min.cents, self.price_max.cents
+                )
+            except ValidationFailed as exc:
+                apply_errors(self, exc)
+                valid = False
+        return valid
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _phone_check(form: Any, field: Field) -> None:
+    if not field.data:
+        field.data = ""
+        return
+    try:
+        field.data = normalize_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _minutes(label: str, smallest: int, message: str, **kw: Any) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message="Enter a whole number."),
+            NumberRange(min=smallest, message=message),
+        ],
+        render_kw={"inputmode": "numeric", "min": smallest},
+        **kw,
+    )
+
+
+class LocationForm(FlaskForm):
+    name = StringField(
+        "Shop name", validators=[DataRequired(message="Enter the shop's name."), Length(max=120)]
+    )
+    address = StringField(
+        "Address", validators=[Optional(), Length(max=255)], render_kw={"autocomplete": "off"}
+    )
+    phone = TelField("Phone", validators=[Optional(), Length(max=32), _phone_check])
+    email = EmailField(
+        "Email",
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email(message="Enter an email address like service@example.com."),
+        ],
+    )
+    timezone = StringField(
+        "Time zone",
+        default="America/New_York",
+        validators=[DataRequired(message="Enter the shop's time zone.")],
+        description="An IANA name such as America/New_York, America/Chicago or "
+        "America/Los_Angeles.",
+    )
+    slot_interval_minutes = _minutes(
+        "Slot interval (minutes)",
+        1,
+        "The slot interval must be at least 1 minute.",
+        default=15,
+        description="Customers can start a visit every this many minutes.",
+    )
+    minimum_notice_minutes = _minutes(
+        "Minimum notice (minutes)",
+        0,
+        "The notice can't be negative.",
+        default=120,
+        description="How long before a visit a customer can still book it online.",
+    )
+    horizon_days = _minutes(
+        "Booking horizon (days)",
+        1,
+        "The horizon must be at least 1 day.",
+        default=60,
+        description="How many days ahead customers can book.",
+    )
+    buffer_minutes = _minutes(
+        "Buffer between jobs (minutes)",
+        0,
+        "The buffer can't be negative.",
+        default=10,
+    )
+    cancellation_cutoff_hours = _minutes(
+        "Cancellation cutoff (hours)",
+        0,
+        "The cutoff can't be negative.",
+        default=24,
+        description="Customers can cancel online until this many hours before the visit.",
+    )
+    reminder_leads = StringField(
+        "Reminders (minutes before the visit)",
+        default="1440, 120",
+        description="Comma-separated, e.g. 1440, 120 for a day and two hours before. "
+        "Leave empty for no reminders.",
+    )
+    submit = SubmitField("Save shop details")
+
+    reminder_minutes: list[int] = []
+
+    def validate_timezone(self, field: StringField) -> None:
+        field.data = (field.data or "").strip()
+        if not is_known_zone(field.data):
+            raise ValidationError(
+                f"{field.data} is not a time zone we know. "
+                "Use a name from the IANA list, like America/New_York."
+            )
+
+    def validate_reminder_leads(self, field: StringField) -> None:
+        try:
+            self.reminder_minutes = parse_minutes_list(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class BayForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=80)])
+    capabilities = MultiCheckboxField(
+        "Equipped for",
+        choices=[SelectChoice(c.value, c.label) for c in Capability],
+        validate_choice=False,
+    )
+    active = BooleanField("In use (bookable)", default=True)
+    sort_order = _order_field()
+    submit = SubmitField("Save bay")
+
+    def validate_capabilities(self, field: MultiCheckboxField) -> None:
+        if not field.data:
+            raise ValidationError("Tick at least one thing the bay is equipped for.")
+
+
+class IntervalForm(Form):
+    """One opening interval; both times empty means the row is unused."""
+
+    opens = TimeField("Opens", format=["%H:%M", "%H:%M:%S"], validators=[Optional()])
+    closes = TimeField("Closes", format=["%H:%M", "%H:%M:%S"], validators=[Optional()])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if (self.opens.data is None) != (self.closes.data is None):
+            missing = self.closes if self.closes.data is None else self.opens
+            missing.errors = [*missing.errors, "Enter both times, or leave both empty."]
+            return False
+        return True
+
+
+INTERVAL_ROWS = 3
+
+
+class DayHoursForm(FlaskForm):
+    """A weekday's opening hours: up to three intervals (a lunch break makes two).
+
+    Seven of these share a page, each with its own prefix; the page carries one plain CSRF token
+    (checked by CSRFProtect on every POST), as a prefixed token field would be named per form.
+    """
+
+    class Meta:
+        csrf = False
+
+    intervals = FieldList(
+        FormField(IntervalForm), min_entries=INTERVAL_ROWS, max_entries=INTERVAL_ROWS
+    )
+    submit = SubmitField("Save")
+
+    def chosen_intervals(self) -> list[tuple[Any, Any]]:
+        return [
+            (row.opens.data, row.closes.data)
+            for row in self.intervals
+            if row.opens.data is not None and row.closes.data is not None
+        ]
+
+
+class ClosureForm(FlaskForm):
+    starts_local = DateTimeLocalField(
+        "Closed from",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message="Enter when the closure starts.")],
+    )
+    ends_local = DateTimeLocalField(
+        "Open again at",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message="Enter when the shop opens again.")],
+    )
+    reason = StringField(
+        "Reason shown to customers",
+        validators=[
+            DataRequired(message="Tell customers why the shop is closed."),
+            Length(max=200),
+        ],
+        description="For example: Thanksgiving, or Staff training.",
+    )
+    submit = SubmitField("Add closure")

@@ -53,6 +53,23 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.engine("postgresql")` keeps a test on that engine only (the others' copies
+    are deselected, not skipped: they can't apply there)."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("engine")
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("database_url") if callspec else None
+        if marker and engine is not None and engine not in marker.args:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _engine_params() -> list[Any]:
     params: list[Any] = [pytest.param("sqlite", id="sqlite")]
     if TEST_DATABASE_URL:

@@ -100,6 +100,7 @@ def load_config(
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "BOOKING_RATE_LIMIT": env.get("BOOKING_RATE_LIMIT", "20 per minute"),
         # Cookies
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

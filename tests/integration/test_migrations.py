@@ -39,9 +39,8 @@ def test_downgrade_to_empty_and_upgrade_again(app):
     ]
 
 
+@pytest.mark.engine("sqlite")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas; PostgreSQL has no such settings")
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

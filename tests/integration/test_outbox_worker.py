@@ -336,9 +336,8 @@ def test_claims_are_exclusive_between_concurrent_workers(app, now):
     assert owners == {"a": len(claimed["a"]), "b": len(claimed["b"])}
 
 
+@pytest.mark.engine("sqlite")
 def test_on_sqlite_claiming_takes_the_write_lock_first(app, now):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's locking only")
     queue(due_at=now)
     statements: list[str] = []
 

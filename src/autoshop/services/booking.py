@@ -427,8 +427,9 @@ def _place(
             savepoint.commit()  # flushes: the database checks the overlap rules here
             return appointment
         except IntegrityError as exc:
-            if savepoint.is_active:
-                savepoint.rollback()
+            # A failed flush leaves the savepoint inactive but open: roll it back regardless,
+            # or the whole session refuses to go on (PendingRollbackError).
+            savepoint.rollback()
             kind = _overlap_kind(exc)
             if kind == "vehicle":
                 raise BookingError(

@@ -1,0 +1,285 @@
+"""Appointments: book, list, read, reschedule and cancel through the same services as the web.
+
+Writes accept JSON only: a browser can't send a cross-site JSON request without a CORS
+preflight, which this API never grants, so session cookies can't be abused from another site.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Response, current_app, request
+from flask_security import current_user
+from flask_smorest import Blueprint
+
+from autoshop.api.schemas import (
+    AppointmentListQuerySchema,
+    AppointmentOutSchema,
+    BookingInSchema,
+    CancelInSchema,
+    ProblemSchema,
+    RescheduleInSchema,
+    TakenProblemSchema,
+)
+from autoshop.domain.choices import VisitMode
+from autoshop.domain.money import describe_price
+from autoshop.domain.status import AppointmentStatus
+from autoshop.domain.vin import normalize_vin
+from autoshop.errors import problem
+from autoshop.extensions import csrf, db, limiter
+from autoshop.models import Appointment
+from autoshop.security_forms import normalize_phone
+from autoshop.services import booking
+from autoshop.services.manage_links import manage_url
+from autoshop.timeutil import utcnow
+
+blp = Blueprint("appointments", __name__, description="Book and manage appointments")
+csrf.exempt(blp)
+
+_booking_limit = limiter.limit(
+    lambda: current_app.config["BOOKING_RATE_LIMIT"],
+    methods=["POST"],
+    error_message="Too many booking requests from your network. Wait a minute and try again.",
+)
+
+
+def _require_json() -> Response | None:
+    if not request.is_json:
+        return problem(
+            415,
+            "Send the request body as JSON (Content-Type: application/json).",
+            type_="json-required",
+            title="Unsupported media type",
+        )
+    return None
+
+
+def _from_booking_error(exc: booking.BookingError) -> Response:
+    extra: dict[str, Any] = {}
+    if exc.field:
+        extra["field"] = exc.field
+    if isinstance(exc, booking.SlotTaken):
+        extra["alternatives"] = [a.isoformat() for a in exc.alternatives]
+    return problem(exc.status, exc.message, type_=exc.kind, **extra)
+
+
+def serialize(appointment: Appointment, now: datetime) -> dict[str, Any]:
+    zone = ZoneInfo(appointment.location.timezone)
+    return {
+        "reference": appointment.reference,
+        "status": appointment.status.value,
+        "start": appointment.starts_at.astimezone(zone).isoformat(),
+        "end": appointment.ends_at.astimezone(zone).isoformat(),
+        "mode": appointment.mode.value,
+        "concern": appointment.concern,
+        "services": [
+            {
+                "name": s.name,
+                "duration_minutes": s.duration_minutes,
+                "price_label": describe_price(s.price_kind, s.price_min_cents, s.price_max_cents),
+            }
+            for s in appointment.services
+        ],
+        "vehicle": appointment.vehicle.label,
+        "location": {
+            "id": appointment.location.id,
+            "name": appointment.location.name,
+            "timezone": appointment.location.timezone,
+        },
+        "address": appointment.location.address,
+        "manage_url": manage_url(appointment),
+        "can_change": booking.customer_may_change(appointment, now) is None,
+    }
+
+
+def _visible(reference: str) -> Appointment | None:
+    """The appointment if the caller may see it: its customer, or staff. Others get None (404)."""
+    if not current_user.is_authenticated:
+        return None
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.reference == reference)
+    )
+    if appointment is None:
+        return None
+    if current_user.is_staff or appointment.customer_id == current_user.id:
+        return appointment
+    return None
+
+
+def _not_found() -> Response:
+    return problem(404, "No appointment with that reference is yours to see.", type_="not-found")
+
+
+def _login_required() -> Response:
+    return problem(
+        401, "Log in (session) or send an Authentication-Token header.", type_="login-required"
+    )
+
+
+def _vehicle_args(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("id") is not None:
+        return {"vehicle_id": data["id"]}
+    missing = [k for k in ("year", "make", "model") if not data.get(k)]
+    if missing:
+        raise booking.BookingError(
+            f"Give the vehicle's {', '.join(missing)} (or its id).",
+            kind="vehicle-incomplete",
+            field="vehicle",
+        )
+    vin = data.get("vin")
+    if vin:
+        try:
+            vin = normalize_vin(vin)
+        except ValueError as exc:
+            raise booking.BookingError(str(exc), kind="bad-vin", field="vehicle.vin") from exc
+    return {
+        "vehicle": booking.VehicleDetails(
+            year=data["year"],
+            make=data["make"],
+            model=data["model"],
+            trim=data.get("trim", ""),
+            plate=data.get("plate", ""),
+            vin=vin or None,
+            mileage=data.get("mileage"),
+        )
+    }
+
+
+def _guest(data: dict[str, Any] | None) -> booking.GuestContact:
+    if not data:
+        raise booking.BookingError(
+            "Log in, or give your name, email and phone as `guest`.",
+            kind="no-contact",
+            field="guest",
+        )
+    from autoshop.extensions import security
+
+    try:
+        email = security._mail_util.validate(data["email"])
+    except ValueError as exc:
+        raise booking.BookingError(
+            "Give a valid email address.", kind="bad-email", field="guest.email"
+        ) from exc
+    try:
+        phone = normalize_phone(data["phone"], current_app.config["DEFAULT_PHONE_REGION"])
+    except ValueError as exc:
+        raise booking.BookingError(str(exc), kind="bad-phone", field="guest.phone") from exc
+    return booking.GuestContact(name=data["name"].strip(), email=email, phone=phone)
+
+
+@blp.post("/appointments")
+@_booking_limit
+@blp.arguments(BookingInSchema)
+@blp.response(201, AppointmentOutSchema)
+@blp.alt_response(409, schema=TakenProblemSchema, description="The time was just taken")
+@blp.alt_response(422, schema=ProblemSchema, description="Invalid services, vehicle or time")
+@blp.alt_response(429, schema=ProblemSchema, description="Too many requests")
+def create(data: dict[str, Any]) -> Any:
+    """Book a visit. Logged in: for yourself; otherwise give `guest` contact details."""
+    if (refusal := _require_json()) is not None:
+        return refusal
+    now = utcnow()
+    customer = current_user if current_user.is_authenticated else None
+    try:
+        req = booking.BookingRequest(
+            service_ids=data["services"],
+            starts_at=data["start"],
+            mode=VisitMode(data["mode"]),
+            concern=data["concern"],
+            customer=customer if customer is not None and not customer.is_staff else None,
+            guest=None if customer is not None else _guest(data.get("guest")),
+            location_id=data.get("location"),
+            **_vehicle_args(data["vehicle"]),
+        )
+        if customer is not None and customer.is_staff:
+            req.by_staff = customer
+            req.guest = _guest(data.get("guest"))
+        appointment = booking.book(req, now=now)
+    except booking.BookingError as exc:
+        return _from_booking_error(exc)
+    return serialize(appointment, now), 201
+
+
+@blp.get("/appointments")
+@blp.arguments(AppointmentListQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, AppointmentOutSchema(many=True))
+@blp.alt_response(401, schema=ProblemSchema, description="Not logged in")
+def list_appointments(
+    limit: int, offset: int, status: str | None = None, start: Any = None, end: Any = None
+) -> Any:
+    """Your appointments, newest first; staff see everyone's and may filter by date."""
+    if not current_user.is_authenticated:
+        return _login_required()
+    stmt = sa.select(Appointment).order_by(Appointment.starts_at.desc(), Appointment.id)
+    if not current_user.is_staff:
+        stmt = stmt.where(Appointment.customer_id == current_user.id)
+    if status:
+        stmt = stmt.where(Appointment.status == AppointmentStatus(status))
+    zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
+    if start:
+        stmt = stmt.where(Appointment.starts_at >= datetime.combine(start, time(0), zone))
+    if end:
+        stmt = stmt.where(
+            Appointment.starts_at < datetime.combine(end + timedelta(days=1), time(0), zone)
+        )
+    now = utcnow()
+    rows = db.session.scalars(stmt.limit(limit).offset(offset)).all()
+    return [serialize(a, now) for a in rows]
+
+
+@blp.get("/appointments/<string:reference>")
+@blp.response(200, AppointmentOutSchema)
+@blp.alt_response(404, schema=ProblemSchema, description="Not found (or not yours)")
+def read(reference: str) -> Any:
+    """One appointment by its reference code."""
+    appointment = _visible(reference)
+    if appointment is None:
+        return _not_found()
+    return serialize(appointment, utcnow())
+
+
+@blp.post("/appointments/<string:reference>/reschedule")
+@_booking_limit
+@blp.arguments(RescheduleInSchema)
+@blp.response(200, AppointmentOutSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Past the cutoff")
+@blp.alt_response(404, schema=ProblemSchema, description="Not found (or not yours)")
+@blp.alt_response(409, schema=TakenProblemSchema, description="The time was just taken")
+@blp.alt_response(422, schema=ProblemSchema, description="Not a free start")
+def reschedule(data: dict[str, Any], reference: str) -> Any:
+    """Move the appointment to another free start (customers: until the cutoff)."""
+    if (refusal := _require_json()) is not None:
+        return refusal
+    appointment = _visible(reference)
+    if appointment is None:
+        return _not_found()
+    now = utcnow()
+    try:
+        booking.reschedule(appointment, data["start"], now=now, actor=current_user)
+    except booking.BookingError as exc:
+        return _from_booking_error(exc)
+    return serialize(appointment, now)
+
+
+@blp.post("/appointments/<string:reference>/cancel")
+@blp.arguments(CancelInSchema)
+@blp.response(200, AppointmentOutSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Past the cutoff")
+@blp.alt_response(404, schema=ProblemSchema, description="Not found (or not yours)")
+@blp.alt_response(422, schema=ProblemSchema, description="Already cancelled or done")
+def cancel(data: dict[str, Any], reference: str) -> Any:
+    """Cancel the appointment (customers: until the cutoff)."""
+    if (refusal := _require_json()) is not None:
+        return refusal
+    appointment = _visible(reference)
+    if appointment is None:
+        return _not_found()
+    now = utcnow()
+    try:
+        booking.cancel(appointment, now=now, actor=current_user, reason=data["reason"])
+    except booking.BookingError as exc:
+        return _from_booking_error(exc)
+    return serialize(appointment, now)

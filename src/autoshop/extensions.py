@@ -6,10 +6,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_security import Security
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from autoshop.api.problems import ProblemApi
 from autoshop.models.base import Base
 from autoshop.security_forms import CustomerRegisterForm, OutboxMailUtil
 
@@ -18,4 +18,4 @@ migrate = Migrate()
 csrf = CSRFProtect()
 security = Security(register_form=CustomerRegisterForm, mail_util_cls=OutboxMailUtil)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+api = ProblemApi()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from autoshop.extensions import api
-
 
 def register_api(app: Flask) -> None:
     from autoshop.api.appointments import blp as appointments_blp
@@ -13,6 +11,7 @@ def register_api(app: Flask) -> None:
     from autoshop.api.catalog import blp as catalog_blp
     from autoshop.api.docs import bp as docs_bp
     from autoshop.api.meta import blp as meta_blp
+    from autoshop.extensions import api
 
     for blueprint in (meta_blp, catalog_blp, availability_blp, appointments_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

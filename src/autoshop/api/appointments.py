@@ -15,6 +15,7 @@ from flask import Response, current_app, request
 from flask_security import current_user
 from flask_smorest import Blueprint
 
+from autoshop.api.problems import problem_response
 from autoshop.api.schemas import (
     AppointmentListQuerySchema,
     AppointmentOutSchema,
@@ -174,9 +175,9 @@ def _guest(data: dict[str, Any] | None) -> booking.GuestContact:
 @_booking_limit
 @blp.arguments(BookingInSchema)
 @blp.response(201, AppointmentOutSchema)
-@blp.alt_response(409, schema=TakenProblemSchema, description="The time was just taken")
-@blp.alt_response(422, schema=ProblemSchema, description="Invalid services, vehicle or time")
-@blp.alt_response(429, schema=ProblemSchema, description="Too many requests")
+@problem_response(blp, 409, "The time was just taken", TakenProblemSchema)
+@problem_response(blp, 422, "Invalid services, vehicle or time", ProblemSchema)
+@problem_response(blp, 429, "Too many requests", ProblemSchema)
 def create(data: dict[str, Any]) -> Any:
     """Book a visit. Logged in: for yourself; otherwise give `guest` contact details."""
     if (refusal := _require_json()) is not None:
@@ -206,7 +207,7 @@ def create(data: dict[str, Any]) -> Any:
 @blp.get("/appointments")
 @blp.arguments(AppointmentListQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, AppointmentOutSchema(many=True))
-@blp.alt_response(401, schema=ProblemSchema, description="Not logged in")
+@problem_response(blp, 401, "Not logged in", ProblemSchema)
 def list_appointments(
     limit: int, offset: int, status: str | None = None, start: Any = None, end: Any = None
 ) -> Any:
@@ -232,7 +233,7 @@ def list_appointments(
 
 @blp.get("/appointments/<string:reference>")
 @blp.response(200, AppointmentOutSchema)
-@blp.alt_response(404, schema=ProblemSchema, description="Not found (or not yours)")
+@problem_response(blp, 404, "Not found (or not yours)", ProblemSchema)
 def read(reference: str) -> Any:
     """One appointment by its reference code."""
     appointment = _visible(reference)
@@ -245,10 +246,10 @@ def read(reference: str) -> Any:
 @_booking_limit
 @blp.arguments(RescheduleInSchema)
 @blp.response(200, AppointmentOutSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Past the cutoff")
-@blp.alt_response(404, schema=ProblemSchema, description="Not found (or not yours)")
-@blp.alt_response(409, schema=TakenProblemSchema, description="The time was just taken")
-@blp.alt_response(422, schema=ProblemSchema, description="Not a free start")
+@problem_response(blp, 403, "Past the cutoff", ProblemSchema)
+@problem_response(blp, 404, "Not found (or not yours)", ProblemSchema)
+@problem_response(blp, 409, "The time was just taken", TakenProblemSchema)
+@problem_response(blp, 422, "Not a free start", ProblemSchema)
 def reschedule(data: dict[str, Any], reference: str) -> Any:
     """Move the appointment to another free start (customers: until the cutoff)."""
     if (refusal := _require_json()) is not None:
@@ -267,9 +268,9 @@ def reschedule(data: dict[str, Any], reference: str) -> Any:
 @blp.post("/appointments/<string:reference>/cancel")
 @blp.arguments(CancelInSchema)
 @blp.response(200, AppointmentOutSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Past the cutoff")
-@blp.alt_response(404, schema=ProblemSchema, description="Not found (or not yours)")
-@blp.alt_response(422, schema=ProblemSchema, description="Already cancelled or done")
+@problem_response(blp, 403, "Past the cutoff", ProblemSchema)
+@problem_response(blp, 404, "Not found (or not yours)", ProblemSchema)
+@problem_response(blp, 422, "Already cancelled or done", ProblemSchema)
 def cancel(data: dict[str, Any], reference: str) -> Any:
     """Cancel the appointment (customers: until the cutoff)."""
     if (refusal := _require_json()) is not None:

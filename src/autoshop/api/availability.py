@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
+from autoshop.api.problems import problem_response
 from autoshop.api.schemas import AvailabilityQuerySchema, AvailabilitySchema, ProblemSchema
 from autoshop.errors import problem
 from autoshop.services.availability import AvailabilityError, find_availability
@@ -19,8 +20,8 @@ blp = Blueprint("availability", __name__, description="Free times for one or mor
 @blp.get("/availability")
 @blp.arguments(AvailabilityQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, AvailabilitySchema)
-@blp.alt_response(404, schema=ProblemSchema, description="Unknown location")
-@blp.alt_response(422, schema=ProblemSchema, description="Invalid services or dates")
+@problem_response(blp, 404, "Unknown location", ProblemSchema)
+@problem_response(blp, 422, "Invalid services or dates", ProblemSchema)
 def availability(services: str, start: Any, end: Any, location: int | None) -> Response:
     """Each local day from `start` to `end`: open or not, why closed, and the free start times.
 

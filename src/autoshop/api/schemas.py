@@ -82,7 +82,8 @@ class ProblemSchema(Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    errors = fields.Dict()
+    errors = fields.Dict(metadata={"description": "Field errors from schema validation"})
+    field = fields.String(metadata={"description": "The request field the problem is about"})
 
 
 class VehicleInSchema(Schema):

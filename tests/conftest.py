@@ -193,7 +193,7 @@ def make_appointment(factories: Factories) -> Callable[..., Any]:
     return factories.appointment
 
 
-_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token_from(html: str) -> str:

@@ -23,6 +23,11 @@ class AppointmentStatus(StrEnum):
         return _LABELS[self][0]
 
     @property
+    def action(self) -> str:
+        """The button that moves a job into this status."""
+        return _ACTIONS.get(self, self.label)
+
+    @property
     def colour(self) -> str:
         """A Bootstrap contextual colour name for badges."""
         return _LABELS[self][1]
@@ -42,6 +47,16 @@ _LABELS: dict[AppointmentStatus, tuple[str, str]] = {
     AppointmentStatus.COMPLETED: ("Completed", "dark"),
     AppointmentStatus.CANCELLED: ("Cancelled", "danger"),
     AppointmentStatus.NO_SHOW: ("No-show", "danger"),
+}
+
+_ACTIONS: dict[AppointmentStatus, str] = {
+    AppointmentStatus.CHECKED_IN: "Check in",
+    AppointmentStatus.IN_PROGRESS: "Start work",
+    AppointmentStatus.WAITING_ON_PARTS: "Wait for parts",
+    AppointmentStatus.READY_FOR_PICKUP: "Ready for pickup",
+    AppointmentStatus.COMPLETED: "Complete",
+    AppointmentStatus.NO_SHOW: "Mark no-show",
+    AppointmentStatus.CANCELLED: "Cancel",
 }
 
 #: Statuses whose appointments occupy a bay; the database guards overlaps among these only.

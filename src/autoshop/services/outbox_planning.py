@@ -26,12 +26,22 @@ CONFIRMATION = "appointment_confirmation"
 RESCHEDULED = "appointment_rescheduled"
 CANCELLED = "appointment_cancelled"
 REMINDER = "appointment_reminder"
+STATUS = "appointment_status"
+
+#: Status changes the customer hears about, with the sentence that tells them.
+CUSTOMER_STATUSES = {
+    "checked_in": "We've checked your vehicle in.",
+    "waiting_on_parts": "We're waiting on parts for your vehicle.",
+    "ready_for_pickup": "Your vehicle is ready for pickup.",
+    "completed": "Your visit is complete. Thank you!",
+}
 
 SUBJECTS = {
     CONFIRMATION: "Booked: {when} ({reference})",
     RESCHEDULED: "Moved to {when} ({reference})",
     CANCELLED: "Cancelled: your visit on {when} ({reference})",
     REMINDER: "Reminder: your visit {when} ({reference})",
+    STATUS: "{status}: your {vehicle} ({reference})",
 }
 
 
@@ -52,7 +62,9 @@ def recipients(appointment: Appointment) -> list[tuple[NotificationChannel, str]
     return out
 
 
-def _context(appointment: Appointment, kind: str, lead: int | None = None) -> dict[str, Any]:
+def _context(
+    appointment: Appointment, kind: str, lead: int | None = None, change: Any = None
+) -> dict[str, Any]:
     zone = ZoneInfo(appointment.location.timezone)
     local = appointment.starts_at.astimezone(zone)
     return {
@@ -71,6 +83,8 @@ def _context(appointment: Appointment, kind: str, lead: int | None = None) -> di
             for s in appointment.services
         ],
         "lead": format_minutes(lead) if lead else "",
+        "status_sentence": CUSTOMER_STATUSES.get(change.to_status.value, "") if change else "",
+        "status_note": change.note if change else "",
         "manage_url": manage_url(appointment),
         "name": (
             appointment.customer.first_name if appointment.customer else appointment.guest_name
@@ -88,9 +102,15 @@ def _row(
     due_at: datetime,
     dedupe_key: str,
     lead: int | None = None,
+    change: Any = None,
 ) -> Notification:
-    ctx = _context(appointment, kind, lead)
-    subject = SUBJECTS[kind].format(when=ctx["when"], reference=appointment.reference)
+    ctx = _context(appointment, kind, lead, change)
+    subject = SUBJECTS[kind].format(
+        when=ctx["when"],
+        reference=appointment.reference,
+        vehicle=appointment.vehicle.label,
+        status=appointment.status.label,
+    )
     if channel is NotificationChannel.SMS:
         body_text, body_html = render_template("notifications/sms.txt", **ctx).strip(), ""
     else:
@@ -165,3 +185,14 @@ def plan_reschedule(appointment: Appointment, *, now: datetime) -> None:
 def plan_cancellation(appointment: Appointment, *, now: datetime) -> None:
     _cancel_pending_reminders(appointment)
     _immediate(appointment, CANCELLED, now)
+
+
+def plan_status_change(appointment: Appointment, change: Any, *, now: datetime) -> None:
+    """Tell the customer about the statuses they care about (not every floor step)."""
+    if change.to_status.value not in CUSTOMER_STATUSES:
+        return
+    for channel, recipient in recipients(appointment):
+        key = f"appt:{appointment.id}:status:{change.id}:{channel.value}"
+        db.session.add(
+            _row(appointment, STATUS, channel, recipient, due_at=now, dedupe_key=key, change=change)
+        )

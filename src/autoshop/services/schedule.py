@@ -43,7 +43,9 @@ def _zone(location: Location | None) -> ZoneInfo:
     return ZoneInfo(location.timezone if location else "UTC")
 
 
-def day_sheet(*, now: datetime, mechanic_id: int | None = None) -> DaySheet:
+def day_sheet(
+    *, now: datetime, mechanic_id: int | None = None, unassigned_only: bool = False
+) -> DaySheet:
     """Appointments starting on the shop's local today, earliest first."""
     location = primary_location()
     zone = _zone(location)
@@ -58,11 +60,16 @@ def day_sheet(*, now: datetime, mechanic_id: int | None = None) -> DaySheet:
             selectinload(Appointment.bay),
             selectinload(Appointment.customer),
             selectinload(Appointment.mechanic),
+            selectinload(Appointment.status_changes),
         )
         .order_by(Appointment.starts_at, Appointment.bay_id)
     )
     if mechanic_id is not None:
         stmt = stmt.where(Appointment.mechanic_id == mechanic_id)
+    if unassigned_only:
+        stmt = stmt.where(
+            Appointment.mechanic_id.is_(None), Appointment.status != AppointmentStatus.CANCELLED
+        )
     return DaySheet(today, zone, list(db.session.scalars(stmt)))
 
 

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_security import current_user
+from werkzeug.wrappers import Response
 
+from autoshop.domain.status import AppointmentStatus
+from autoshop.extensions import db
+from autoshop.models import Appointment
 from autoshop.services import schedule
+from autoshop.services.booking import BookingError
+from autoshop.services.status import change_status, next_statuses
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.staff import bp
@@ -14,4 +21,51 @@ from autoshop.web.staff import bp
 def today() -> str:
     mine_only = not current_user.has_role("admin")
     day = schedule.day_sheet(now=utcnow(), mechanic_id=current_user.id if mine_only else None)
-    return render_template("staff/today.html", day=day, mine_only=mine_only)
+    if mine_only:  # mechanics also see today's jobs nobody has taken yet
+        unassigned = schedule.day_sheet(now=utcnow(), unassigned_only=True)
+        day.appointments.extend(unassigned.appointments)
+        day.appointments.sort(key=lambda a: (a.starts_at, a.bay_id))
+    moves = {a.id: next_statuses(a, current_user) for a in day.appointments}
+    return render_template("staff/today.html", day=day, mine_only=mine_only, moves=moves)
+
+
+def _appointment(reference: str) -> Appointment:
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.reference == reference)
+    )
+    if appointment is None:
+        abort(404)
+    return appointment
+
+
+@bp.get("/appointments/<reference>")
+@role_required("mechanic", "admin")
+def appointment(reference: str) -> str:
+    item = _appointment(reference)
+    return render_template(
+        "staff/appointment.html", a=item, moves=next_statuses(item, current_user)
+    )
+
+
+@bp.post("/appointments/<reference>/status")
+@role_required("mechanic", "admin")
+def move(reference: str) -> Response:
+    item = _appointment(reference)
+    back = request.form.get("back") == "appointment"
+    target_url = (
+        url_for("staff.appointment", reference=reference) if back else url_for("staff.today")
+    )
+    try:
+        target = AppointmentStatus(request.form.get("target", ""))
+    except ValueError:
+        flash("Choose one of the offered statuses.", "danger")
+        return redirect(target_url)
+    try:
+        change_status(
+            item, target, actor=current_user, now=utcnow(), note=request.form.get("note", "")
+        )
+    except BookingError as exc:
+        flash(exc.message, "danger")
+        return redirect(target_url)
+    flash(f"{item.vehicle.label} ({item.reference}) is now {target.label.lower()}.", "success")
+    return redirect(target_url)

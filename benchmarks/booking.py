@@ -1,0 +1,219 @@
+"""Booking under load: 100 concurrent HTTP clients booking on PostgreSQL through gunicorn.
+
+Reports bookings per second (201s) beside the request rate of a bare Flask route served the
+same way, and counts double bookings left in the database afterwards (must be 0).
+
+    python -m benchmarks.booking [--database-url URL] [--requests 3000] [--clients 100]
+
+It creates (and drops afterwards) its own database, `autoshop_bench_booking`, on the server of
+--database-url (default: the local PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONE = ZoneInfo("America/New_York")
+DB_NAME = "autoshop_bench_booking"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(server_url: str) -> str:
+    admin = sa.create_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        conn.exec_driver_sql(f"CREATE DATABASE {DB_NAME}")
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + DB_NAME
+
+
+def drop_database(server_url: str) -> None:
+    admin = sa.create_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin.dispose()
+
+
+def seed(url: str) -> tuple[int, date]:
+    from autoshop import create_app
+    from autoshop.domain.choices import Capability, PriceKind
+    from autoshop.extensions import db
+    from autoshop.models import Bay, Location, OpeningHours, Service, ServiceCategory
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUTOSHOP_ENV": "testing",
+                      "SECRET_KEY": "bench-secret-key-0000"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        location = Location(name="Bench Auto", timezone="America/New_York", minimum_notice_minutes=0)
+        db.session.add(location)
+        for day in range(7):
+            db.session.add(OpeningHours(location=location, weekday=day, opens=time(7), closes=time(19)))
+        lift = [Capability.LIFT.value, Capability.GENERAL.value]
+        db.session.add_all([Bay(location=location, name=f"Lift {i}", capabilities=lift) for i in range(8)])
+        service = Service(category=ServiceCategory(name="Bench"), name="Oil change", duration_minutes=30,
+                          price_kind=PriceKind.FIXED, price_min_cents=5000, price_max_cents=5000,
+                          capability=Capability.LIFT)
+        db.session.add(service)
+        db.session.commit()
+        today = datetime.now(UTC).astimezone(ZONE).date()
+        return service.id, today + timedelta(days=1)
+
+
+def serve(app_path: str, env: dict[str, str], port: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "8",
+               "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level",
+               "warning", app_path]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    deadline = clock.monotonic() + 30
+    while clock.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            clock.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def hammer(port: int, clients: int, total: int, make_request) -> tuple[float, dict[int, int]]:
+    counts: dict[int, int] = {}
+    lock = threading.Lock()
+    remaining = [total]
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        rng = random.Random(n)
+        while True:
+            with lock:
+                if remaining[0] <= 0:
+                    break
+                remaining[0] -= 1
+                i = remaining[0]
+            method, path, body = make_request(rng, i)
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                counts[response.status] = counts.get(response.status, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    start = clock.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return clock.perf_counter() - start, counts
+
+
+def double_bookings(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        overlapping = conn.exec_driver_sql(
+            "SELECT count(*) FROM appointments a JOIN appointments b ON a.bay_id = b.bay_id "
+            "AND a.id < b.id AND a.starts_at < b.block_ends_at AND b.starts_at < a.block_ends_at "
+            "WHERE a.status = 'scheduled' AND b.status = 'scheduled'"
+        ).scalar()
+    engine.dispose()
+    return overlapping
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--write", type=Path)
+    args = parser.parse_args()
+
+    url = prepare_database(args.database_url)
+    try:
+        service_id, first_day = seed(url)
+        env = {**os.environ, "DATABASE_URL": url, "AUTOSHOP_ENV": "testing",
+               "SECRET_KEY": "bench-secret-key-0000", "RATELIMIT_ENABLED": "false",
+               "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
+        # Starts every 15 minutes over four days: ~8 bays x 4 x 48 = 1,536 free bay-slots,
+        # so the 3,000 attempts collide often, as on a busy booking day.
+        starts = [datetime.combine(first_day + timedelta(days=d), time(7), ZONE) + timedelta(minutes=15 * k)
+                  for d in range(4) for k in range(46)]
+
+        def booking_request(rng: random.Random, i: int):
+            body = {"services": [service_id], "start": rng.choice(starts).isoformat(),
+                    "vehicle": {"year": 2020, "make": "Bench", "model": f"Car {i}"},
+                    "guest": {"name": f"Client {i}", "email": f"c{i}@example.com",
+                              "phone": "+12015550100"}}
+            return "POST", "/api/v1/appointments", json.dumps(body)
+
+        port = free_port()
+        server = serve("autoshop.wsgi:app", env, port)
+        try:
+            elapsed, counts = hammer(port, args.clients, args.requests, booking_request)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        booked = counts.get(201, 0)
+
+        port = free_port()
+        bare = serve("benchmarks.bare_app:app", env, port)
+        try:
+            bare_elapsed, bare_counts = hammer(
+                port, args.clients, args.requests, lambda rng, i: ("GET", "/", None))
+        finally:
+            bare.terminate()
+            bare.wait(timeout=30)
+        doubles = double_bookings(url)
+    finally:
+        drop_database(args.database_url)
+
+    table = "\n".join([
+        "| what | figure |",
+        "|---|---|",
+        f"| booking attempts (100 clients) | {args.requests} in {elapsed:.1f} s: "
+        f"{args.requests / elapsed:.0f} requests/s |",
+        f"| bookings made (201) | {booked}: {booked / elapsed:.0f} bookings/s |",
+        f"| answered taken (409) | {counts.get(409, 0)} |",
+        f"| other answers | { {k: v for k, v in counts.items() if k not in (201, 409)} } |",
+        f"| bare Flask route, same server | {bare_counts.get(200, 0) / bare_elapsed:.0f} requests/s |",
+        f"| double bookings found afterwards | {doubles} |",
+    ])
+    print(table)
+    if args.write:
+        text = args.write.read_text()
+        begin, end = "<!-- booking:begin -->", "<!-- booking:end -->"
+        block = (f"{begin}\nMeasured {date.today().isoformat()} with `make bench` "  # noqa: DTZ011
+                 f"(PostgreSQL, gunicorn 4 workers x 8 threads, {args.clients} clients):\n\n"
+                 f"{table}\n{end}")
+        if begin in text:
+            text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+        else:
+            text += "\n" + block + "\n"
+        args.write.write_text(text)
+    if doubles:
+        raise SystemExit(f"{doubles} double bookings found")
+
+
+if __name__ == "__main__":
+    main()

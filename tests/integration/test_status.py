@@ -43,6 +43,7 @@ def test_a_job_through_the_day_notifies_what_the_customer_cares_about(factories)
         "Waiting on parts",
         "Ready for pickup",
         "Completed",
+        "How did we do? Your visit Wed Dec 2 at 10",  # the review request, due after pickup
     ]
     assert "Pads arrive at 2 pm." in mails[1].body_text
     assert "Your vehicle is ready for pickup." in mails[2].body_text

@@ -21,12 +21,16 @@ from autoshop.domain.money import describe_price
 from autoshop.extensions import db
 from autoshop.models import Appointment, Notification
 from autoshop.services.manage_links import manage_url
+from autoshop.services.reviews import review_url
 
 CONFIRMATION = "appointment_confirmation"
 RESCHEDULED = "appointment_rescheduled"
 CANCELLED = "appointment_cancelled"
 REMINDER = "appointment_reminder"
 STATUS = "appointment_status"
+REVIEW_REQUEST = "appointment_review_request"
+#: Ask for a review a little after pickup, not while the customer is still at the counter.
+REVIEW_DELAY = timedelta(hours=2)
 
 #: Status changes the customer hears about, with the sentence that tells them.
 CUSTOMER_STATUSES = {
@@ -42,6 +46,7 @@ SUBJECTS = {
     CANCELLED: "Cancelled: your visit on {when} ({reference})",
     REMINDER: "Reminder: your visit {when} ({reference})",
     STATUS: "{status}: your {vehicle} ({reference})",
+    REVIEW_REQUEST: "How did we do? Your visit {when} ({reference})",
 }
 
 
@@ -86,6 +91,7 @@ def _context(
         "status_sentence": CUSTOMER_STATUSES.get(change.to_status.value, "") if change else "",
         "status_note": change.note if change else "",
         "manage_url": manage_url(appointment),
+        "review_url": review_url(appointment) if kind == REVIEW_REQUEST else "",
         "name": (
             appointment.customer.first_name if appointment.customer else appointment.guest_name
         )
@@ -196,3 +202,15 @@ def plan_status_change(appointment: Appointment, change: Any, *, now: datetime) 
         db.session.add(
             _row(appointment, STATUS, channel, recipient, due_at=now, dedupe_key=key, change=change)
         )
+        if change.to_status.value == "completed":
+            key = f"appt:{appointment.id}:review_request:{channel.value}"
+            db.session.add(
+                _row(
+                    appointment,
+                    REVIEW_REQUEST,
+                    channel,
+                    recipient,
+                    due_at=now + REVIEW_DELAY,
+                    dedupe_key=key,
+                )
+            )

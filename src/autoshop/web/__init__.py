@@ -9,9 +9,11 @@ def register_web(app: Flask) -> None:
     from autoshop.web.account import bp as account_bp
     from autoshop.web.admin import bp as admin_bp
     from autoshop.web.public import bp as public_bp
+    from autoshop.web.reviews import bp as reviews_bp
     from autoshop.web.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,68 @@
+"""After completion the customer is asked for a review and leaves one through the link."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+import time_machine
+
+from autoshop.domain.status import AppointmentStatus as S
+from autoshop.extensions import db
+from autoshop.models import Notification, Review
+from autoshop.services.status import change_status
+
+DAY = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+
+def _complete(factories):
+    admin = factories.admin()
+    job = factories.appointment(starts_at=DAY)
+    for target in (S.CHECKED_IN, S.IN_PROGRESS, S.READY_FOR_PICKUP, S.COMPLETED):
+        change_status(job, target, actor=admin, now=DAY)
+    return job
+
+
+def _review_path(job) -> str:
+    mail = db.session.scalar(
+        sa.select(Notification).where(
+            Notification.kind == "appointment_review_request", Notification.appointment_id == job.id
+        )
+    )
+    assert mail.due_at == DAY + timedelta(hours=2)  # asked after pickup, not at the counter
+    return re.search(r"https?://[^/\s]+(/reviews/\S+)", mail.body_text).group(1)
+
+
+def test_review_request_and_review(client, factories):
+    job = _complete(factories)
+    path = _review_path(job)
+    with time_machine.travel(DAY + timedelta(hours=3), tick=False):
+        page = client.get(path)
+        assert page.status_code == 200 and "How did we do?" in page.get_data(as_text=True)
+        from tests.conftest import submit_form
+
+        missing = submit_form(client, path, {"comment": "no stars"})
+        assert "Choose a rating." in missing.get_data(as_text=True)
+        done = submit_form(client, path, {"rating": "5", "comment": "<i>Great</i> service"})
+        assert "Thank you for your review" in done.get_data(as_text=True)
+        again = client.get(path)  # the link now shows the review given, not a second form
+        assert "You gave your visit 5 stars" in again.get_data(as_text=True)
+        assert 'name="rating"' not in again.get_data(as_text=True)
+    (review,) = db.session.scalars(sa.select(Review)).all()
+    assert (review.rating, review.comment) == (5, "<i>Great</i> service")
+
+
+def test_bad_review_links_and_unfinished_visits(client, factories):
+    assert client.get("/reviews/not-a-token").status_code == 404
+    job = factories.appointment(starts_at=DAY)
+    from autoshop.services.reviews import review_url
+
+    path = review_url(job).split("://", 1)[1].split("/", 1)[1]
+    from tests.conftest import submit_form
+
+    response = submit_form(client, "/" + path, {"rating": "4"})
+    assert response.status_code == 409
+    assert "once the work is complete" in response.get_data(as_text=True)
+    assert job.status is S.SCHEDULED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == 0

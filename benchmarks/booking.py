@@ -39,7 +39,9 @@ def free_port() -> int:
 
 
 def prepare_database(server_url: str) -> str:
-    admin = sa.create_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {DB_NAME}")
         conn.exec_driver_sql(f"CREATE DATABASE {DB_NAME}")
@@ -48,7 +50,9 @@ def prepare_database(server_url: str) -> str:
 
 
 def drop_database(server_url: str) -> None:
-    admin = sa.create_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     admin.dispose()
@@ -60,21 +64,38 @@ def seed(url: str) -> tuple[int, date]:
     from autoshop.extensions import db
     from autoshop.models import Bay, Location, OpeningHours, Service, ServiceCategory
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUTOSHOP_ENV": "testing",
-                      "SECRET_KEY": "bench-secret-key-0000"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "AUTOSHOP_ENV": "testing",
+            "SECRET_KEY": "bench-secret-key-0000",
+        }
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-        location = Location(name="Bench Auto", timezone="America/New_York", minimum_notice_minutes=0)
+        location = Location(
+            name="Bench Auto", timezone="America/New_York", minimum_notice_minutes=0
+        )
         db.session.add(location)
         for day in range(7):
-            db.session.add(OpeningHours(location=location, weekday=day, opens=time(7), closes=time(19)))
+            db.session.add(
+                OpeningHours(location=location, weekday=day, opens=time(7), closes=time(19))
+            )
         lift = [Capability.LIFT.value, Capability.GENERAL.value]
-        db.session.add_all([Bay(location=location, name=f"Lift {i}", capabilities=lift) for i in range(8)])
-        service = Service(category=ServiceCategory(name="Bench"), name="Oil change", duration_minutes=30,
-                          price_kind=PriceKind.FIXED, price_min_cents=5000, price_max_cents=5000,
-                          capability=Capability.LIFT)
+        db.session.add_all(
+            [Bay(location=location, name=f"Lift {i}", capabilities=lift) for i in range(8)]
+        )
+        service = Service(
+            category=ServiceCategory(name="Bench"),
+            name="Oil change",
+            duration_minutes=30,
+            price_kind=PriceKind.FIXED,
+            price_min_cents=5000,
+            price_max_cents=5000,
+            capability=Capability.LIFT,
+        )
         db.session.add(service)
         db.session.commit()
         today = datetime.now(UTC).astimezone(ZONE).date()
@@ -82,9 +103,22 @@ def seed(url: str) -> tuple[int, date]:
 
 
 def serve(app_path: str, env: dict[str, str], port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "8",
-               "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level",
-               "warning", app_path]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "4",
+        "--threads",
+        "8",
+        "--worker-class",
+        "gthread",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        app_path,
+    ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = clock.monotonic() + 30
     while clock.monotonic() < deadline:
@@ -142,8 +176,12 @@ def double_bookings(url: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--write", type=Path)
@@ -152,19 +190,34 @@ def main() -> None:
     url = prepare_database(args.database_url)
     try:
         service_id, first_day = seed(url)
-        env = {**os.environ, "DATABASE_URL": url, "AUTOSHOP_ENV": "testing",
-               "SECRET_KEY": "bench-secret-key-0000", "RATELIMIT_ENABLED": "false",
-               "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "AUTOSHOP_ENV": "testing",
+            "SECRET_KEY": "bench-secret-key-0000",
+            "RATELIMIT_ENABLED": "false",
+            "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT),
+        }
         # Starts every 15 minutes over four days: ~8 bays x 4 x 48 = 1,536 free bay-slots,
         # so the 3,000 attempts collide often, as on a busy booking day.
-        starts = [datetime.combine(first_day + timedelta(days=d), time(7), ZONE) + timedelta(minutes=15 * k)
-                  for d in range(4) for k in range(46)]
+        starts = [
+            datetime.combine(first_day + timedelta(days=d), time(7), ZONE)
+            + timedelta(minutes=15 * k)
+            for d in range(4)
+            for k in range(46)
+        ]
 
         def booking_request(rng: random.Random, i: int):
-            body = {"services": [service_id], "start": rng.choice(starts).isoformat(),
-                    "vehicle": {"year": 2020, "make": "Bench", "model": f"Car {i}"},
-                    "guest": {"name": f"Client {i}", "email": f"c{i}@example.com",
-                              "phone": "+12015550100"}}
+            body = {
+                "services": [service_id],
+                "start": rng.choice(starts).isoformat(),
+                "vehicle": {"year": 2020, "make": "Bench", "model": f"Car {i}"},
+                "guest": {
+                    "name": f"Client {i}",
+                    "email": f"c{i}@example.com",
+                    "phone": "+12015550100",
+                },
+            }
             return "POST", "/api/v1/appointments", json.dumps(body)
 
         port = free_port()
@@ -180,7 +233,8 @@ def main() -> None:
         bare = serve("benchmarks.bare_app:app", env, port)
         try:
             bare_elapsed, bare_counts = hammer(
-                port, args.clients, args.requests, lambda rng, i: ("GET", "/", None))
+                port, args.clients, args.requests, lambda rng, i: ("GET", "/", None)
+            )
         finally:
             bare.terminate()
             bare.wait(timeout=30)
@@ -188,26 +242,31 @@ def main() -> None:
     finally:
         drop_database(args.database_url)
 
-    table = "\n".join([
-        "| what | figure |",
-        "|---|---|",
-        f"| booking attempts (100 clients) | {args.requests} in {elapsed:.1f} s: "
-        f"{args.requests / elapsed:.0f} requests/s |",
-        f"| bookings made (201) | {booked}: {booked / elapsed:.0f} bookings/s |",
-        f"| answered taken (409) | {counts.get(409, 0)} |",
-        f"| other answers | { {k: v for k, v in counts.items() if k not in (201, 409)} } |",
-        f"| bare Flask route, same server | {bare_counts.get(200, 0) / bare_elapsed:.0f} requests/s |",
-        f"| double bookings found afterwards | {doubles} |",
-    ])
+    bare_rate = bare_counts.get(200, 0) / bare_elapsed
+    table = "\n".join(
+        [
+            "| what | figure |",
+            "|---|---|",
+            f"| booking attempts (100 clients) | {args.requests} in {elapsed:.1f} s: "
+            f"{args.requests / elapsed:.0f} requests/s |",
+            f"| bookings made (201) | {booked}: {booked / elapsed:.0f} bookings/s |",
+            f"| answered taken (409) | {counts.get(409, 0)} |",
+            f"| other answers | { {k: v for k, v in counts.items() if k not in (201, 409)} } |",
+            f"| bare Flask route, same server | {bare_rate:.0f} requests/s |",
+            f"| double bookings found afterwards | {doubles} |",
+        ]
+    )
     print(table)
     if args.write:
         text = args.write.read_text()
         begin, end = "<!-- booking:begin -->", "<!-- booking:end -->"
-        block = (f"{begin}\nMeasured {date.today().isoformat()} with `make bench` "  # noqa: DTZ011
-                 f"(PostgreSQL, gunicorn 4 workers x 8 threads, {args.clients} clients):\n\n"
-                 f"{table}\n{end}")
+        block = (
+            f"{begin}\nMeasured {date.today().isoformat()} with `make bench` "  # noqa: DTZ011
+            f"(PostgreSQL, gunicorn 4 workers x 8 threads, {args.clients} clients):\n\n"
+            f"{table}\n{end}"
+        )
         if begin in text:
-            text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+            text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
         else:
             text += "\n" + block + "\n"
         args.write.write_text(text)

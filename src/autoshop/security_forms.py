@@ -8,7 +8,7 @@ import phonenumbers
 from flask import after_this_request, current_app, has_request_context
 from flask_security import MailUtil, RegisterFormV2
 from wtforms import StringField, TelField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from autoshop.domain.choices import NotificationChannel
 from autoshop.timeutil import utcnow
@@ -23,6 +23,25 @@ def normalize_phone(raw: str, region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError("That phone number isn't valid; check the digits and the area code.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PhoneNumber:
+    """WTForms validator for an optional phone field: normalises it to E.164 in place.
+
+    An empty field becomes `empty` (None for nullable columns, "" for text ones).
+    """
+
+    def __init__(self, empty: str | None = None) -> None:
+        self.empty = empty
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if not field.data:
+            field.data = self.empty
+            return
+        try:
+            field.data = normalize_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class CustomerRegisterForm(RegisterFormV2):
@@ -40,18 +59,9 @@ class CustomerRegisterForm(RegisterFormV2):
     )
     phone = TelField(
         "Mobile phone (optional)",
-        validators=[Optional(), Length(max=32)],
+        validators=[Length(max=32), PhoneNumber()],
         render_kw={"autocomplete": "tel"},
     )
-
-    def validate_phone(self, field: TelField) -> None:
-        if not field.data:
-            field.data = None
-            return
-        try:
-            field.data = normalize_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 class OutboxMailUtil(MailUtil):

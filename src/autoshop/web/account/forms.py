@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TelField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from autoshop.security_forms import normalize_phone
+from autoshop.security_forms import PhoneNumber
 
 
 class ProfileForm(FlaskForm):
@@ -21,22 +20,13 @@ class ProfileForm(FlaskForm):
     )
     phone = TelField(
         "Mobile phone",
-        validators=[Optional(), Length(max=32)],
+        validators=[Length(max=32), PhoneNumber()],
         render_kw={"autocomplete": "tel"},
         description="Needed for text messages. US numbers can be typed as you'd dial them.",
     )
     email_opt_in = BooleanField("Email me confirmations, reminders and status updates")
     sms_opt_in = BooleanField("Text me reminders and status updates")
     submit = SubmitField("Save changes")
-
-    def validate_phone(self, field: TelField) -> None:
-        if not field.data:
-            field.data = None
-            return
-        try:
-            field.data = normalize_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
 
     def validate_sms_opt_in(self, field: BooleanField) -> None:
         if field.data and not self.phone.data:

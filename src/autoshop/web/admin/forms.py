@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
-    Field,
     FieldList,
     FormField,
     IntegerField,
@@ -45,7 +43,7 @@ from autoshop.domain.schedule_rules import (
     parse_dollars,
     parse_minutes_list,
 )
-from autoshop.security_forms import normalize_phone
+from autoshop.security_forms import PhoneNumber
 
 _ORDER_HELP = "Lower numbers are listed first."
 
@@ -160,16 +158,6 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _phone_check(form: Any, field: Field) -> None:
-    if not field.data:
-        field.data = ""
-        return
-    try:
-        field.data = normalize_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
 def _minutes(label: str, smallest: int, message: str, **kw: Any) -> IntegerField:
     return IntegerField(
         label,
@@ -189,7 +177,7 @@ class LocationForm(FlaskForm):
     address = StringField(
         "Address", validators=[Optional(), Length(max=255)], render_kw={"autocomplete": "off"}
     )
-    phone = TelField("Phone", validators=[Optional(), Length(max=32), _phone_check])
+    phone = TelField("Phone", validators=[Length(max=32), PhoneNumber(empty="")])
     email = EmailField(
         "Email",
         validators=[

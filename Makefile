@@ -57,6 +57,8 @@ test: install lint
 
 bench: install
 	$(BIN)/python -m benchmarks --write docs/PERFORMANCE.md
+	$(BIN)/python -m benchmarks.booking --write docs/PERFORMANCE.md
+	$(BIN)/python -m benchmarks.notifications --write docs/PERFORMANCE.md
 
 clean:
 	rm -rf $(VENV) .tools node_modules $(VENDOR) test-artifacts instance

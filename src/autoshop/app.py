@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment, then apply `overrides` (used by tests)."""
     app = Flask(
         "autoshop",
+        # The SQLite file and development mail live here: ./instance unless told otherwise.
+        instance_path=os.path.abspath(os.environ.get("AUTOSHOP_INSTANCE_PATH") or "instance"),
         instance_relative_config=True,
         template_folder="web/templates",
         static_folder="web/static",

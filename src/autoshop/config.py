@@ -94,7 +94,10 @@ def load_config(
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_BASE_URL": env.get("TWILIO_BASE_URL", "https://api.twilio.com"),
+        "SMS_TIMEOUT": _int(env, "SMS_TIMEOUT", 10),
         "DEFAULT_PHONE_REGION": env.get("DEFAULT_PHONE_REGION", "US"),
+        # Development mail: `autoshop dev-smtp` saves messages here; /dev/inbox shows them.
+        "DEV_MAIL_FOLDER": env.get("DEV_MAIL_FOLDER", ""),
         # Rate limits
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),

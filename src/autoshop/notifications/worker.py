@@ -22,8 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from autoshop.domain.choices import NotificationChannel
+from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
-from autoshop.models import Notification
+from autoshop.models import Appointment, Notification
 from autoshop.notifications import outbox
 from autoshop.notifications.email import Attachment, SmtpMailer
 from autoshop.notifications.errors import DeliveryError
@@ -34,8 +35,24 @@ log = logging.getLogger(__name__)
 
 
 def attachments_for(row: Notification) -> list[Attachment]:
-    """Files an email carries. The hook for the appointment .ics; nothing yet."""
-    return []
+    """Files an email carries: an appointment message has the appointment's .ics.
+
+    The calendar shows the appointment as it is now (the latest SEQUENCE), so a message delivered
+    late never puts an outdated event into the customer's calendar.
+    """
+    if row.channel != NotificationChannel.EMAIL or not row.kind.startswith(
+        outbox.APPOINTMENT_KIND_PREFIX
+    ):
+        return []
+    appointment = db.session.get(Appointment, row.appointment_id) if row.appointment_id else None
+    if appointment is None:
+        return []
+    db.session.refresh(appointment)  # the worker's session outlives changes made by the web app
+    from autoshop.services.ics import appointment_ics
+
+    cancelled = appointment.status is AppointmentStatus.CANCELLED
+    mimetype = "text/calendar; method=CANCEL" if cancelled else "text/calendar; method=PUBLISH"
+    return [("appointment.ics", mimetype, appointment_ics(appointment))]
 
 
 def default_worker_id() -> str:

@@ -38,6 +38,7 @@ def navigation() -> list[NavItem]:
                 NavItem("Catalog", "admin.catalog"),
                 NavItem("Shop calendar", "admin.calendar"),
                 NavItem("Staff", "admin.staff"),
+                NavItem("Notifications", "admin.notifications"),
             ]
         if current_user.has_role("mechanic") or current_user.has_role("admin"):
             items.append(NavItem("Today's jobs", "staff.today"))

@@ -1,0 +1,56 @@
+"""An appointment as an iCalendar file: the "Add to calendar" download and the email attachment.
+
+A plain function of the appointment, so the web page and the email worker send the same file. The
+UID is stable per appointment and SEQUENCE follows `appointment.sequence`, so a calendar updates
+the event it already has on a reschedule, and removes it on METHOD:CANCEL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from icalendar import Calendar, Event
+
+from autoshop.domain.status import AppointmentStatus
+from autoshop.models import Appointment
+from autoshop.services.manage_links import manage_url
+
+PRODID = "-//AutoShop//Appointments//EN"
+
+
+def uid_of(appointment: Appointment) -> str:
+    return f"appointment-{appointment.reference}@autoshop"
+
+
+def appointment_ics(appointment: Appointment) -> bytes:
+    """The appointment as a one-event calendar (METHOD:PUBLISH, or METHOD:CANCEL when cancelled)."""
+    location = appointment.location
+    cancelled = appointment.status is AppointmentStatus.CANCELLED
+    services = ", ".join(s.name for s in appointment.services)
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("x-wr-timezone", location.timezone)
+
+    event = Event()
+    event.add("uid", uid_of(appointment))
+    event.add("sequence", appointment.sequence)
+    stamp = appointment.updated_at or appointment.created_at or appointment.starts_at
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstart", appointment.starts_at.astimezone(UTC))
+    event.add("dtend", appointment.ends_at.astimezone(UTC))
+    event.add("summary", f"{location.name}: {services}")
+    if location.address:
+        event.add("location", location.address)
+    event.add(
+        "description",
+        f"Appointment {appointment.reference} at {location.name}.\n"
+        f"See, change or cancel it: {manage_url(appointment)}",
+    )
+    event.add("comment", f"Times are in UTC; the shop's time zone is {location.timezone}.")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    calendar.add_component(event)
+    return calendar.to_ical()

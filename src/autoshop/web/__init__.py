@@ -1,4 +1,4 @@
-"""HTML blueprints, one package per area: public, account, staff, admin."""
+"""HTML blueprints, one package per area: public, booking, account, staff, admin."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask
 def register_web(app: Flask) -> None:
     from autoshop.web.account import bp as account_bp
     from autoshop.web.admin import bp as admin_bp
+    from autoshop.web.booking import bp as booking_bp
     from autoshop.web.devinbox import register_dev_inbox
     from autoshop.web.public import bp as public_bp
     from autoshop.web.reviews import bp as reviews_bp
@@ -15,6 +16,7 @@ def register_web(app: Flask) -> None:
     from autoshop.web.webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(booking_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(staff_bp, url_prefix="/staff")

@@ -30,8 +30,10 @@ class NavItem:
 
 def navigation() -> list[NavItem]:
     """Links for the signed-in person's roles; staff see the tools of their job first."""
-    items = [NavItem("Services", "public.services")]
+    items = [NavItem("Services", "public.services"), NavItem("Book", "booking.book")]
     if current_user.is_authenticated:
+        if current_user.has_role("customer"):
+            items.append(NavItem("My appointments", "booking.my_appointments"))
         if current_user.has_role("admin"):
             items += [
                 NavItem("Dashboard", "admin.dashboard"),

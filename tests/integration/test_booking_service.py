@@ -282,3 +282,31 @@ def test_reschedule_and_cancel_rules(shop, factories):
         booking.reschedule(appointment, TUE_9 + timedelta(days=1), now=NOW, actor=admin)
     with pytest.raises(BookingError, match="can't be cancelled"):
         booking.cancel(appointment, now=NOW, actor=admin)
+
+
+def test_reschedule_keeps_the_visit_as_booked_when_the_catalog_changes(shop):
+    appointment = booking.book(request_for(shop, service_ids=[shop["oil"].id]), now=NOW)
+    shop["oil"].duration_minutes = 90  # the catalog changes after the booking
+    shop["oil"].active = False
+    db.session.commit()
+    new_start = TUE_9 + timedelta(days=1)
+    booking.reschedule(appointment, new_start, now=NOW, actor=shop["customer"])
+    assert appointment.ends_at - appointment.starts_at == timedelta(minutes=30)
+    assert appointment.starts_at == new_start
+
+
+def test_the_reschedule_calendar_does_not_count_the_visit_against_itself(shop):
+    from autoshop.services.availability import find_availability, visit_of
+
+    lift_only = shop["location"]
+    for bay in lift_only.bays[1:]:
+        bay.active = False  # one bay left: the appointment's own
+    db.session.commit()
+    appointment = booking.book(request_for(shop, service_ids=[shop["oil"].id]), now=NOW)
+    day = TUE_9.date()
+    plain = find_availability([shop["oil"].id], day, day, now=NOW)
+    assert TUE_9 not in [s.starts_at for s in plain.days[0].slots]
+    own = find_availability(
+        visit_of(appointment), day, day, now=NOW, exclude_appointment_id=appointment.id
+    )
+    assert TUE_9 in [s.starts_at for s in own.days[0].slots]

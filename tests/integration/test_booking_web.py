@@ -671,3 +671,53 @@ def test_access_walk(app, factories, shop):
             Route("/appointments/manage/forged", dict.fromkeys(everyone, 400)),
         ],
     )
+
+
+# --- staff: phone and walk-in bookings ------------------------------------------------------------
+
+
+def test_staff_book_a_walk_in_into_the_customers_account(client, login, shop, customer, factories):
+    """A walk-in at 08:15 (inside the 2-hour online notice) goes into the customer's account."""
+    login(factories.admin())
+    page = text_of(client.get(f"/book?services={shop['oil'].id}"))
+    assert "Book for a customer" in page
+    page = text_of(submit(client, page, year="2012", make="Ford", model="Focus"))
+    page = text_of(client.get(link(page, "day-2026-11-30")))
+    assert "8:15 AM" in page  # staff see times inside the notice
+    page = text_of(submit(client, page, start="2026-11-30T08:15:00-05:00"))
+    assert "The customer" in page
+    page = text_of(
+        submit(
+            client, page, mode="wait", name="Cara", email="CARA@example.com", phone="201 555 0147"
+        )
+    )
+    response = submit(client, page, method="post")
+    assert response.status_code == 303, text_of(response)[:3000]
+    (appointment,) = appointments()
+    assert response.headers["Location"] == f"/appointments/{appointment.reference}"
+    assert appointment.customer_id == customer.id and appointment.guest_email == ""
+    assert appointment.vehicle.owner_id == customer.id
+    assert appointment.starts_at == datetime(2026, 11, 30, 13, 15, tzinfo=UTC)
+    assert appointment.status_changes[0].note == "Booked by staff."
+    page = plain(text_of(client.get(response.headers["Location"])))
+    assert "Booked for Cara" in page
+
+
+def test_staff_book_a_phone_customer_without_an_account_as_a_guest(client, login, shop, factories):
+    login(factories.admin())
+    page = text_of(client.get(f"/book?services={shop['oil'].id}"))
+    page = text_of(submit(client, page, year="2012", make="Ford", model="Focus"))
+    page = text_of(client.get(link(page, "month-next")))
+    page = text_of(client.get(link(page, "day-2026-12-01")))
+    page = text_of(submit(client, page, start=TUE_9_LOCAL))
+    page = text_of(
+        submit(client, page, name="Pat Phone", email="pat@example.com", phone="201 555 0111")
+    )
+    assert submit(client, page, method="post").status_code == 303
+    (appointment,) = appointments()
+    assert appointment.customer_id is None and appointment.guest_email == "pat@example.com"
+    mail = db.session.scalar(
+        sa.select(Notification).where(Notification.kind == "appointment_confirmation")
+    )
+    assert mail.recipient == "pat@example.com"
+    assert "/appointments/manage/" in mail.body_text

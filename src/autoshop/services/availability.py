@@ -151,9 +151,16 @@ def busy_query(location_id: int, start_at: datetime, end_at: datetime) -> sa.Sel
     )
 
 
-def load_busy(location: Location, start_at: datetime, end_at: datetime) -> list[engine.Busy]:
-    rows = db.session.execute(busy_query(location.id, start_at, end_at)).all()
-    return [engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in rows]
+def load_busy(
+    location: Location, start_at: datetime, end_at: datetime, *, exclude: int | None = None
+) -> list[engine.Busy]:
+    """The busy blocks of the range; `exclude` leaves out one appointment (when moving it)."""
+    stmt = busy_query(location.id, start_at, end_at)
+    if exclude is not None:
+        stmt = stmt.where(Appointment.id != exclude)
+    return [
+        engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in db.session.execute(stmt)
+    ]
 
 
 def range_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -164,17 +171,48 @@ def range_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, date
     )
 
 
+def visit_of(appointment: Appointment) -> Visit:
+    """An existing appointment's visit as booked: its snapshot durations, and the capabilities
+    of its services (still known even if a service was since deactivated)."""
+    ids = [s.service_id for s in appointment.services if s.service_id is not None]
+    services = (
+        list(db.session.scalars(sa.select(Service).where(Service.id.in_(ids)))) if ids else []
+    )
+    return Visit(
+        services=services,
+        duration=timedelta(minutes=sum(s.duration_minutes for s in appointment.services)),
+        capabilities=frozenset(s.capability.value for s in services),
+    )
+
+
+def staff_rules(rules: engine.BookingRules) -> engine.BookingRules:
+    """Staff book phone and walk-in customers: the minimum notice doesn't apply to them."""
+    return engine.BookingRules(
+        slot_interval=rules.slot_interval,
+        minimum_notice=timedelta(0),
+        horizon=rules.horizon,
+        buffer=rules.buffer,
+    )
+
+
 def find_availability(
-    service_ids: list[int],
+    service_ids: list[int] | Visit,
     start: date,
     end: date,
     *,
     now: datetime,
     location_id: int | None = None,
+    exclude_appointment_id: int | None = None,
+    by_staff: bool = False,
 ) -> Availability:
+    """Free starts per local day for a visit (service ids, or an existing appointment's visit).
+
+    `exclude_appointment_id` leaves that appointment's own block out (rescheduling it);
+    `by_staff` drops the minimum notice.
+    """
     location = load_location(location_id)
     check_range(start, end, location)
-    visit = load_visit(service_ids)
+    visit = service_ids if isinstance(service_ids, Visit) else load_visit(service_ids)
     bays = load_bays(location)
     if not any(visit.capabilities <= bay.capabilities for bay in bays):
         needs = " and ".join(sorted(visit.capabilities))
@@ -185,6 +223,7 @@ def find_availability(
         )
     zone = ZoneInfo(location.timezone)
     start_at, end_at = range_bounds(start, end, zone)
+    rules = rules_of(location)
     days = engine.free_slots(
         opening_hours=[
             engine.OpeningInterval(weekday=h.weekday, opens=h.opens, closes=h.closes)
@@ -192,10 +231,10 @@ def find_availability(
         ],
         closures=load_closures(location, start_at, end_at),
         bays=bays,
-        busy=load_busy(location, start_at, end_at),
+        busy=load_busy(location, start_at, end_at, exclude=exclude_appointment_id),
         duration=visit.duration,
         capabilities=visit.capabilities,
-        rules=rules_of(location),
+        rules=staff_rules(rules) if by_staff else rules,
         zone=zone,
         start=start,
         end=end,

@@ -114,26 +114,21 @@ class _Context:
     bays: list[engine.BayInfo]
 
 
-def _context(location_id: int | None, service_ids: list[int], *, staff: bool) -> _Context:
+def _context(location_id: int | None, visit: queries.Visit | list[int], *, staff: bool) -> _Context:
+    """The location, its rules (staff: without the minimum notice) and the visit to place."""
     try:
         location = queries.load_location(location_id)
-        visit = queries.load_visit(service_ids)
+        if not isinstance(visit, queries.Visit):
+            visit = queries.load_visit(visit)
     except queries.AvailabilityError as exc:
         raise BookingError(str(exc), kind=exc.kind, field="services") from exc
     rules = queries.rules_of(location)
-    if staff:
-        rules = engine.BookingRules(
-            slot_interval=rules.slot_interval,
-            minimum_notice=timedelta(0),
-            horizon=rules.horizon,
-            buffer=rules.buffer,
-        )
     hours = [engine.OpeningInterval(h.weekday, h.opens, h.closes) for h in location.opening_hours]
     return _Context(
         location=location,
         zone=ZoneInfo(location.timezone),
         visit=visit,
-        rules=rules,
+        rules=queries.staff_rules(rules) if staff else rules,
         hours=hours,
         bays=queries.load_bays(location),
     )
@@ -146,13 +141,7 @@ def _day_data(
         day - timedelta(days=1), day + timedelta(days=days), ctx.zone
     )
     closures = queries.load_closures(ctx.location, start_at, end_at)
-    stmt = queries.busy_query(ctx.location.id, start_at, end_at)
-    if exclude is not None:
-        stmt = stmt.where(Appointment.id != exclude)
-    busy = [
-        engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in db.session.execute(stmt)
-    ]
-    return closures, busy
+    return closures, queries.load_busy(ctx.location, start_at, end_at, exclude=exclude)
 
 
 def _slot(ctx: _Context, starts_at: datetime, closures, busy, now: datetime) -> engine.Slot | None:
@@ -319,9 +308,21 @@ def _validate_people(req: BookingRequest) -> None:
         )
 
 
+def _customer_with_email(email: str) -> User | None:
+    """The customer account behind an email staff typed in, if there is one."""
+    return db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())
+    )
+
+
 def book(req: BookingRequest, *, now: datetime) -> Appointment:
     """Book a visit; raise BookingError (or SlotTaken) with a message when it can't be."""
     _validate_people(req)
+    if req.by_staff is not None and req.customer is None and req.guest is not None:
+        # A phone or walk-in booking for someone who has an account goes into that account.
+        account = _customer_with_email(req.guest.email)
+        if account is not None and not account.is_staff:
+            req.customer, req.guest = account, None
     session = begin_write()
     try:
         ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
@@ -474,8 +475,8 @@ def reschedule(
         raise NotAllowed(reason, kind="past-cutoff")
     session = begin_write()
     try:
-        service_ids = [s.service_id for s in appointment.services if s.service_id is not None]
-        ctx = _context(appointment.location_id, service_ids, staff=staff)
+        # The visit as booked (snapshot durations), even if the catalog changed since.
+        ctx = _context(appointment.location_id, queries.visit_of(appointment), staff=staff)
         _check_offset(starts_at, ctx.zone)
         starts_at = starts_at.astimezone(ctx.zone)
         closures, busy = _day_data(ctx, starts_at.date(), exclude=appointment.id)
@@ -484,7 +485,7 @@ def reschedule(
                 raise _taken(ctx, starts_at, now, exclude=appointment.id)
             raise _explain_refusal(ctx, starts_at, closures, now)
         previous = appointment.starts_at
-        ends_at = starts_at + (appointment.ends_at - appointment.starts_at)
+        ends_at = starts_at + ctx.visit.duration
         block_ends_at = ends_at + ctx.rules.buffer
         sequence = appointment.sequence + 1
 

@@ -29,7 +29,7 @@ from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db, limiter
 from autoshop.models import Appointment, Location, Service, ServiceCategory, User, Vehicle
 from autoshop.services import accounts, booking, catalog, manage_links, shop
-from autoshop.services.availability import AvailabilityError, find_availability
+from autoshop.services.availability import AvailabilityError, Visit, find_availability, visit_of
 from autoshop.services.ics import appointment_ics
 from autoshop.timeutil import utcnow
 from autoshop.web.booking import bp, forms
@@ -184,7 +184,7 @@ class Calendar:
 
 
 def month_calendar(
-    service_ids: list[int],
+    service_ids: list[int] | Visit,
     *,
     location: Location,
     month: date,
@@ -193,6 +193,8 @@ def month_calendar(
     now: datetime,
     day_url: Callable[[date], str],
     month_url: Callable[[date], str],
+    exclude_appointment_id: int | None = None,
+    by_staff: bool = False,
 ) -> Calendar:
     """A month of days with their free times: one availability query for the whole month."""
     zone = ZoneInfo(location.timezone)
@@ -205,7 +207,15 @@ def month_calendar(
     error = None
     if low <= high:
         try:
-            result = find_availability(service_ids, low, high, now=now, location_id=location.id)
+            result = find_availability(
+                service_ids,
+                low,
+                high,
+                now=now,
+                location_id=location.id,
+                exclude_appointment_id=exclude_appointment_id,
+                by_staff=by_staff,
+            )
             found = {d.date: d for d in result.days}
         except AvailabilityError as exc:
             error = str(exc)
@@ -332,7 +342,15 @@ class Flow:
 
 
 def _current_customer() -> User | None:
-    if current_user.is_authenticated:
+    """The signed-in customer booking for themselves; staff book for someone else."""
+    if current_user.is_authenticated and not current_user.is_staff:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+def _current_staff() -> User | None:
+    """Staff taking a phone or walk-in booking: they give the customer's contact details."""
+    if current_user.is_authenticated and current_user.is_staff:
         return current_user._get_current_object()  # type: ignore[no-any-return]
     return None
 
@@ -387,7 +405,12 @@ def _check_offered(flow: Flow, start: datetime) -> dict[str, str]:
     day = start.astimezone(flow.zone).date()
     try:
         result = find_availability(
-            [s.id for s in flow.services], day, day, now=flow.now, location_id=flow.location.id
+            [s.id for s in flow.services],
+            day,
+            day,
+            now=flow.now,
+            location_id=flow.location.id,
+            by_staff=_current_staff() is not None,
         )
     except AvailabilityError as exc:
         return {"start": str(exc)}
@@ -435,6 +458,7 @@ def flow_calendar(flow: Flow) -> Calendar:
         now=flow.now,
         day_url=lambda d: flow.url(("day", "start"), day=d.isoformat()),
         month_url=lambda m: flow.url(("day", "start"), month=f"{m:%Y-%m}"),
+        by_staff=_current_staff() is not None,
     )
 
 
@@ -514,6 +538,7 @@ def confirm() -> Response:
         vehicle_id=flow.vehicle.vehicle_id,
         vehicle=flow.vehicle.details,
         location_id=location.id,
+        by_staff=_current_staff(),
     )
     try:
         appointment = booking.book(req, now=now)
@@ -522,6 +547,14 @@ def confirm() -> Response:
     except booking.BookingError as exc:
         place, name = ERROR_PLACES.get(exc.field or "", ("review", "form"))
         return render_flow(flow, place, status=exc.status, extra_errors={name: exc.message})
+    if req.by_staff is not None:
+        flash(
+            f"Booked for {appointment.contact_name}: "
+            f"{when_label(appointment.starts_at, flow.zone)}. "
+            f"The confirmation goes to {appointment.contact_email}.",
+            "success",
+        )
+        return redirect(url_for("booking.detail", reference=appointment.reference), 303)
     flash(
         f"Your visit is booked: {when_label(appointment.starts_at, flow.zone)}. "
         f"We've sent a confirmation to {appointment.contact_email}.",
@@ -645,9 +678,8 @@ def _reschedule(access: Access) -> Response:
         chosen, _ = forms.parse_start(FlowInput.read(source))
         if chosen is not None:
             selected = chosen.astimezone(zone).date()
-        service_ids = [s.service_id for s in appointment.services if s.service_id is not None]
         cal = month_calendar(
-            service_ids,
+            visit_of(appointment),
             location=appointment.location,
             month=_month_in_view(source.get("month", ""), selected, now, zone),
             selected=selected,
@@ -655,6 +687,8 @@ def _reschedule(access: Access) -> Response:
             now=now,
             day_url=lambda d: access.url("_reschedule", day=d.isoformat()),
             month_url=lambda m: access.url("_reschedule", month=f"{m:%Y-%m}"),
+            exclude_appointment_id=appointment.id,
+            by_staff=access.staff,
         )
     context.update(
         cal=cal,

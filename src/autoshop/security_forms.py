@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
-from flask import after_this_request, current_app, has_request_context
+from flask import after_this_request, current_app, has_request_context, request
 from flask_security import MailUtil, RegisterFormV2
 from wtforms import StringField, TelField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -62,6 +62,12 @@ class CustomerRegisterForm(RegisterFormV2):
         validators=[Length(max=32), PhoneNumber()],
         render_kw={"autocomplete": "tel"},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "Create an account" after a guest booking arrives with the email already known.
+        if request.method == "GET" and not self.email.data:
+            self.email.data = request.args.get("email", "")[:254]
 
 
 class OutboxMailUtil(MailUtil):

@@ -217,3 +217,8 @@ def test_profile_update_validates_phone_and_sms(client, make_user, login):
         True,
         False,
     )
+
+
+def test_register_page_takes_the_email_from_a_guest_booking_link(client):
+    page = client.get("/account/register?email=gus@example.com").get_data(as_text=True)
+    assert 'value="gus@example.com"' in page

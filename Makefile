@@ -39,9 +39,9 @@ run: install
 	$(BIN)/autoshop seed-demo --if-empty
 	@echo ""
 	@echo "AutoShop is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@echo "Mail is delivered by the worker to the dev mail server: instance/dev-mail/*.eml"
+	@echo "Mail is delivered by the worker to the dev mail server: read it at /dev/inbox/ as staff."
 	@echo ""
-	$(BIN)/autoshop dev --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/autoshop dev --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -96,6 +96,8 @@ def seed_demo(force: bool, if_empty: bool) -> None:
     if not demo.database_is_empty():
         if if_empty:
             click.echo("The database already has data; demo seed skipped.")
+            if demo.has_demo_accounts():
+                _print_logins(demo.DEMO_LOGINS, demo.DEMO_PASSWORD)
             return
         if not force:
             raise click.ClickException(
@@ -103,7 +105,12 @@ def seed_demo(force: bool, if_empty: bool) -> None:
                 "Use --force to add it anyway."
             )
     logins = demo.seed(now=utcnow())
-    click.echo(f"Demo shop created. Logins (password for all: {demo.DEMO_PASSWORD}):")
+    click.echo("Demo shop created.")
+    _print_logins(logins, demo.DEMO_PASSWORD)
+
+
+def _print_logins(logins: list[tuple[str, str]], password: str) -> None:
+    click.echo(f"Demo logins (password for all: {password}):")
     for role, email in logins:
         click.echo(f"  {role:<9} {email}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +15,12 @@ from autoshop.models import Appointment, Bay, Location, Service, User
 
 
 def test_seed_demo_builds_the_shop_and_refuses_a_second_run(app):
+    import time_machine
+
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["seed-demo"])
+    wednesday_1030 = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)  # 10:30 in New York
+    with time_machine.travel(wednesday_1030, tick=False):
+        result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "admin@example.com" in result.output
 
@@ -32,8 +37,16 @@ def test_seed_demo_builds_the_shop_and_refuses_a_second_run(app):
     }
     assert (0, "07:30", "12:00") in hours and (0, "12:30", "18:00") in hours
     assert (5, "08:00", "14:00") in hours and not any(h[0] == 6 for h in hours)
-    statuses = {a.status.value for a in db.session.scalars(sa.select(Appointment))}
-    assert statuses == {"completed", "scheduled"}
+    appointments = db.session.scalars(sa.select(Appointment)).all()
+    assert {a.status.value for a in appointments} == {"completed", "in_progress", "scheduled"}
+    today = [a for a in appointments if a.starts_at.date() == wednesday_1030.date()]
+    assert len(today) == 3  # a full day of jobs for the dashboard and the mechanics
+    running = [a for a in today if a.status.value == "in_progress"]
+    assert running and [c.to_status.value for c in running[0].status_changes] == [
+        "scheduled",
+        "checked_in",
+        "in_progress",
+    ]
 
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0
@@ -42,6 +55,7 @@ def test_seed_demo_builds_the_shop_and_refuses_a_second_run(app):
 
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert skipped.exit_code == 0 and "skipped" in skipped.output
+    assert "admin@example.com" in skipped.output  # make run prints the logins every time
 
 
 @pytest.mark.settings(AUTOSHOP_ENV="production")

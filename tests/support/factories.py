@@ -168,18 +168,7 @@ class Factories:
             status=status,
             **fields,
         )
-        appointment.services = [
-            AppointmentService(
-                service_id=s.id,
-                position=i,
-                name=s.name,
-                duration_minutes=s.duration_minutes,
-                price_kind=s.price_kind,
-                price_min_cents=s.price_min_cents,
-                price_max_cents=s.price_max_cents,
-            )
-            for i, s in enumerate(services)
-        ]
+        appointment.services = [AppointmentService.snapshot(s, i) for i, s in enumerate(services)]
         db.session.add(appointment)
         db.session.commit()
         return appointment

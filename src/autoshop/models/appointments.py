@@ -11,6 +11,7 @@ from autoshop.domain.choices import PriceKind, VisitMode
 from autoshop.domain.status import BAY_HOLDING_STATUSES, AppointmentStatus
 from autoshop.models.accounts import User
 from autoshop.models.base import Base
+from autoshop.models.catalog import Service
 from autoshop.models.shop import Bay, Location
 from autoshop.models.vehicles import Vehicle
 
@@ -121,6 +122,19 @@ class AppointmentService(Base):
     price_max_cents: Mapped[int | None]
 
     appointment: Mapped[Appointment] = relationship(back_populates="services")
+
+    @classmethod
+    def snapshot(cls, service: Service, position: int) -> AppointmentService:
+        """The service as it is now, frozen into the appointment."""
+        return cls(
+            service_id=service.id,
+            position=position,
+            name=service.name,
+            duration_minutes=service.duration_minutes,
+            price_kind=service.price_kind,
+            price_min_cents=service.price_min_cents,
+            price_max_cents=service.price_max_cents,
+        )
 
 
 class StatusChange(Base):

@@ -384,16 +384,7 @@ def _new_appointment(
         status=AppointmentStatus.SCHEDULED,
     )
     appointment.services = [
-        AppointmentService(
-            service_id=s.id,
-            position=i,
-            name=s.name,
-            duration_minutes=s.duration_minutes,
-            price_kind=s.price_kind,
-            price_min_cents=s.price_min_cents,
-            price_max_cents=s.price_max_cents,
-        )
-        for i, s in enumerate(ctx.visit.services)
+        AppointmentService.snapshot(s, i) for i, s in enumerate(ctx.visit.services)
     ]
     return appointment
 

@@ -137,6 +137,22 @@ _CUSTOMERS = [
 ]
 
 
+_MECHANICS = [
+    ("mike.chen@example.com", "Mike", "Chen"),
+    ("sam.okafor@example.com", "Sam", "Okafor"),
+]
+ADMIN_EMAIL = "admin@example.com"
+DEMO_LOGINS = (
+    [("admin", ADMIN_EMAIL)]
+    + [("mechanic", email) for email, _, _ in _MECHANICS]
+    + [("customer", email) for email, *_ in _CUSTOMERS]
+)
+
+
+def has_demo_accounts() -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == ADMIN_EMAIL)) is not None
+
+
 def seed(*, now: datetime) -> list[tuple[str, str]]:
     """Create the demo shop and return (role, email) pairs for the logins it made."""
     location, bays = _shop()
@@ -144,14 +160,11 @@ def seed(*, now: datetime) -> list[tuple[str, str]]:
     db.session.flush()
     logins: list[tuple[str, str]] = []
     admin = create_user(
-        "admin@example.com", DEMO_PASSWORD, roles=[Role.ADMIN], first_name="Dana", last_name="Reyes"
+        ADMIN_EMAIL, DEMO_PASSWORD, roles=[Role.ADMIN], first_name="Dana", last_name="Reyes"
     )
     logins.append(("admin", admin.email))
     mechanics = []
-    for email, first, last in [
-        ("mike.chen@example.com", "Mike", "Chen"),
-        ("sam.okafor@example.com", "Sam", "Okafor"),
-    ]:
+    for email, first, last in _MECHANICS:
         mechanics.append(
             create_user(
                 email, DEMO_PASSWORD, roles=[Role.MECHANIC], first_name=first, last_name=last
@@ -196,7 +209,7 @@ def _appointments(
     mechanics: list[User],
     now: datetime,
 ) -> None:
-    """Past visits (completed) and coming ones (scheduled) on weekdays at 8:00, 10:00 and 14:00."""
+    """Past visits, today's jobs and coming ones on weekdays at 8:00, 10:00 and 14:00."""
     zone = ZoneInfo(location.timezone)
     today = now.astimezone(zone).date()
     by_name = {s.name: s for s in services}
@@ -210,13 +223,13 @@ def _appointments(
     ]
     buffer = timedelta(minutes=location.buffer_minutes)
     n = 0
-    for offset in list(range(-14, 0)) + list(range(1, 15)):
+    for offset in range(-14, 15):
         day = today + timedelta(days=offset)
         if day.weekday() >= 5:
             continue
         for slot, start_time in enumerate((time(8), time(10), time(14))):
-            if (offset + slot) % 2:
-                continue
+            if offset != 0 and (offset + slot) % 2:
+                continue  # a full day today, every other slot on other days
             customer, vehicle = customers[n % len(customers)]
             chosen = [by_name[name] for name in plans[n % len(plans)]]
             needs = {s.capability.value for s in chosen}
@@ -232,7 +245,6 @@ def _appointments(
                 start_time,
                 zone,
                 buffer,
-                past=offset < 0,
                 now=now,
             )
             n += 1
@@ -250,12 +262,17 @@ def _book(
     zone: ZoneInfo,
     buffer: timedelta,
     *,
-    past: bool,
     now: datetime,
 ) -> None:
     starts_at = datetime.combine(day, start_time, zone)
     ends_at = starts_at + timedelta(minutes=sum(s.duration_minutes for s in chosen))
-    status = AppointmentStatus.COMPLETED if past else AppointmentStatus.SCHEDULED
+    if ends_at <= now:
+        status = AppointmentStatus.COMPLETED
+    elif starts_at <= now:
+        status = AppointmentStatus.IN_PROGRESS
+    else:
+        status = AppointmentStatus.SCHEDULED
+    past = status is not AppointmentStatus.SCHEDULED
     appointment = Appointment(
         reference=new_reference(),
         customer=customer,
@@ -272,18 +289,7 @@ def _book(
         mechanic=mechanic,
         status=status,
     )
-    appointment.services = [
-        AppointmentService(
-            service_id=s.id,
-            position=i,
-            name=s.name,
-            duration_minutes=s.duration_minutes,
-            price_kind=s.price_kind,
-            price_min_cents=s.price_min_cents,
-            price_max_cents=s.price_max_cents,
-        )
-        for i, s in enumerate(chosen)
-    ]
+    appointment.services = [AppointmentService.snapshot(s, i) for i, s in enumerate(chosen)]
     appointment.status_changes = [
         StatusChange(
             from_status=None,
@@ -293,14 +299,23 @@ def _book(
             note="Booked online.",
         )
     ]
-    if past:
-        appointment.status_changes.append(
-            StatusChange(
-                from_status=AppointmentStatus.SCHEDULED,
-                to_status=AppointmentStatus.COMPLETED,
-                changed_by=mechanic,
-                changed_at=ends_at,
-                note="All done. Thanks for coming in!",
+    if past:  # the floor steps so far, as a mechanic would have recorded them
+        steps = [
+            (AppointmentStatus.CHECKED_IN, starts_at, ""),
+            (AppointmentStatus.IN_PROGRESS, starts_at + timedelta(minutes=5), ""),
+        ]
+        if status is AppointmentStatus.COMPLETED:
+            steps.append((status, ends_at, "All done. Thanks for coming in!"))
+        previous = AppointmentStatus.SCHEDULED
+        for target, at, note in steps:
+            appointment.status_changes.append(
+                StatusChange(
+                    from_status=previous,
+                    to_status=target,
+                    changed_by=mechanic,
+                    changed_at=at,
+                    note=note,
+                )
             )
-        )
+            previous = target
     db.session.add(appointment)

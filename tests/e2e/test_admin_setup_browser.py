@@ -10,14 +10,8 @@ import sqlalchemy as sa
 from autoshop.domain.choices import PriceKind
 from autoshop.extensions import db
 from autoshop.models import Bay, Location, OpeningHours, Service
-from tests.support.browser import assert_accessible
+from tests.support.browser import assert_accessible, open_menu_item
 from tests.support.factories import Factories
-
-
-def _open_menu_item(page, name: str) -> None:
-    if page.viewport_size["width"] < 768:
-        page.get_by_role("button", name="Show menu").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
 
 
 def test_admin_sets_up_catalog_bays_and_hours(page, factories):
@@ -30,7 +24,7 @@ def test_admin_sets_up_catalog_bays_and_hours(page, factories):
     page.wait_for_url(re.compile(r"/$"))
 
     # The catalog: a category, then a service (a bad submission first).
-    _open_menu_item(page, "Catalog")
+    open_menu_item(page, "Catalog", menu="Shop")
     page.wait_for_url(re.compile(r"/admin/catalog/$"))
     assert_accessible(page, "admin-catalog-empty")
     page.get_by_role("link", name="Add a category").click()
@@ -59,7 +53,7 @@ def test_admin_sets_up_catalog_bays_and_hours(page, factories):
     assert_accessible(page, "admin-catalog")
 
     # The shop: created from the calendar page, then a bay and Monday's hours.
-    _open_menu_item(page, "Shop calendar")
+    open_menu_item(page, "Shop calendar", menu="Shop")
     page.get_by_role("heading", name="Set up your shop").wait_for()
     assert_accessible(page, "admin-shop-setup")
     page.get_by_label("Shop name").fill("Main Street Auto")

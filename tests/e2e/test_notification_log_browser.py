@@ -8,16 +8,10 @@ from datetime import UTC, datetime, timedelta
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
 from autoshop.models import Notification
-from tests.support.browser import assert_accessible
+from tests.support.browser import assert_accessible, open_menu_item
 from tests.support.factories import Factories
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-
-
-def _open_menu_item(page, name: str) -> None:
-    if page.viewport_size["width"] < 768:
-        page.get_by_role("button", name="Show menu").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
 
 
 def _message(recipient: str, subject: str, status: NotificationStatus, **fields) -> Notification:
@@ -68,7 +62,7 @@ def test_admin_filters_to_failed_and_retries_one(page, factories):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/$"))
 
-    _open_menu_item(page, "Notifications")
+    open_menu_item(page, "Notifications", menu="Shop")
     page.wait_for_url(re.compile(r"/admin/notifications$"))
     page.get_by_text("5 messages.").wait_for()
     assert_accessible(page, "admin-notifications")

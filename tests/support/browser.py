@@ -102,3 +102,15 @@ def screenshot(page: Any, name: str | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_menu_item(page: Any, name: str, menu: str | None = None) -> None:
+    """Follow a main-navigation link as a person would: open the collapsed menu on a phone, and
+    the `menu` drop-down (e.g. "Shop") the link sits in."""
+    nav = page.get_by_role("navigation", name="Main")
+    toggle = nav.get_by_role("button", name="Show menu")
+    if toggle.is_visible():
+        toggle.click()
+    if menu is not None:
+        nav.get_by_role("button", name=menu).click()
+    nav.get_by_role("link", name=name).click()

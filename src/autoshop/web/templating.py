@@ -16,15 +16,20 @@ from autoshop.domain.money import describe_price, format_cents
 
 @dataclass(frozen=True)
 class NavItem:
+    """A link in the main navigation; an item with `children` is a menu of links."""
+
     label: str
-    endpoint: str
+    endpoint: str = ""
+    children: tuple[NavItem, ...] = ()
 
     @property
     def url(self) -> str:
-        return url_for(self.endpoint)
+        return url_for(self.endpoint) if self.endpoint else ""
 
     @property
     def current(self) -> bool:
+        if self.children:
+            return any(child.current for child in self.children)
         return request.endpoint == self.endpoint
 
 
@@ -35,15 +40,17 @@ def navigation() -> list[NavItem]:
         if current_user.has_role("customer"):
             items.append(NavItem("My appointments", "booking.my_appointments"))
         if current_user.has_role("admin"):
-            items += [
-                NavItem("Dashboard", "admin.dashboard"),
+            items.append(NavItem("Dashboard", "admin.dashboard"))
+        if current_user.has_role("mechanic") or current_user.has_role("admin"):
+            items.append(NavItem("Today's jobs", "staff.today"))
+        if current_user.has_role("admin"):
+            shop_menu = (
                 NavItem("Catalog", "admin.catalog"),
                 NavItem("Shop calendar", "admin.calendar"),
                 NavItem("Staff", "admin.staff"),
                 NavItem("Notifications", "admin.notifications"),
-            ]
-        if current_user.has_role("mechanic") or current_user.has_role("admin"):
-            items.append(NavItem("Today's jobs", "staff.today"))
+            )
+            items.append(NavItem("Shop", children=shop_menu))
         items.append(NavItem("My account", "account.overview"))
     return items
 

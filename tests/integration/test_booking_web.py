@@ -721,3 +721,44 @@ def test_staff_book_a_phone_customer_without_an_account_as_a_guest(client, login
     )
     assert mail.recipient == "pat@example.com"
     assert "/appointments/manage/" in mail.body_text
+
+
+# --- following the car's progress -----------------------------------------------------------------
+
+
+def test_customer_follows_the_cars_progress_live(client, login, shop, customer, factories, frozen):
+    from autoshop.services.status import change_status
+
+    appointment = book_directly(
+        shop, customer=customer, vehicle=None, vehicle_id=customer_vehicle_id(customer)
+    )
+    login(customer)
+    page = text_of(client.get(f"/appointments/{appointment.reference}"))
+    assert "Your car's progress" in page and "hx-trigger" not in page  # not today yet
+    frozen.move_to(TUE_9 + timedelta(minutes=5))
+    mike = factories.mechanic()
+    change_status(
+        appointment,
+        AppointmentStatus.CHECKED_IN,
+        actor=mike,
+        now=TUE_9,
+        note="Keys received, <b>thanks</b>!",
+    )
+    page = text_of(client.get(f"/appointments/{appointment.reference}"))
+    assert 'hx-trigger="every 30s"' in page
+    fragment = client.get(
+        f"/appointments/{appointment.reference}/progress", headers={"HX-Request": "true"}
+    )
+    body = text_of(fragment)
+    assert body.lstrip().startswith("<section") and "Checked in" in body
+    assert "Keys received, &lt;b&gt;thanks&lt;/b&gt;!" in body
+    token = make_token(appointment)
+    assert "Checked in" in text_of(client.get(f"/appointments/manage/{token}/progress"))
+    other = factories.customer()
+    client.post("/account/logout", data={"csrf_token": csrf_token_from(page)})
+    login(other)
+    assert client.get(f"/appointments/{appointment.reference}/progress").status_code == 404
+
+
+def customer_vehicle_id(customer) -> int:
+    return db.session.scalar(sa.select(Vehicle.id).where(Vehicle.owner_id == customer.id))

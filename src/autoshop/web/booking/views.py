@@ -630,9 +630,39 @@ def _appointment_context(access: Access, now: datetime) -> dict[str, Any]:
     }
 
 
+#: While the car is with the shop (or due today), its page refreshes the progress by itself.
+LIVE_STATUSES = frozenset(
+    {
+        AppointmentStatus.SCHEDULED,
+        AppointmentStatus.CHECKED_IN,
+        AppointmentStatus.IN_PROGRESS,
+        AppointmentStatus.WAITING_ON_PARTS,
+        AppointmentStatus.READY_FOR_PICKUP,
+    }
+)
+
+
+def _live(appointment: Appointment, now: datetime) -> bool:
+    if appointment.status not in LIVE_STATUSES:
+        return False
+    zone = ZoneInfo(appointment.location.timezone)
+    return appointment.starts_at.astimezone(zone).date() <= now.astimezone(zone).date()
+
+
 def _show(access: Access) -> Response:
     now = utcnow()
-    return _page(render_template("booking/appointment.html", **_appointment_context(access, now)))
+    context = _appointment_context(access, now)
+    return _page(
+        render_template("booking/appointment.html", live=_live(access.appointment, now), **context)
+    )
+
+
+def _progress(access: Access) -> Response:
+    """The progress card alone: what the page's htmx polling swaps in."""
+    now = utcnow()
+    context = _appointment_context(access, now)
+    html = render_template("booking/_progress.html", live=_live(access.appointment, now), **context)
+    return _page(html)
 
 
 def _calendar_file(access: Access) -> Response:
@@ -751,6 +781,12 @@ def detail(reference: str) -> Response:
     return _show(_by_reference(reference))
 
 
+@bp.get("/appointments/<reference>/progress")
+@auth_required()
+def detail_progress(reference: str) -> Response:
+    return _progress(_by_reference(reference))
+
+
 @bp.get("/appointments/<reference>/calendar.ics")
 @auth_required()
 def detail_calendar(reference: str) -> Response:
@@ -775,6 +811,12 @@ def detail_cancel(reference: str) -> Response:
 def manage(token: str) -> Response:
     access = _by_token(token)
     return access if isinstance(access, Response) else _show(access)
+
+
+@bp.get("/appointments/manage/<token>/progress")
+def manage_progress(token: str) -> Response:
+    access = _by_token(token)
+    return access if isinstance(access, Response) else _progress(access)
 
 
 @bp.get("/appointments/manage/<token>/calendar.ics")

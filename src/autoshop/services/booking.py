@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -113,6 +114,17 @@ class _Context:
     hours: list[engine.OpeningInterval]
     bays: list[engine.BayInfo]
 
+    def engine_args(self) -> dict[str, Any]:
+        """What every engine call for this visit at this location takes."""
+        return {
+            "opening_hours": self.hours,
+            "bays": self.bays,
+            "duration": self.visit.duration,
+            "capabilities": self.visit.capabilities,
+            "rules": self.rules,
+            "zone": self.zone,
+        }
+
 
 def _context(location_id: int | None, visit: queries.Visit | list[int], *, staff: bool) -> _Context:
     """The location, its rules (staff: without the minimum notice) and the visit to place."""
@@ -145,18 +157,7 @@ def _day_data(
 
 
 def _slot(ctx: _Context, starts_at: datetime, closures, busy, now: datetime) -> engine.Slot | None:
-    return engine.slot_at(
-        starts_at,
-        opening_hours=ctx.hours,
-        closures=closures,
-        bays=ctx.bays,
-        busy=busy,
-        duration=ctx.visit.duration,
-        capabilities=ctx.visit.capabilities,
-        rules=ctx.rules,
-        zone=ctx.zone,
-        now=now,
-    )
+    return engine.slot_at(starts_at, closures=closures, busy=busy, now=now, **ctx.engine_args())
 
 
 def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime) -> BookingError:
@@ -226,17 +227,12 @@ def alternatives_near(
     day = starts_at.astimezone(ctx.zone).date()
     closures, busy = _day_data(ctx, day, days=7, exclude=exclude)
     days = engine.free_slots(
-        opening_hours=ctx.hours,
         closures=closures,
-        bays=ctx.bays,
         busy=busy,
-        duration=ctx.visit.duration,
-        capabilities=ctx.visit.capabilities,
-        rules=ctx.rules,
-        zone=ctx.zone,
         start=day,
         end=day + timedelta(days=6),
         now=now,
+        **ctx.engine_args(),
     )
     starts = [s.starts_at for d in days for s in d.slots]
     nearest = sorted(starts, key=lambda s: abs(s - starts_at))[:ALTERNATIVES]

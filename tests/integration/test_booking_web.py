@@ -762,3 +762,15 @@ def test_customer_follows_the_cars_progress_live(client, login, shop, customer, 
 
 def customer_vehicle_id(customer) -> int:
     return db.session.scalar(sa.select(Vehicle.id).where(Vehicle.owner_id == customer.id))
+
+
+def test_an_expired_guest_link_says_so(client, shop, frozen):
+    appointment = book_directly(
+        shop, guest=booking.GuestContact(name="Gus", email="gus@example.com", phone="")
+    )
+    token = make_token(appointment)
+    assert client.get(f"/appointments/manage/{token}").status_code == 200
+    frozen.move_to(NOW + timedelta(days=121))  # links last 120 days
+    response = client.get(f"/appointments/manage/{token}")
+    assert response.status_code == 400
+    assert "expired" in plain(text_of(response))

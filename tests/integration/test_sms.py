@@ -232,13 +232,18 @@ def test_an_invalid_number_fails_at_once_with_twilios_message(app, twilio):
 
 
 @pytest.mark.settings(**TWILIO)
-def test_an_unsubscribed_recipient_fails_at_once(app, twilio):
+def test_an_unsubscribed_recipient_fails_at_once_and_is_opted_out(app, twilio, factories):
+    texter = factories.customer(phone="+12015550147", sms_opt_in=True)
     twilio.fail_with(400, 21610, "Attempt to send to unsubscribed recipient")
     row = text("+12015550147")
+    later = text("+12015550147", due_at=NOW + timedelta(hours=2))
     work(app)
     reload(row)
     assert row.status == NotificationStatus.FAILED
     assert "21610" in row.last_error and "unsubscribed" in row.last_error
+    # The provider knows of a STOP we never saw: the customer is opted out here too.
+    assert reload(texter).sms_opt_in is False
+    assert reload(later).status == NotificationStatus.CANCELLED
 
 
 @pytest.mark.settings(**TWILIO)

@@ -24,3 +24,7 @@ class TemporaryDeliveryError(DeliveryError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason, permanent=False)
+
+
+class RecipientOptedOut(PermanentDeliveryError):
+    """The recipient told the provider to stop (e.g. replied STOP to the provider directly)."""

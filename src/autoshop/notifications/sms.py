@@ -18,7 +18,14 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from autoshop.notifications.errors import PermanentDeliveryError, TemporaryDeliveryError
+from autoshop.notifications.errors import (
+    PermanentDeliveryError,
+    RecipientOptedOut,
+    TemporaryDeliveryError,
+)
+
+#: Twilio's error for a number that replied STOP to it: the customer has opted out.
+UNSUBSCRIBED = 21610
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +98,8 @@ class TwilioSmsProvider:
             with exc:
                 answer = _json(exc.read())
             reason = _twilio_reason(exc.code, answer)
+            if answer.get("code") == UNSUBSCRIBED:
+                raise RecipientOptedOut(reason) from exc
             if 400 <= exc.code < 500 and exc.code not in self.RETRYABLE_CLIENT_ERRORS:
                 raise PermanentDeliveryError(reason) from exc
             raise TemporaryDeliveryError(reason) from exc

@@ -27,7 +27,7 @@ from autoshop.extensions import db
 from autoshop.models import Appointment, Notification
 from autoshop.notifications import outbox
 from autoshop.notifications.email import Attachment, SmtpMailer
-from autoshop.notifications.errors import DeliveryError
+from autoshop.notifications.errors import DeliveryError, RecipientOptedOut
 from autoshop.notifications.sms import sms_provider
 from autoshop.timeutil import utcnow
 
@@ -131,6 +131,11 @@ def _deliver_one(
             max_attempts=max_attempts,
             permanent=exc.permanent,
         )
+        if isinstance(exc, RecipientOptedOut):
+            # The provider knows the number opted out (a STOP we never saw): respect it here too.
+            from autoshop.services.sms_preferences import opt_out
+
+            opt_out(row.recipient)
     except Exception as exc:  # a bug in a channel must not stop the other messages
         log.exception("notification %s: unexpected error while sending", row.id)
         outbox.mark_failed(

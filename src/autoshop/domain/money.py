@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from autoshop.domain.choices import PriceKind
 
 
@@ -23,3 +25,23 @@ def describe_price(kind: PriceKind, min_cents: int | None, max_cents: int | None
     if kind is PriceKind.RANGE and max_cents is not None and max_cents != min_cents:
         return f"{format_cents(min_cents)}–{format_cents(max_cents)}"
     return format_cents(min_cents)
+
+
+def describe_total(prices: Iterable[tuple[PriceKind, int | None, int | None]]) -> str:
+    """What several services cost together: '$140', '$140–$210', or with diagnosis work in it
+    ('$50 plus work priced after diagnosis'); `prices` are (kind, min cents, max cents)."""
+    low = high = 0
+    diagnosis = False
+    for kind, min_cents, max_cents in prices:
+        low += min_cents or 0
+        if kind is PriceKind.DIAGNOSIS:
+            diagnosis = True
+            high += min_cents or 0
+        else:
+            high += max_cents if max_cents is not None else (min_cents or 0)
+    price = format_cents(low) if low == high else f"{format_cents(low)}–{format_cents(high)}"
+    if diagnosis:
+        return (
+            "priced after diagnosis" if high == 0 else f"{price} plus work priced after diagnosis"
+        )
+    return price

@@ -22,9 +22,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
-from autoshop.domain.choices import PriceKind
 from autoshop.domain.durations import format_minutes
-from autoshop.domain.money import format_cents
+from autoshop.domain.money import describe_total
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db, limiter
 from autoshop.models import Appointment, Location, Service, ServiceCategory, User, Vehicle
@@ -74,24 +73,7 @@ class Totals:
 def totals_of(items: Iterable[Any]) -> Totals:
     """Count, duration and price of Services or AppointmentService snapshots."""
     items = list(items)
-    low = high = 0
-    diagnosis = False
-    for item in items:
-        low += item.price_min_cents or 0
-        if item.price_kind is PriceKind.DIAGNOSIS:
-            diagnosis = True
-            high += item.price_min_cents or 0
-        else:
-            high += (
-                item.price_max_cents
-                if item.price_max_cents is not None
-                else (item.price_min_cents or 0)
-            )
-    price = format_cents(low) if low == high else f"{format_cents(low)}–{format_cents(high)}"
-    if diagnosis:
-        price = (
-            "priced after diagnosis" if high == 0 else f"{price} plus work priced after diagnosis"
-        )
+    price = describe_total((i.price_kind, i.price_min_cents, i.price_max_cents) for i in items)
     return Totals(len(items), sum(i.duration_minutes for i in items), price)
 
 

@@ -88,27 +88,38 @@ def build_shop(url: str, future: int, history: int) -> tuple[object, list[int]]:
             for m in (30, 60, 90)
         ]
         db.session.add_all(services)
-        vehicle = Vehicle(year=2020, make="Bench", model="Car")
-        db.session.add(vehicle)
         db.session.commit()
-        _insert_appointments(location, [b.id for b in bays], vehicle.id, future, history)
+        _insert_appointments(location, [b.id for b in bays], future, history)
         return app, [s.id for s in services]
 
 
-def _insert_appointments(
-    location: Location, bay_ids: list[int], vehicle_id: int, future: int, history: int
-) -> None:
+#: Consecutive jobs of one bay share a vehicle (they never overlap), a hundred to a vehicle:
+#: the database refuses a vehicle in two places at once, as it refuses a bay.
+JOBS_PER_VEHICLE = 100
+
+
+def _insert_appointments(location: Location, bay_ids: list[int], future: int, history: int) -> None:
     """`future` bay-holding appointments from the month on, `history` completed ones before it."""
     rng = random.Random(7)
     table = Appointment.__table__
     rows = []
     start = datetime.combine(MONTH[0], time(7, 30), ZONE).astimezone(UTC)
+    per_vehicle = len(bay_ids) * JOBS_PER_VEHICLE
+    count = len(bay_ids) * (-(-(future + history) // per_vehicle))
+    db.session.execute(
+        Vehicle.__table__.insert(),
+        [
+            {"year": 2020, "make": "Bench", "model": f"Car {i}", "trim": "", "plate": ""}
+            for i in range(count)
+        ],
+    )
+    vehicle_ids = list(db.session.scalars(sa.select(Vehicle.id).order_by(Vehicle.id)))
 
     def row(n: int, starts: datetime, minutes: int, status: AppointmentStatus) -> dict:
         ends = starts + timedelta(minutes=minutes)
         return {
             "reference": f"B{n:010d}"[:12],
-            "vehicle_id": vehicle_id,
+            "vehicle_id": vehicle_ids[n % len(bay_ids) + len(bay_ids) * (n // per_vehicle)],
             "location_id": location.id,
             "bay_id": bay_ids[n % len(bay_ids)],
             "starts_at": starts,
@@ -125,16 +136,17 @@ def _insert_appointments(
         }
 
     # Future work spread over four months, one job per bay per slot at most.
-    per_bay: dict[int, datetime] = {}
+    free_from: dict[int, datetime] = {}  # each bay's previous block end
     for n in range(future):
         bay = bay_ids[n % len(bay_ids)]
-        at = per_bay.get(bay, start) + timedelta(minutes=rng.choice((60, 100, 150, 240)))
+        at = free_from.get(bay, start) + timedelta(minutes=rng.choice((0, 30, 60, 150)))
         if at.astimezone(ZONE).hour >= 17:
             at = datetime.combine(
                 at.astimezone(ZONE).date() + timedelta(days=1), time(7, 30), ZONE
             ).astimezone(UTC)
-        per_bay[bay] = at
-        rows.append(row(n, at, rng.choice((30, 60, 90)), AppointmentStatus.SCHEDULED))
+        minutes = rng.choice((30, 60, 90))
+        free_from[bay] = at + timedelta(minutes=minutes + 10)
+        rows.append(row(n, at, minutes, AppointmentStatus.SCHEDULED))
     for n in range(history):
         at = start - timedelta(minutes=40 * (n // len(bay_ids) + 1))
         rows.append(row(future + n, at, 30, AppointmentStatus.COMPLETED))
@@ -211,11 +223,11 @@ def bench_http(app, service_ids: list[int], runs: int) -> tuple[float, int, int]
     return median_ms(samples), selects, slots
 
 
-def run(history: int, runs: int) -> dict:
+def run(history: int, runs: int, future: int = 10_000) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         t0 = clock.perf_counter()
-        app, service_ids = build_shop(url, future=10_000, history=history)
+        app, service_ids = build_shop(url, future=future, history=history)
         built = clock.perf_counter() - t0
         engine_ms = bench_engine(app, service_ids, runs)
         http_ms, selects, slots = bench_http(app, service_ids, runs)

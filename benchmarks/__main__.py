@@ -147,9 +147,13 @@ def _insert_appointments(location: Location, bay_ids: list[int], future: int, hi
         minutes = rng.choice((30, 60, 90))
         free_from[bay] = at + timedelta(minutes=minutes + 10)
         rows.append(row(n, at, minutes, AppointmentStatus.SCHEDULED))
+    past = []
     for n in range(history):
         at = start - timedelta(minutes=40 * (n // len(bay_ids) + 1))
-        rows.append(row(future + n, at, 30, AppointmentStatus.COMPLETED))
+        past.append(row(future + n, at, 30, AppointmentStatus.COMPLETED))
+    # Oldest first: each insert's overlap check (the database's) then looks at a few neighbours
+    # instead of every later row of its bay.
+    rows = past[::-1] + rows
     for i in range(0, len(rows), 20_000):
         db.session.execute(table.insert(), rows[i : i + 20_000])
         db.session.commit()

@@ -35,7 +35,7 @@ from autoshop.models import (
 from autoshop.services import availability as queries
 from autoshop.services import outbox_planning
 from autoshop.services.references import new_reference
-from autoshop.services.transactions import begin_write
+from autoshop.services.transactions import write_transaction
 
 MAX_CONCERN_LENGTH = 2000
 ALTERNATIVES = 5
@@ -220,6 +220,24 @@ def _check_offset(starts_at: datetime, zone: ZoneInfo) -> None:
         )
 
 
+def _require_offered(
+    ctx: _Context,
+    starts_at: datetime,
+    closures: list[engine.Closure],
+    busy: list[engine.Busy],
+    now: datetime,
+    *,
+    exclude: int | None = None,
+) -> None:
+    """Raise unless the start is offered: "taken" (with alternatives) when only the bays are
+    full, otherwise the reason the time can't be booked at all."""
+    if _slot(ctx, starts_at, closures, busy, now) is not None:
+        return
+    if _slot(ctx, starts_at, closures, [], now) is not None:
+        raise _taken(ctx, starts_at, now, exclude=exclude)
+    raise _explain_refusal(ctx, starts_at, closures, now)
+
+
 def alternatives_near(
     ctx: _Context, starts_at: datetime, now: datetime, *, exclude: int | None = None
 ) -> list[datetime]:
@@ -319,17 +337,12 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         account = _customer_with_email(req.guest.email)
         if account is not None and not account.is_staff:
             req.customer, req.guest = account, None
-    session = begin_write()
-    try:
+    with write_transaction() as session:
         ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
         _check_offset(req.starts_at, ctx.zone)
         starts_at = req.starts_at.astimezone(ctx.zone)
         closures, busy = _day_data(ctx, starts_at.date())
-        slot = _slot(ctx, starts_at, closures, busy, now)
-        if slot is None:
-            if _slot(ctx, starts_at, closures, [], now) is not None:
-                raise _taken(ctx, starts_at, now)
-            raise _explain_refusal(ctx, starts_at, closures, now)
+        _require_offered(ctx, starts_at, closures, busy, now)
         vehicle = _resolve_vehicle(req)
         session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
 
@@ -352,11 +365,7 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         )
         session.flush()
         outbox_planning.plan_booking(appointment, now=now)
-        session.commit()
-        return appointment
-    except BaseException:
-        session.rollback()
-        raise
+    return appointment
 
 
 def _new_appointment(
@@ -460,17 +469,13 @@ def reschedule(
         )
     if not staff and (reason := customer_may_change(appointment, now)):
         raise NotAllowed(reason, kind="past-cutoff")
-    session = begin_write()
-    try:
+    with write_transaction() as session:
         # The visit as booked (snapshot durations), even if the catalog changed since.
         ctx = _context(appointment.location_id, queries.visit_of(appointment), staff=staff)
         _check_offset(starts_at, ctx.zone)
         starts_at = starts_at.astimezone(ctx.zone)
         closures, busy = _day_data(ctx, starts_at.date(), exclude=appointment.id)
-        if _slot(ctx, starts_at, closures, busy, now) is None:
-            if _slot(ctx, starts_at, closures, [], now) is not None:
-                raise _taken(ctx, starts_at, now, exclude=appointment.id)
-            raise _explain_refusal(ctx, starts_at, closures, now)
+        _require_offered(ctx, starts_at, closures, busy, now, exclude=appointment.id)
         previous = appointment.starts_at
         ends_at = starts_at + ctx.visit.duration
         block_ends_at = ends_at + ctx.rules.buffer
@@ -494,11 +499,7 @@ def reschedule(
             )
         )
         outbox_planning.plan_reschedule(appointment, now=now)
-        session.commit()
-        return appointment
-    except BaseException:
-        session.rollback()
-        raise
+    return appointment
 
 
 def cancel(
@@ -512,8 +513,7 @@ def cancel(
         )
     if not staff and (refusal := customer_may_change(appointment, now)):
         raise NotAllowed(refusal, kind="past-cutoff")
-    session = begin_write()
-    try:
+    with write_transaction() as session:
         previous = appointment.status
         appointment.status = AppointmentStatus.CANCELLED
         appointment.sequence += 1
@@ -529,11 +529,7 @@ def cancel(
             )
         )
         outbox_planning.plan_cancellation(appointment, now=now)
-        session.commit()
-        return appointment
-    except BaseException:
-        session.rollback()
-        raise
+    return appointment
 
 
 def appointments_of(user: User) -> list[Appointment]:

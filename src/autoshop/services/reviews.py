@@ -12,7 +12,7 @@ from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Review
 from autoshop.services.manage_links import public_url
-from autoshop.services.transactions import begin_write
+from autoshop.services.transactions import write_transaction
 
 SALT = "autoshop.review"
 VALID_FOR = timedelta(days=60)
@@ -63,16 +63,11 @@ def submit_review(appointment: Appointment, *, rating: int, comment: str, now: d
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise ReviewError(f"Keep the comment under {MAX_COMMENT} characters.", field="comment")
-    session = begin_write()
-    try:
+    with write_transaction() as session:
         if review_of(appointment) is not None:
             raise ReviewError("This visit has already been reviewed. Thank you!")
         review = Review(
             appointment_id=appointment.id, rating=rating, comment=comment, created_at=now
         )
         session.add(review)
-        session.commit()
-        return review
-    except BaseException:
-        session.rollback()
-        raise
+    return review

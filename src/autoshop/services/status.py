@@ -10,7 +10,7 @@ from autoshop.domain.status import AppointmentStatus, allowed_targets, can_trans
 from autoshop.models import Appointment, StatusChange, User
 from autoshop.services import outbox_planning
 from autoshop.services.booking import BookingError, NotAllowed
-from autoshop.services.transactions import begin_write
+from autoshop.services.transactions import write_transaction
 
 MAX_NOTE_LENGTH = 1000
 
@@ -68,8 +68,7 @@ def change_status(
             f"{target.label.lower()}.",
             kind="bad-transition",
         )
-    session = begin_write()
-    try:
+    with write_transaction() as session:
         change = StatusChange(
             appointment=appointment,
             from_status=appointment.status,
@@ -85,8 +84,4 @@ def change_status(
         session.add(change)
         session.flush()
         outbox_planning.plan_status_change(appointment, change, now=now)
-        session.commit()
-        return change
-    except BaseException:
-        session.rollback()
-        raise
+    return change

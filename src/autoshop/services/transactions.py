@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.orm import Session, scoped_session
 
 from autoshop.extensions import db
@@ -24,3 +27,16 @@ def begin_write(session: Session | None = None) -> Session:
         session.commit()
     session.connection(execution_options={"sqlite_immediate": True})
     return session
+
+
+@contextmanager
+def write_transaction(session: Session | None = None) -> Iterator[Session]:
+    """A use case's transaction: the write lock up front (begin_write), committed when the block
+    ends, rolled back if anything in it raises."""
+    session = begin_write(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -187,3 +187,10 @@ def test_booking_is_rate_limited(client, shop):
     body = {"services": [999], "start": START, "vehicle": CAR, "guest": GUEST}
     codes = [post(client, "/api/v1/appointments", body).status_code for _ in range(3)]
     assert codes == [422, 422, 429]
+
+
+@pytest.mark.settings(BOOKING_RATE_LIMIT="2 per minute")
+def test_cancelling_is_rate_limited_too(client, shop, factories, login):
+    login(factories.customer())
+    codes = [post(client, "/api/v1/appointments/NOPE/cancel", {}).status_code for _ in range(3)]
+    assert codes == [404, 404, 429]

@@ -6,6 +6,7 @@ preflight, which this API never grants, so session cookies can't be abused from 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -250,29 +251,33 @@ def read(reference: str) -> Any:
 @problem_response(blp, 404, "Not found (or not yours)", ProblemSchema)
 @problem_response(blp, 409, "The time was just taken", TakenProblemSchema)
 @problem_response(blp, 422, "Not a free start", ProblemSchema)
+@problem_response(blp, 429, "Too many requests", ProblemSchema)
 def reschedule(data: dict[str, Any], reference: str) -> Any:
     """Move the appointment to another free start (customers: until the cutoff)."""
-    if (refusal := _require_json()) is not None:
-        return refusal
-    appointment = _visible(reference)
-    if appointment is None:
-        return _not_found()
-    now = utcnow()
-    try:
-        booking.reschedule(appointment, data["start"], now=now, actor=current_user)
-    except booking.BookingError as exc:
-        return _from_booking_error(exc)
-    return serialize(appointment, now)
+    return _change(
+        reference,
+        lambda a, now: booking.reschedule(a, data["start"], now=now, actor=current_user),
+    )
 
 
 @blp.post("/appointments/<string:reference>/cancel")
+@_booking_limit
 @blp.arguments(CancelInSchema)
 @blp.response(200, AppointmentOutSchema)
 @problem_response(blp, 403, "Past the cutoff", ProblemSchema)
 @problem_response(blp, 404, "Not found (or not yours)", ProblemSchema)
 @problem_response(blp, 422, "Already cancelled or done", ProblemSchema)
+@problem_response(blp, 429, "Too many requests", ProblemSchema)
 def cancel(data: dict[str, Any], reference: str) -> Any:
     """Cancel the appointment (customers: until the cutoff)."""
+    return _change(
+        reference,
+        lambda a, now: booking.cancel(a, now=now, actor=current_user, reason=data["reason"]),
+    )
+
+
+def _change(reference: str, action: Callable[[Appointment, datetime], object]) -> Any:
+    """What reschedule and cancel share: JSON only, the caller's own appointment, the service."""
     if (refusal := _require_json()) is not None:
         return refusal
     appointment = _visible(reference)
@@ -280,7 +285,7 @@ def cancel(data: dict[str, Any], reference: str) -> Any:
         return _not_found()
     now = utcnow()
     try:
-        booking.cancel(appointment, now=now, actor=current_user, reason=data["reason"])
+        action(appointment, now)
     except booking.BookingError as exc:
         return _from_booking_error(exc)
     return serialize(appointment, now)

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from autoshop.domain.choices import PriceKind
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment
@@ -30,34 +29,14 @@ def frozen():
 
 @pytest.fixture
 def shop(factories):
-    location = factories.location(name="Main Street Auto", address="12 Main Street, Springfield")
-    maintenance = factories.category("Maintenance", sort_order=0)
-    brakes = factories.category("Brakes", sort_order=1)
+    shop = factories.booking_shop()
     factories.closure(
-        location,
+        shop["location"],
         starts_at=datetime(2026, 12, 24, 5, 0, tzinfo=UTC),
         ends_at=datetime(2026, 12, 26, 5, 0, tzinfo=UTC),
         reason="Holidays",
     )
-    return {
-        "location": location,
-        "oil": factories.service(
-            "Oil change",
-            category=maintenance,
-            duration_minutes=30,
-            price_kind=PriceKind.RANGE,
-            price_min_cents=5000,
-            price_max_cents=7500,
-        ),
-        "pads": factories.service("Brake pads", category=brakes, duration_minutes=90),
-        "diag": factories.service(
-            "Noise diagnosis",
-            category=brakes,
-            duration_minutes=60,
-            price_kind=PriceKind.DIAGNOSIS,
-            price_min_cents=None,
-        ),
-    }
+    return shop
 
 
 def booked() -> list[Appointment]:

@@ -17,7 +17,7 @@ import time_machine
 from icalendar import Calendar
 from werkzeug.datastructures import MultiDict
 
-from autoshop.domain.choices import PriceKind, VisitMode
+from autoshop.domain.choices import VisitMode
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Notification, Vehicle
@@ -130,28 +130,7 @@ def frozen():
 
 @pytest.fixture
 def shop(factories):
-    location = factories.location(name="Main Street Auto", address="12 Main Street, Springfield")
-    maintenance = factories.category("Maintenance")
-    brakes = factories.category("Brakes")
-    return {
-        "location": location,
-        "oil": factories.service(
-            "Oil change",
-            category=maintenance,
-            duration_minutes=30,
-            price_kind=PriceKind.RANGE,
-            price_min_cents=5000,
-            price_max_cents=7500,
-        ),
-        "pads": factories.service("Brake pads", category=brakes, duration_minutes=90),
-        "diag": factories.service(
-            "Noise diagnosis",
-            category=brakes,
-            duration_minutes=60,
-            price_kind=PriceKind.DIAGNOSIS,
-            price_min_cents=None,
-        ),
-    }
+    return factories.booking_shop()
 
 
 @pytest.fixture

@@ -194,3 +194,29 @@ class Factories:
         db.session.add(closure)
         db.session.commit()
         return closure
+
+    def booking_shop(self) -> dict[str, Any]:
+        """The small shop the booking tests use: two lifts, an oil change (a price range), brake
+        pads (fixed) and a diagnosis priced after inspection, in two categories."""
+        location = self.location(name="Main Street Auto", address="12 Main Street, Springfield")
+        maintenance = self.category("Maintenance", sort_order=0)
+        brakes = self.category("Brakes", sort_order=1)
+        return {
+            "location": location,
+            "oil": self.service(
+                "Oil change",
+                category=maintenance,
+                duration_minutes=30,
+                price_kind=PriceKind.RANGE,
+                price_min_cents=5000,
+                price_max_cents=7500,
+            ),
+            "pads": self.service("Brake pads", category=brakes, duration_minutes=90),
+            "diag": self.service(
+                "Noise diagnosis",
+                category=brakes,
+                duration_minutes=60,
+                price_kind=PriceKind.DIAGNOSIS,
+                price_min_cents=None,
+            ),
+        }

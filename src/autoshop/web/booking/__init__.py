@@ -2,4 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__)
 
-from autoshop.web.booking import views  # noqa: E402, F401
+#: How often one visitor may book, reschedule or cancel.
+CHANGE_LIMIT = "30 per 10 minutes"
+
+from autoshop.web.booking import flow, manage  # noqa: E402, F401

@@ -1,0 +1,171 @@
+"""The accessible month calendar of the booking flow and the reschedule page: days with free
+times as links, the chosen day's times as radio buttons."""
+
+from __future__ import annotations
+
+import calendar as monthcal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from autoshop.models import Location
+from autoshop.services.availability import AvailabilityError, Visit, find_availability
+from autoshop.web.booking import forms
+from autoshop.web.booking.rendering import day_label, time_label
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    date: date
+    state: str  # free, full, closed, past, later
+    free: int
+    label: str
+    note: str
+    url: str | None
+    selected: bool
+
+
+@dataclass(frozen=True)
+class TimeOption:
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass
+class Calendar:
+    month: date
+    weeks: list[list[CalendarDay | None]]
+    prev_url: str | None
+    next_url: str | None
+    closures: list[tuple[date, str]]
+    selected: date | None
+    times: dict[str, list[TimeOption]] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.month:%B %Y}"
+
+    @property
+    def announcement(self) -> str:
+        if self.error:
+            return self.error
+        if self.selected is not None:
+            count = sum(len(v) for v in self.times.values())
+            if not count:
+                return f"{self.selected:%B} {self.selected.day}: no times available"
+            noun = "time" if count == 1 else "times"
+            return f"{self.selected:%B} {self.selected.day}: {count} {noun} available"
+        free_days = sum(1 for week in self.weeks for d in week if d and d.state == "free")
+        noun = "day has" if free_days == 1 else "days have"
+        return f"{self.title}: {free_days} {noun} free times"
+
+
+def month_calendar(
+    service_ids: list[int] | Visit,
+    *,
+    location: Location,
+    month: date,
+    selected: date | None,
+    chosen: datetime | None,
+    now: datetime,
+    day_url: Callable[[date], str],
+    month_url: Callable[[date], str],
+    exclude_appointment_id: int | None = None,
+    by_staff: bool = False,
+) -> Calendar:
+    """A month of days with their free times: one availability query for the whole month."""
+    zone = ZoneInfo(location.timezone)
+    today = now.astimezone(zone).date()
+    last_bookable = (now + timedelta(days=location.horizon_days)).astimezone(zone).date()
+    first = month.replace(day=1)
+    month_end = first.replace(day=monthcal.monthrange(first.year, first.month)[1])
+    low, high = max(first, today), min(month_end, last_bookable)
+    found: dict[date, Any] = {}
+    error = None
+    if low <= high:
+        try:
+            result = find_availability(
+                service_ids,
+                low,
+                high,
+                now=now,
+                location_id=location.id,
+                exclude_appointment_id=exclude_appointment_id,
+                by_staff=by_staff,
+            )
+            found = {d.date: d for d in result.days}
+        except AvailabilityError as exc:
+            error = str(exc)
+
+    closures: list[tuple[date, str]] = []
+    weeks: list[list[CalendarDay | None]] = []
+    for week in monthcal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        row: list[CalendarDay | None] = []
+        for day in week:
+            if day.month != first.month:
+                row.append(None)
+                continue
+            info = found.get(day)
+            free, url, note = 0, None, ""
+            if day < today:
+                state, says = "past", "past"
+            elif info is None:
+                state, says = "later", "not open for booking yet" if day > today else "no times"
+            elif not info.is_open:
+                state, note = "closed", "Closed"
+                says = f"closed ({info.closed_reason})" if info.closed_reason else "closed"
+                if info.closed_reason:
+                    closures.append((day, info.closed_reason))
+            elif not info.slots:
+                state, note = "full", "Full"
+                says = "no times left today" if day == today else "fully booked"
+            else:
+                free = len(info.slots)
+                state, note, url = "free", f"{free} free", day_url(day)
+                says = f"{free} time{'s' if free != 1 else ''} free"
+            row.append(
+                CalendarDay(
+                    date=day,
+                    state=state,
+                    free=free,
+                    label=f"{day_label(day)}: {says}",
+                    note=note,
+                    url=url,
+                    selected=day == selected,
+                )
+            )
+        weeks.append(row)
+
+    prev_first = (first - timedelta(days=1)).replace(day=1)
+    next_first = month_end + timedelta(days=1)
+    cal = Calendar(
+        month=first,
+        weeks=weeks,
+        prev_url=month_url(prev_first) if first > today.replace(day=1) else None,
+        next_url=month_url(next_first) if next_first <= last_bookable else None,
+        closures=closures,
+        selected=selected,
+        error=error,
+    )
+    day_info = found.get(selected) if selected else None
+    if day_info is not None:
+        chosen_value = chosen.astimezone(zone).isoformat() if chosen else ""
+        for slot in day_info.slots:
+            local = slot.starts_at.astimezone(zone)
+            value = local.isoformat()
+            period = "Morning" if local.hour < 12 else "Afternoon"
+            cal.times.setdefault(period, []).append(
+                TimeOption(value, time_label(local, zone), value == chosen_value)
+            )
+    return cal
+
+
+def month_in_view(raw_month: str, selected: date | None, now: datetime, zone: ZoneInfo) -> date:
+    month = forms.parse_month(raw_month)
+    if month is None:
+        month = (selected or now.astimezone(zone).date()).replace(day=1)
+    return month

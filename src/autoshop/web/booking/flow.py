@@ -1,0 +1,331 @@
+"""The customer booking flow at /book.
+
+`/book` is a sequence of GET forms (services, vehicle, day and time, details, review), each carrying
+the answers so far in the query string: it works with JavaScript off, and every step can be
+bookmarked or reached with the back button. With htmx, the same URLs answer with a fragment when
+`HX-Request` is present (the running total, the calendar with its time list). Confirming is a POST
+that calls services.booking.book().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_security import current_user
+from werkzeug.wrappers import Response
+
+from autoshop.extensions import limiter
+from autoshop.models import Location, Service, ServiceCategory, User, Vehicle
+from autoshop.services import accounts, booking, catalog, manage_links, shop
+from autoshop.services.availability import AvailabilityError, find_availability
+from autoshop.timeutil import utcnow
+from autoshop.web.booking import CHANGE_LIMIT, bp, forms
+from autoshop.web.booking.calendar import (
+    Calendar,
+    month_calendar,
+    month_in_view,
+)
+from autoshop.web.booking.forms import FlowInput
+from autoshop.web.booking.rendering import (
+    Totals,
+    fragment,
+    is_htmx,
+    page,
+    time_label,
+    totals_of,
+    when_label,
+)
+
+STEPS = ("services", "vehicle", "when", "details", "review")
+STEP_TITLES = {
+    "services": "Choose services",
+    "vehicle": "Your vehicle",
+    "when": "Day and time",
+    "details": "Visit details",
+    "review": "Review and confirm",
+}
+#: Where a BookingError's `field` is shown: (step, form field).
+ERROR_PLACES = {
+    "services": ("services", "services"),
+    "vehicle": ("vehicle", "vehicle"),
+    "starts_at": ("when", "start"),
+    "guest": ("details", "email"),
+    "concern": ("details", "concern"),
+}
+
+
+@dataclass
+class Flow:
+    """The answers so far, what they mean, and each step's problems."""
+
+    input: FlowInput
+    location: Location
+    zone: ZoneInfo
+    now: datetime
+    categories: list[ServiceCategory]
+    saved_vehicles: list[Vehicle] | None
+    services: list[Service] = field(default_factory=list)
+    vehicle: forms.VehicleChoice | None = None
+    start: datetime | None = None
+    details: forms.Details | None = None
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def complete(self, step: str) -> bool:
+        return {
+            "services": bool(self.services),
+            "vehicle": self.vehicle is not None,
+            "when": self.start is not None,
+            "details": self.details is not None,
+            "review": False,
+        }[step]
+
+    @property
+    def guest(self) -> bool:
+        return self.saved_vehicles is None
+
+    @property
+    def totals(self) -> Totals:
+        return totals_of(self.services)
+
+    @property
+    def vehicle_label(self) -> str:
+        if self.vehicle is None:
+            return ""
+        if self.vehicle.details is not None:
+            d = self.vehicle.details
+            return f"{d.year} {d.make} {d.model}"
+        saved = {v.id: v for v in self.saved_vehicles or []}
+        vehicle = saved.get(self.vehicle.vehicle_id or 0)
+        return vehicle.label if vehicle else ""
+
+    def url(self, exclude: Iterable[str] = (), **extra: str) -> str:
+        return url_for("booking.book", **self.input.params(exclude, **extra))
+
+
+def current_customer() -> User | None:
+    """The signed-in customer booking for themselves; staff book for someone else."""
+    if current_user.is_authenticated and not current_user.is_staff:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+def current_staff() -> User | None:
+    """Staff taking a phone or walk-in booking: they give the customer's contact details."""
+    if current_user.is_authenticated and current_user.is_staff:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+def build_flow(
+    flow_input: FlowInput, location: Location, now: datetime, *, check_start: bool = True
+) -> Flow:
+    """Read the answers; `check_start=False` leaves the start to booking.book() (the POST), which
+    answers a time taken meanwhile with the nearest free alternatives."""
+    zone = ZoneInfo(location.timezone)
+    customer = current_customer()
+    flow = Flow(
+        input=flow_input,
+        location=location,
+        zone=zone,
+        now=now,
+        categories=catalog.active_catalog(),
+        saved_vehicles=accounts.vehicles_of(customer) if customer else None,
+    )
+    ids, errors = forms.parse_service_ids(flow_input)
+    if not errors:
+        offered = {s.id: s for c in flow.categories for s in c.services}
+        if any(i not in offered for i in ids):
+            errors = {
+                "services": "One of the chosen services isn't offered online any more; "
+                "choose from the list."
+            }
+        else:
+            flow.services = [offered[i] for i in ids]
+    flow.errors["services"] = errors
+
+    saved_ids = {v.id for v in flow.saved_vehicles} if flow.saved_vehicles is not None else None
+    flow.vehicle, flow.errors["vehicle"] = forms.parse_vehicle(
+        flow_input, saved_ids, next_year=now.astimezone(zone).year + 1
+    )
+
+    flow.errors["when"] = {}
+    if flow.services:
+        start, errors = forms.parse_start(flow_input)
+        if start is not None:
+            errors = _check_offered(flow, start) if check_start else {}
+            flow.start = None if errors else start.astimezone(zone)
+        flow.errors["when"] = errors
+
+    flow.details, flow.errors["details"] = forms.parse_details(
+        flow_input, guest=flow.guest, phone_region=current_app.config["DEFAULT_PHONE_REGION"]
+    )
+    return flow
+
+
+def _check_offered(flow: Flow, start: datetime) -> dict[str, str]:
+    day = start.astimezone(flow.zone).date()
+    try:
+        result = find_availability(
+            [s.id for s in flow.services],
+            day,
+            day,
+            now=flow.now,
+            location_id=flow.location.id,
+            by_staff=current_staff() is not None,
+        )
+    except AvailabilityError as exc:
+        return {"start": str(exc)}
+    if any(slot.starts_at == start for d in result.days for slot in d.slots):
+        return {}
+    return {"start": "That time isn't free for this visit; choose one of the free times."}
+
+
+def current_step(flow: Flow, edit: str | None = None) -> str:
+    first_open = next((s for s in STEPS if not flow.complete(s)), "review")
+    if edit in STEPS and STEPS.index(edit) < STEPS.index(first_open):
+        return edit
+    return first_open
+
+
+def visible_errors(flow: Flow, step: str, *, force: bool = False) -> dict[str, str]:
+    """A step's problems, once the customer has answered or submitted it (not on a first visit)."""
+    errors = flow.errors.get(step, {})
+    if step == "review" or not errors:
+        return {}
+    if force or flow.input.submitted == step:
+        return errors
+    if step == "when":
+        return errors if flow.input.get("start") else {}
+    return errors if flow.input.answered(step) else {}
+
+
+def _selected_day(flow: Flow) -> date | None:
+    if flow.input.get("start"):
+        start, _ = forms.parse_start(flow.input)
+        if start is not None:
+            return start.astimezone(flow.zone).date()
+    return forms.parse_day(flow.input.get("day"))
+
+
+def flow_calendar(flow: Flow) -> Calendar:
+    selected = _selected_day(flow)
+    chosen, _ = forms.parse_start(flow.input)
+    return month_calendar(
+        [s.id for s in flow.services],
+        location=flow.location,
+        month=month_in_view(request.args.get("month", ""), selected, flow.now, flow.zone),
+        selected=selected,
+        chosen=chosen,
+        now=flow.now,
+        day_url=lambda d: flow.url(("day", "start"), day=d.isoformat()),
+        month_url=lambda m: flow.url(("day", "start"), month=f"{m:%Y-%m}"),
+        by_staff=current_staff() is not None,
+    )
+
+
+def render_flow(
+    flow: Flow,
+    step: str,
+    *,
+    status: int = 200,
+    force_errors: bool = False,
+    extra_errors: dict[str, str] | None = None,
+    taken: booking.SlotTaken | None = None,
+) -> Response:
+    errors = {**visible_errors(flow, step, force=force_errors), **(extra_errors or {})}
+    context: dict[str, Any] = {
+        "flow": flow,
+        "step": step,
+        "steps": STEPS,
+        "step_titles": STEP_TITLES,
+        "errors": errors,
+        "taken": taken,
+        "zone": flow.zone,
+        "when_label": when_label,
+        "time_label": time_label,
+    }
+    if step == "when":
+        cal = flow_calendar(flow)
+        context["cal"] = cal
+        context["time_form"] = {
+            "action": url_for("booking.book"),
+            "method": "get",
+            "hidden": flow.input.pairs(exclude=forms.STEP_FIELDS["when"]),
+            "step": "when",
+            "button": "Continue",
+        }
+        if is_htmx("when"):
+            return fragment("booking/_when_swap.html", **context)
+    return page(render_template("booking/book.html", **context), status)
+
+
+@bp.get("/book")
+def book() -> Response:
+    location = shop.primary_location()
+    if location is None:
+        return page(render_template("booking/not_ready.html"), 503)
+    flow = build_flow(FlowInput.read(request.args), location, utcnow())
+    if is_htmx("totals"):
+        return fragment("booking/_totals.html", totals=flow.totals)
+    step = current_step(flow, request.args.get("edit"))
+    if is_htmx("when") and step != "when":
+        # An earlier answer needs fixing first: leave the fragment swap for a full page.
+        response = current_app.make_response("")
+        response.headers["HX-Redirect"] = flow.url(edit=step) if step != "review" else flow.url()
+        return response
+    return render_flow(flow, step)
+
+
+@bp.post("/book")
+@limiter.limit(CHANGE_LIMIT)
+def confirm() -> Response:
+    location = shop.primary_location()
+    if location is None:
+        return page(render_template("booking/not_ready.html"), 503)
+    now = utcnow()
+    flow = build_flow(FlowInput.read(request.form), location, now, check_start=False)
+    step = current_step(flow)
+    if step != "review":
+        return render_flow(flow, step, status=422, force_errors=True)
+    assert flow.start is not None and flow.vehicle is not None and flow.details is not None
+    customer = current_customer()
+    req = booking.BookingRequest(
+        service_ids=[s.id for s in flow.services],
+        starts_at=flow.start,
+        mode=flow.details.mode,
+        concern=flow.details.concern,
+        customer=customer,
+        guest=flow.details.guest,
+        vehicle_id=flow.vehicle.vehicle_id,
+        vehicle=flow.vehicle.details,
+        location_id=location.id,
+        by_staff=current_staff(),
+    )
+    try:
+        appointment = booking.book(req, now=now)
+    except booking.SlotTaken as exc:
+        return render_flow(flow, "review", status=409, taken=exc)
+    except booking.BookingError as exc:
+        place, name = ERROR_PLACES.get(exc.field or "", ("review", "form"))
+        return render_flow(flow, place, status=exc.status, extra_errors={name: exc.message})
+    if req.by_staff is not None:
+        flash(
+            f"Booked for {appointment.contact_name}: "
+            f"{when_label(appointment.starts_at, flow.zone)}. "
+            f"The confirmation goes to {appointment.contact_email}.",
+            "success",
+        )
+        return redirect(url_for("booking.detail", reference=appointment.reference), 303)
+    flash(
+        f"Your visit is booked: {when_label(appointment.starts_at, flow.zone)}. "
+        f"We've sent a confirmation to {appointment.contact_email}.",
+        "success",
+    )
+    if appointment.customer_id is not None:
+        return redirect(url_for("booking.detail", reference=appointment.reference), 303)
+    return redirect(url_for("booking.manage", token=manage_links.make_token(appointment)), 303)

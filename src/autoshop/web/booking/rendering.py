@@ -1,0 +1,73 @@
+"""What the booking pages share: totals, time labels, full pages and htmx fragments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, request
+from werkzeug.wrappers import Response
+
+from autoshop.domain.durations import format_minutes
+from autoshop.domain.money import describe_total
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    minutes: int
+    price: str
+
+    @property
+    def text(self) -> str:
+        if not self.count:
+            return "No services chosen yet."
+        noun = "service" if self.count == 1 else "services"
+        return f"{self.count} {noun}, about {format_minutes(self.minutes)}, {self.price}"
+
+
+def totals_of(items: Iterable[Any]) -> Totals:
+    """Count, duration and price of Services or AppointmentService snapshots."""
+    items = list(items)
+    price = describe_total((i.price_kind, i.price_min_cents, i.price_max_cents) for i in items)
+    return Totals(len(items), sum(i.duration_minutes for i in items), price)
+
+
+def day_label(day: date) -> str:
+    return f"{day:%A, %B} {day.day}"
+
+
+def time_label(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%-I:%M %p")
+
+
+def when_label(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%A, %B} {local.day}, {local.year} at {local:%-I:%M %p}"
+
+
+def zone_name(zone: ZoneInfo, moment: datetime) -> str:
+    return moment.astimezone(zone).tzname() or str(zone)
+
+
+def is_htmx(target: str) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and not request.headers.get("HX-History-Restore-Request")
+        and request.headers.get("HX-Target") == target
+    )
+
+
+def fragment(template: str, **context: Any) -> Response:
+    response = current_app.make_response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+def page(html: str, status: int = 200) -> Response:
+    response = current_app.make_response((html, status))
+    response.vary.add("HX-Request")
+    return response

@@ -93,8 +93,13 @@ def serialize(appointment: Appointment, now: datetime) -> dict[str, Any]:
         },
         "address": appointment.location.address,
         "manage_url": manage_url(appointment),
-        "can_change": booking.customer_may_change(appointment, now) is None,
+        "can_change": booking.change_refusal(appointment, _user(), now) is None,
     }
+
+
+def _user() -> Any:
+    """The signed-in user, or None for a guest."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _visible(reference: str) -> Appointment | None:
@@ -256,7 +261,7 @@ def reschedule(data: dict[str, Any], reference: str) -> Any:
     """Move the appointment to another free start (customers: until the cutoff)."""
     return _change(
         reference,
-        lambda a, now: booking.reschedule(a, data["start"], now=now, actor=current_user),
+        lambda a, now: booking.reschedule(a, data["start"], now=now, actor=_user()),
     )
 
 
@@ -272,7 +277,7 @@ def cancel(data: dict[str, Any], reference: str) -> Any:
     """Cancel the appointment (customers: until the cutoff)."""
     return _change(
         reference,
-        lambda a, now: booking.cancel(a, now=now, actor=current_user, reason=data["reason"]),
+        lambda a, now: booking.cancel(a, now=now, actor=_user(), reason=data["reason"]),
     )
 
 

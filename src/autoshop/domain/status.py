@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from autoshop.domain.choices import Role
@@ -97,3 +98,132 @@ def allowed_targets(source: AppointmentStatus, role: Role) -> list[AppointmentSt
 
 def can_transition(source: AppointmentStatus, target: AppointmentStatus, role: Role) -> bool:
     return target in allowed_targets(source, role)
+
+
+# --- who may do what (the authority for every appointment change) ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks. `user_id` is None for a guest holding the visit's signed link."""
+
+    role: Role
+    user_id: int | None = None
+    #: A customer who reached the visit through its signed link (proof of ownership).
+    holds_link: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobFacts:
+    """What a decision about one appointment needs, read under the write lock."""
+
+    status: AppointmentStatus
+    customer_id: int | None
+    mechanic_id: int | None
+    starts_at: datetime
+    #: Customers can't change a visit online once it is this close.
+    change_cutoff: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why not, in words for the person asking. `forbidden`: it's who asks (403), not the
+    visit's state (422)."""
+
+    kind: str
+    message: str
+    forbidden: bool
+
+
+def _owner(job: JobFacts, actor: Actor) -> bool:
+    return actor.holds_link or (actor.user_id is not None and actor.user_id == job.customer_id)
+
+
+def _customer_refusal(
+    job: JobFacts, actor: Actor, now: datetime, state_kind: str
+) -> Refusal | None:
+    if not _owner(job, actor):
+        return Refusal("not-yours", "This appointment isn't yours.", forbidden=True)
+    if job.status is not AppointmentStatus.SCHEDULED:
+        return Refusal(
+            state_kind,
+            f"This appointment is {job.status.label.lower()}; it can't be changed online.",
+            forbidden=False,
+        )
+    if job.starts_at - now < job.change_cutoff:
+        hours = f"{job.change_cutoff.total_seconds() / 3600:g}"
+        return Refusal(
+            "past-cutoff",
+            f"Changes online close {hours} hours before the visit; please call the shop.",
+            forbidden=True,
+        )
+    return None
+
+
+def refuse_move(
+    job: JobFacts, target: AppointmentStatus, actor: Actor, now: datetime
+) -> Refusal | None:
+    """None when `actor` may move the job to `target` (cancel, no-show too), else why not."""
+    rule = next((t for t in TRANSITIONS if t.source == job.status and t.target == target), None)
+    if actor.role is Role.CUSTOMER and target is AppointmentStatus.CANCELLED:
+        # Customers cancel scheduled visits only, and are told why in their own words.
+        return _customer_refusal(job, actor, now, "not-cancellable")
+    if rule is None:
+        verb = "cancelled" if target is AppointmentStatus.CANCELLED else None
+        message = (
+            f"A {job.status.label.lower()} appointment can't be {verb}."
+            if verb
+            else f"A job that is {job.status.label.lower()} can't move to {target.label.lower()}."
+        )
+        if verb:
+            return Refusal("not-cancellable", message, forbidden=False)
+        return Refusal("bad-transition", message, forbidden=True)
+    if actor.role is Role.CUSTOMER:  # customers only cancel, handled above
+        return Refusal(
+            "staff-only", f"Only the shop can mark a visit {target.label.lower()}.", True
+        )
+    if actor.role not in rule.roles:
+        return Refusal(
+            "admin-only",
+            f"Only an admin can {target.action.lower()} a {job.status.label.lower()} visit.",
+            forbidden=True,
+        )
+    if actor.role is Role.MECHANIC and job.mechanic_id not in (None, actor.user_id):
+        return Refusal("not-your-job", "This job is assigned to another mechanic.", True)
+    return None
+
+
+def refuse_reschedule(job: JobFacts, actor: Actor, now: datetime) -> Refusal | None:
+    """Only scheduled visits move; the customer until the cutoff, an admin any time."""
+    if actor.role is Role.CUSTOMER:
+        return _customer_refusal(job, actor, now, "not-reschedulable")
+    if job.status is not AppointmentStatus.SCHEDULED:
+        return Refusal(
+            "not-reschedulable",
+            f"A {job.status.label.lower()} appointment can't be rescheduled.",
+            forbidden=False,
+        )
+    if actor.role is Role.ADMIN:
+        return None
+    return Refusal("admin-only", "Only an admin or the customer can move a visit.", True)
+
+
+def refuse_assign(job: JobFacts, actor: Actor, mechanic_id: int | None) -> Refusal | None:
+    """Admins assign anyone to an open job; a mechanic may take an unassigned job for themself."""
+    if job.status in FINAL_STATUSES:
+        return Refusal(
+            "job-closed", f"A {job.status.label.lower()} job can't be reassigned.", False
+        )
+    if actor.role is Role.ADMIN:
+        return None
+    if actor.role is Role.MECHANIC and job.mechanic_id is None and mechanic_id == actor.user_id:
+        return None
+    if actor.role is Role.MECHANIC and job.mechanic_id not in (None, actor.user_id):
+        return Refusal("not-your-job", "This job is assigned to another mechanic.", True)
+    return Refusal("admin-only", "Only an admin can assign jobs to others.", True)
+
+
+#: Statuses after which nothing about a visit changes any more.
+FINAL_STATUSES = frozenset(
+    {AppointmentStatus.COMPLETED, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}
+)

@@ -59,6 +59,8 @@ class Appointment(Base):
     )
     #: Bumped on every change the customer's calendar must follow (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
+    #: Bumped by every write to the row: a form built from version N can't overwrite N+1.
+    version: Mapped[int] = mapped_column(server_default=sa.text("1"))
     created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
     updated_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
 
@@ -77,6 +79,8 @@ class Appointment(Base):
         cascade="all, delete-orphan",
         order_by="StatusChange.changed_at",
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         sa.CheckConstraint("starts_at < ends_at", name="starts_before_ends"),

@@ -47,9 +47,20 @@ class Notification(Base):
     claimed_by: Mapped[str] = mapped_column(sa.String(80), default="")
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
-    #: e.g. "appt:42:reminder:24h": a second row for the same moment is impossible.
-    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    #: e.g. "appt:42:reminder:1440m:20261201T1400Z:email": unique among the rows that aren't
+    #: cancelled, so a second live row for the same moment is impossible, while a withdrawn one
+    #: doesn't stop the same message from being planned again.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))
 
     appointment: Mapped[Appointment | None] = relationship()
 
-    __table_args__ = (sa.Index("ix_notifications_status_due", "status", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_notifications_status_due", "status", "due_at"),
+        sa.Index(
+            "uq_notifications_live_dedupe_key",
+            "dedupe_key",
+            unique=True,
+            postgresql_where=sa.text("status <> 'cancelled'"),
+            sqlite_where=sa.text("status <> 'cancelled'"),
+        ),
+    )

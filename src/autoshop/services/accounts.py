@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
+from autoshop.domain.choices import NotificationChannel
 from autoshop.domain.choices import Role as RoleName
 from autoshop.extensions import db, security
 from autoshop.models import Role, User, Vehicle
+from autoshop.services import outbox_planning
+from autoshop.services.transactions import write_transaction
 
 
 def update_profile(
@@ -17,13 +22,33 @@ def update_profile(
     phone: str | None,
     email_opt_in: bool,
     sms_opt_in: bool,
+    now: datetime,
 ) -> None:
-    user.first_name = first_name.strip()
-    user.last_name = last_name.strip()
-    user.phone = phone
-    user.email_opt_in = email_opt_in
-    user.sms_opt_in = sms_opt_in and bool(phone)
-    db.session.commit()
+    """Save the customer's details. Turning a channel off withdraws the reminders waiting on it;
+    turning it on (or changing the number texts go to) plans them for the visits ahead."""
+    user_id = user.id
+    with write_transaction() as session:
+        user = session.get(User, user_id) or user
+        before = {
+            NotificationChannel.EMAIL: (user.email_opt_in, user.email),
+            NotificationChannel.SMS: (user.sms_opt_in, user.phone),
+        }
+        user.first_name = first_name.strip()
+        user.last_name = last_name.strip()
+        user.phone = phone
+        user.email_opt_in = email_opt_in
+        user.sms_opt_in = sms_opt_in and bool(phone)
+        after = {
+            NotificationChannel.EMAIL: (user.email_opt_in, user.email),
+            NotificationChannel.SMS: (user.sms_opt_in, user.phone),
+        }
+        session.flush()
+        for channel, (was_on, was_to) in before.items():
+            is_on, is_to = after[channel]
+            if was_on and (not is_on or was_to != is_to):
+                outbox_planning.withdraw_reminders(user, channel)
+            if is_on and (not was_on or was_to != is_to):
+                outbox_planning.replan_reminders(user, channel, now=now)
 
 
 def vehicles_of(user: User) -> list[Vehicle]:

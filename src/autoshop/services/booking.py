@@ -13,16 +13,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from autoshop.domain import availability as engine
 from autoshop.domain.allocation import rank_bays
-from autoshop.domain.choices import VisitMode
-from autoshop.domain.status import AppointmentStatus
+from autoshop.domain.choices import Role, VisitMode
+from autoshop.domain.status import (
+    Actor,
+    AppointmentStatus,
+    JobFacts,
+    Refusal,
+    refuse_move,
+    refuse_reschedule,
+)
 from autoshop.extensions import db
 from autoshop.models import (
     Appointment,
@@ -35,7 +43,14 @@ from autoshop.models import (
 from autoshop.services import availability as queries
 from autoshop.services import outbox_planning
 from autoshop.services.references import new_reference
-from autoshop.services.transactions import write_transaction
+from autoshop.services.transactions import (
+    Contended,
+    lock_appointment,
+    lock_schedule,
+    run_write,
+)
+
+T = TypeVar("T")
 
 MAX_CONCERN_LENGTH = 2000
 ALTERNATIVES = 5
@@ -337,10 +352,12 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         account = _customer_with_email(req.guest.email)
         if account is not None and not account.is_staff:
             req.customer, req.guest = account, None
-    with write_transaction() as session:
+
+    def work(session: Session) -> Appointment:
         ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
         _check_offset(req.starts_at, ctx.zone)
         starts_at = req.starts_at.astimezone(ctx.zone)
+        lock_schedule(session, ctx.location.id, [starts_at.date()])
         closures, busy = _day_data(ctx, starts_at.date())
         _require_offered(ctx, starts_at, closures, busy, now)
         vehicle = _resolve_vehicle(req)
@@ -365,7 +382,15 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         )
         session.flush()
         outbox_planning.plan_booking(appointment, now=now)
-    return appointment
+        return appointment
+
+    try:
+        return run_write(work)
+    except Contended as exc:
+        # Every attempt lost to concurrent bookings: as good as taken.
+        db.session.rollback()
+        ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
+        raise _taken(ctx, req.starts_at.astimezone(ctx.zone), now) from exc
 
 
 def _new_appointment(
@@ -440,87 +465,183 @@ def _place(
 
 
 # --- changing ------------------------------------------------------------------------------------
+#
+# Every change to an existing appointment takes the same steps: open the write transaction
+# (run_write), re-read the row under a lock (lock_appointment), refuse with 409 if it isn't the
+# version the caller saw, ask domain.status whether this actor may do this to it now, write.
 
 
-def customer_may_change(appointment: Appointment, now: datetime) -> str | None:
-    """None when the customer may still reschedule or cancel, else the reason they can't."""
-    if appointment.status is not AppointmentStatus.SCHEDULED:
-        return (
-            f"This appointment is {appointment.status.label.lower()}; it can't be changed online."
+class ChangedMeanwhile(BookingError):
+    """The visit changed after the caller looked at it; `current` is its status now."""
+
+    status = 409
+
+    def __init__(self, current: AppointmentStatus | None) -> None:
+        message = (
+            "This visit was changed by someone else meanwhile"
+            + (f" and is now {current.label.lower()}" if current else "")
+            + ". Check it and try again."
         )
-    cutoff = timedelta(hours=appointment.location.cancellation_cutoff_hours)
-    if appointment.starts_at - now < cutoff:
-        return (
-            f"Changes online close {appointment.location.cancellation_cutoff_hours} hours "
-            "before the visit; please call the shop."
-        )
-    return None
+        super().__init__(message, kind="changed-meanwhile")
+        self.current = current
+
+
+def role_of(user: User | None) -> Role:
+    if user is None:
+        return Role.CUSTOMER
+    if user.has_role(Role.ADMIN.value):
+        return Role.ADMIN
+    if user.has_role(Role.MECHANIC.value):
+        return Role.MECHANIC
+    return Role.CUSTOMER
+
+
+def actor_of(user: User | None, *, via_link: bool = False) -> Actor:
+    """The domain's view of who asks. Without an account, only the signed link gets here."""
+    return Actor(
+        role=role_of(user),
+        user_id=user.id if user is not None else None,
+        holds_link=via_link or user is None,
+    )
+
+
+def facts_of(appointment: Appointment) -> JobFacts:
+    return JobFacts(
+        status=appointment.status,
+        customer_id=appointment.customer_id,
+        mechanic_id=appointment.mechanic_id,
+        starts_at=appointment.starts_at,
+        change_cutoff=timedelta(hours=appointment.location.cancellation_cutoff_hours),
+    )
+
+
+def enforce(refusal: Refusal | None) -> None:
+    """Raise the refusal as the error a view maps to 403 or 422."""
+    if refusal is None:
+        return
+    error = NotAllowed if refusal.forbidden else BookingError
+    raise error(refusal.message, kind=refusal.kind)
+
+
+def locked(session: Session, appointment_id: int, seen_version: int | None) -> Appointment:
+    """The appointment re-read under the write lock, as the caller saw it or ChangedMeanwhile."""
+    current = lock_appointment(session, appointment_id)
+    if current is None:
+        raise ChangedMeanwhile(None)
+    if seen_version is not None and current.version != seen_version:
+        raise ChangedMeanwhile(current.status)
+    return current
+
+
+def change_write(
+    appointment: Appointment,
+    expected_version: int | None,
+    work: Callable[[Session, Appointment], T],
+) -> T:
+    """Run `work` on the appointment locked in a write transaction (the one write idiom of
+    every appointment change). `expected_version` is the version a form was built from;
+    without one, the version this request loaded is the one that must still be there."""
+    seen = expected_version if expected_version is not None else appointment.version
+    appointment_id = appointment.id
+    try:
+        return run_write(lambda session: work(session, locked(session, appointment_id, seen)))
+    except Contended as exc:
+        db.session.rollback()
+        current = db.session.get(Appointment, appointment_id)
+        raise ChangedMeanwhile(current.status if current else None) from exc
+
+
+def change_refusal(
+    appointment: Appointment,
+    user: User | None,
+    now: datetime,
+    *,
+    action: str = "reschedule",
+    via_link: bool = False,
+) -> str | None:
+    """Why `user` can't reschedule (or cancel) this visit now, for showing it; None if they may.
+    The write itself decides again on the row it locks."""
+    facts, actor = facts_of(appointment), actor_of(user, via_link=via_link)
+    if action == "cancel":
+        refusal = refuse_move(facts, AppointmentStatus.CANCELLED, actor, now)
+    else:
+        refusal = refuse_reschedule(facts, actor, now)
+    return refusal.message if refusal else None
 
 
 def reschedule(
-    appointment: Appointment, starts_at: datetime, *, now: datetime, actor: User | None
+    appointment: Appointment,
+    starts_at: datetime,
+    *,
+    now: datetime,
+    actor: User | None,
+    via_link: bool = False,
+    expected_version: int | None = None,
 ) -> Appointment:
     """Move an appointment through the same guarded path as a new booking."""
-    staff = actor is not None and actor.is_staff
-    if appointment.status is not AppointmentStatus.SCHEDULED:
-        raise BookingError(
-            f"A {appointment.status.label.lower()} appointment can't be rescheduled.",
-            kind="not-reschedulable",
-        )
-    if not staff and (reason := customer_may_change(appointment, now)):
-        raise NotAllowed(reason, kind="past-cutoff")
-    with write_transaction() as session:
+    who = actor_of(actor, via_link=via_link)
+
+    def work(session: Session, current: Appointment) -> Appointment:
+        enforce(refuse_reschedule(facts_of(current), who, now))
+        staff = who.role is not Role.CUSTOMER
         # The visit as booked (snapshot durations), even if the catalog changed since.
-        ctx = _context(appointment.location_id, queries.visit_of(appointment), staff=staff)
+        ctx = _context(current.location_id, queries.visit_of(current), staff=staff)
         _check_offset(starts_at, ctx.zone)
-        starts_at = starts_at.astimezone(ctx.zone)
-        closures, busy = _day_data(ctx, starts_at.date(), exclude=appointment.id)
-        _require_offered(ctx, starts_at, closures, busy, now, exclude=appointment.id)
-        previous = appointment.starts_at
-        ends_at = starts_at + ctx.visit.duration
+        target = starts_at.astimezone(ctx.zone)
+        previous = current.starts_at
+        lock_schedule(
+            session, ctx.location.id, [previous.astimezone(ctx.zone).date(), target.date()]
+        )
+        closures, busy = _day_data(ctx, target.date(), exclude=current.id)
+        _require_offered(ctx, target, closures, busy, now, exclude=current.id)
+        ends_at = target + ctx.visit.duration
         block_ends_at = ends_at + ctx.rules.buffer
-        sequence = appointment.sequence + 1
+        sequence = current.sequence + 1
 
         def attempt(bay_id: int) -> Appointment:
-            appointment.starts_at, appointment.ends_at = starts_at, ends_at
-            appointment.block_ends_at, appointment.bay_id = block_ends_at, bay_id
-            appointment.sequence, appointment.updated_at = sequence, now
-            return appointment
+            current.starts_at, current.ends_at = target, ends_at
+            current.block_ends_at, current.bay_id = block_ends_at, bay_id
+            current.sequence, current.updated_at = sequence, now
+            return current
 
-        _place(attempt, ctx, busy, starts_at, block_ends_at, now, exclude=appointment.id)
+        _place(attempt, ctx, busy, target, block_ends_at, now, exclude=current.id)
         session.add(
             StatusChange(
-                appointment=appointment,
-                from_status=appointment.status,
-                to_status=appointment.status,
+                appointment=current,
+                from_status=current.status,
+                to_status=current.status,
                 changed_by=actor,
                 changed_at=now,
                 note=f"Moved from {previous.astimezone(ctx.zone):%a %b %-d %-I:%M %p}.",
             )
         )
-        outbox_planning.plan_reschedule(appointment, now=now)
-    return appointment
+        outbox_planning.plan_reschedule(current, now=now)
+        return current
+
+    return change_write(appointment, expected_version, work)
 
 
 def cancel(
-    appointment: Appointment, *, now: datetime, actor: User | None, reason: str = ""
+    appointment: Appointment,
+    *,
+    now: datetime,
+    actor: User | None,
+    reason: str = "",
+    via_link: bool = False,
+    expected_version: int | None = None,
 ) -> Appointment:
-    staff = actor is not None and actor.is_staff
-    if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN):
-        raise BookingError(
-            f"A {appointment.status.label.lower()} appointment can't be cancelled.",
-            kind="not-cancellable",
-        )
-    if not staff and (refusal := customer_may_change(appointment, now)):
-        raise NotAllowed(refusal, kind="past-cutoff")
-    with write_transaction() as session:
-        previous = appointment.status
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.sequence += 1
-        appointment.updated_at = now
+    """Cancel a visit: the customer before the cutoff, an admin also once it's checked in."""
+    who = actor_of(actor, via_link=via_link)
+
+    def work(session: Session, current: Appointment) -> Appointment:
+        enforce(refuse_move(facts_of(current), AppointmentStatus.CANCELLED, who, now))
+        previous = current.status
+        current.status = AppointmentStatus.CANCELLED
+        current.sequence += 1
+        current.updated_at = now
         session.add(
             StatusChange(
-                appointment=appointment,
+                appointment=current,
                 from_status=previous,
                 to_status=AppointmentStatus.CANCELLED,
                 changed_by=actor,
@@ -528,8 +649,10 @@ def cancel(
                 note=reason.strip()[:500],
             )
         )
-        outbox_planning.plan_cancellation(appointment, now=now)
-    return appointment
+        outbox_planning.plan_cancellation(current, now=now)
+        return current
+
+    return change_write(appointment, expected_version, work)
 
 
 def appointments_of(user: User) -> list[Appointment]:

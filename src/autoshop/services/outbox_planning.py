@@ -8,7 +8,7 @@ queued twice; a reschedule cancels the pending reminders and plans new ones.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,9 @@ from flask import current_app, render_template
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price
+from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
-from autoshop.models import Appointment, Notification
+from autoshop.models import Appointment, Notification, User
 from autoshop.services.manage_links import manage_url
 from autoshop.services.reviews import review_url
 
@@ -143,14 +144,36 @@ def _immediate(appointment: Appointment, kind: str, now: datetime) -> None:
         db.session.add(_row(appointment, kind, channel, recipient, due_at=now, dedupe_key=key))
 
 
-def _reminders(appointment: Appointment, now: datetime) -> None:
-    moment = appointment.starts_at.strftime("%Y%m%dT%H%MZ")
+def _live_keys(appointment: Appointment) -> set[str]:
+    """The dedupe keys of this visit's messages that aren't withdrawn."""
+    return set(
+        db.session.scalars(
+            sa.select(Notification.dedupe_key).where(
+                Notification.appointment_id == appointment.id,
+                Notification.status != NotificationStatus.CANCELLED,
+                Notification.dedupe_key.is_not(None),
+            )
+        )
+    )
+
+
+def _reminders(
+    appointment: Appointment,
+    now: datetime,
+    channels: tuple[NotificationChannel, ...] = tuple(NotificationChannel),
+) -> None:
+    """Plan the reminders still ahead. A reminder for the same moment that is already queued or
+    sent (the visit moved away and back) isn't planned twice."""
+    moment = appointment.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    live = _live_keys(appointment)
     for lead in sorted(set(appointment.location.reminder_leads_minutes or []), reverse=True):
         due_at = appointment.starts_at - timedelta(minutes=lead)
         if due_at <= now:
             continue  # a reminder for a moment already past is never sent
         for channel, recipient in recipients(appointment):
             key = f"appt:{appointment.id}:reminder:{lead}m:{moment}:{channel.value}"
+            if channel not in channels or key in live:
+                continue
             db.session.add(
                 _row(
                     appointment,
@@ -164,7 +187,7 @@ def _reminders(appointment: Appointment, now: datetime) -> None:
             )
 
 
-def _cancel_pending_reminders(appointment: Appointment) -> None:
+def _cancel_pending_reminders(appointment: Appointment, why: str = "Appointment changed") -> None:
     db.session.execute(
         sa.update(Notification)
         .where(
@@ -172,7 +195,8 @@ def _cancel_pending_reminders(appointment: Appointment) -> None:
             Notification.kind == REMINDER,
             Notification.status == NotificationStatus.PENDING,
         )
-        .values(status=NotificationStatus.CANCELLED, last_error="Appointment changed")
+        .values(status=NotificationStatus.CANCELLED, last_error=why)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -194,8 +218,11 @@ def plan_cancellation(appointment: Appointment, *, now: datetime) -> None:
 
 
 def plan_status_change(appointment: Appointment, change: Any, *, now: datetime) -> None:
-    """Tell the customer about the statuses they care about (not every floor step)."""
-    if change.to_status.value not in CUSTOMER_STATUSES:
+    """Tell the customer about the statuses they care about, and about any step that carries a
+    note for them. Once the car is at the shop (or the visit is over), reminders are withdrawn."""
+    if change.to_status.value != "scheduled":
+        _cancel_pending_reminders(appointment, f"Visit {change.to_status.value}")
+    if change.to_status.value not in CUSTOMER_STATUSES and not change.note:
         return
     for channel, recipient in recipients(appointment):
         key = f"appt:{appointment.id}:status:{change.id}:{channel.value}"
@@ -214,3 +241,32 @@ def plan_status_change(appointment: Appointment, change: Any, *, now: datetime) 
                     dedupe_key=key,
                 )
             )
+
+
+def withdraw_reminders(user: User, channel: NotificationChannel) -> int:
+    """The customer turned `channel` off: the reminders waiting on it are withdrawn."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.channel == channel,
+            Notification.kind == REMINDER,
+            Notification.status == NotificationStatus.PENDING,
+        )
+        .values(status=NotificationStatus.CANCELLED, last_error=f"{channel.value} turned off")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def replan_reminders(user: User, channel: NotificationChannel, *, now: datetime) -> None:
+    """The customer turned `channel` back on: their scheduled visits ahead get its reminders."""
+    upcoming = db.session.scalars(
+        sa.select(Appointment).where(
+            Appointment.customer_id == user.id,
+            Appointment.status == AppointmentStatus.SCHEDULED,
+            Appointment.starts_at > now,
+        )
+    )
+    for appointment in upcoming:
+        _reminders(appointment, now, channels=(channel,))

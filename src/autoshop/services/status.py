@@ -1,46 +1,43 @@
-"""Moving an appointment through its statuses (DESIGN.md §6), with the audit trail and the
-customer's notification written in the same transaction."""
+"""Moving an appointment through its statuses (DESIGN.md §6) and assigning its mechanic, with
+the audit trail and the customer's notification written in the same transaction. Who may do
+what is domain.status's decision, made on the row locked for the write."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from autoshop.domain.choices import Role
-from autoshop.domain.status import AppointmentStatus, allowed_targets, can_transition
+from autoshop.domain.status import AppointmentStatus, allowed_targets, refuse_assign, refuse_move
+from autoshop.extensions import db
 from autoshop.models import Appointment, StatusChange, User
+from autoshop.models import Role as RoleRow
 from autoshop.services import outbox_planning
-from autoshop.services.booking import BookingError, NotAllowed
-from autoshop.services.transactions import write_transaction
+from autoshop.services.booking import (
+    BookingError,
+    actor_of,
+    change_write,
+    enforce,
+    facts_of,
+    role_of,
+)
 
 MAX_NOTE_LENGTH = 1000
 
-
-def role_of(user: User) -> Role:
-    if user.has_role(Role.ADMIN.value):
-        return Role.ADMIN
-    if user.has_role(Role.MECHANIC.value):
-        return Role.MECHANIC
-    return Role.CUSTOMER
+__all__ = ["assign_mechanic", "change_status", "next_statuses", "role_of"]
 
 
-def next_statuses(appointment: Appointment, user: User) -> list[AppointmentStatus]:
-    """Where `user` may move the appointment now (cancellation goes through booking.cancel)."""
-    if not _may_work_on(appointment, user):
-        return []
+def next_statuses(appointment: Appointment, user: User, now: datetime) -> list[AppointmentStatus]:
+    """The floor moves `user` may make now (cancelling has its own action), in table order."""
+    facts, actor = facts_of(appointment), actor_of(user)
     return [
-        s
-        for s in allowed_targets(appointment.status, role_of(user))
-        if s is not AppointmentStatus.CANCELLED
+        target
+        for target in allowed_targets(appointment.status, role_of(user))
+        if target is not AppointmentStatus.CANCELLED
+        and refuse_move(facts, target, actor, now) is None
     ]
-
-
-def _may_work_on(appointment: Appointment, user: User) -> bool:
-    role = role_of(user)
-    if role is Role.ADMIN:
-        return True
-    if role is Role.MECHANIC:
-        return appointment.mechanic_id in (None, user.id)
-    return False
 
 
 def change_status(
@@ -50,6 +47,7 @@ def change_status(
     actor: User,
     now: datetime,
     note: str = "",
+    expected_version: int | None = None,
 ) -> StatusChange:
     """Move `appointment` to `target` if `actor` may; a mechanic who moves an unassigned job
     takes it."""
@@ -60,28 +58,60 @@ def change_status(
         )
     if target is AppointmentStatus.CANCELLED:
         raise BookingError("Cancel through the appointment's Cancel action.", kind="use-cancel")
-    if not _may_work_on(appointment, actor):
-        raise NotAllowed("This job is assigned to another mechanic.", kind="not-your-job")
-    if not can_transition(appointment.status, target, role_of(actor)):
-        raise NotAllowed(
-            f"A job that is {appointment.status.label.lower()} can't move to "
-            f"{target.label.lower()}.",
-            kind="bad-transition",
-        )
-    with write_transaction() as session:
+    who = actor_of(actor)
+
+    def work(session: Session, current: Appointment) -> StatusChange:
+        enforce(refuse_move(facts_of(current), target, who, now))
         change = StatusChange(
-            appointment=appointment,
-            from_status=appointment.status,
+            appointment=current,
+            from_status=current.status,
             to_status=target,
             changed_by=actor,
             changed_at=now,
             note=note,
         )
-        appointment.status = target
-        appointment.updated_at = now
-        if appointment.mechanic_id is None and role_of(actor) is Role.MECHANIC:
-            appointment.mechanic_id = actor.id
+        current.status = target
+        current.updated_at = now
+        if current.mechanic_id is None and who.role is Role.MECHANIC:
+            current.mechanic_id = actor.id
         session.add(change)
         session.flush()
-        outbox_planning.plan_status_change(appointment, change, now=now)
-    return change
+        outbox_planning.plan_status_change(current, change, now=now)
+        return change
+
+    return change_write(appointment, expected_version, work)
+
+
+def assign_mechanic(
+    appointment: Appointment,
+    mechanic: User | None,
+    *,
+    actor: User,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Appointment:
+    """Give the job to `mechanic` (None: nobody): admins for anyone, a mechanic takes an open
+    job for themself."""
+    if mechanic is not None and not mechanic.has_role(Role.MECHANIC.value):
+        raise BookingError("Choose one of the shop's mechanics.", kind="not-a-mechanic")
+    mechanic_id = mechanic.id if mechanic is not None else None
+    who = actor_of(actor)
+
+    def work(session: Session, current: Appointment) -> Appointment:
+        enforce(refuse_assign(facts_of(current), who, mechanic_id))
+        current.mechanic_id = mechanic_id
+        current.updated_at = now
+        return current
+
+    return change_write(appointment, expected_version, work)
+
+
+def mechanics() -> list[User]:
+    """Everyone a job can be assigned to, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.roles.any(RoleRow.name == Role.MECHANIC.value), User.active.is_(True))
+            .order_by(User.first_name, User.last_name)
+        )
+    )

@@ -17,3 +17,10 @@ def role_required(*roles: str) -> Callable[[F], F]:
         return auth_required()(roles_accepted(*roles)(view))  # type: ignore[no-any-return]
 
     return decorate
+
+
+def seen_version(form: Any) -> int | None:
+    """The appointment version a submitted form was built from (None when absent or garbled):
+    a change made from a stale page is answered "changed meanwhile", not applied."""
+    raw = form.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None

@@ -5,6 +5,7 @@ from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
 from autoshop.services import accounts
+from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
 from autoshop.web.account.forms import ProfileForm
 
@@ -21,6 +22,7 @@ def overview() -> str | Response:
             phone=form.phone.data,
             email_opt_in=form.email_opt_in.data,
             sms_opt_in=form.sms_opt_in.data,
+            now=utcnow(),
         )
         flash("Your details were saved.", "success")
         return redirect(url_for("account.overview"))

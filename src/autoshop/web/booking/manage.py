@@ -20,6 +20,7 @@ from autoshop.services import booking, manage_links
 from autoshop.services.availability import visit_of
 from autoshop.services.ics import appointment_ics
 from autoshop.timeutil import utcnow
+from autoshop.web.access import seen_version
 from autoshop.web.booking import CHANGE_LIMIT, bp, forms
 from autoshop.web.booking.calendar import (
     month_calendar,
@@ -55,14 +56,19 @@ class Access:
             return url_for(f"booking.manage{action}", token=self.token, **params)
         return url_for(f"booking.detail{action}", reference=self.appointment.reference, **params)
 
-    def refusal(self, now: datetime) -> str | None:
-        """Why this visitor can't reschedule or cancel now, or None."""
-        status = self.appointment.status
-        if self.staff:
-            if status is AppointmentStatus.SCHEDULED:
-                return None
-            return f"This appointment is {status.label.lower()}; it can't be changed here."
-        return booking.customer_may_change(self.appointment, now)
+    def refusal(self, now: datetime, action: str = "reschedule") -> str | None:
+        """Why this visitor can't reschedule (or cancel) now, or None (domain.status decides)."""
+        return booking.change_refusal(
+            self.appointment, self.actor, now, action=action, via_link=self.token is not None
+        )
+
+    def change(self) -> dict[str, Any]:
+        """What a reschedule or cancel call needs to know of how the visitor got here."""
+        return {
+            "actor": self.actor,
+            "via_link": self.token is not None,
+            "expected_version": seen_version(request.form),
+        }
 
 
 def _by_reference(reference: str) -> Access:
@@ -96,6 +102,7 @@ def _appointment_context(access: Access, now: datetime) -> dict[str, Any]:
         "when_label": when_label,
         "time_label": time_label,
         "refusal": access.refusal(now),
+        "cancel_refusal": access.refusal(now, "cancel"),
         "guest": appointment.customer_id is None,
     }
 
@@ -154,13 +161,11 @@ def _reschedule(access: Access) -> Response:
     taken: booking.SlotTaken | None = None
     status = 200
     source = request.form if request.method == "POST" else request.args
-    if request.method == "POST" and context["refusal"] is not None:
-        status = 403
-    elif request.method == "POST":
+    if request.method == "POST":
         start, errors = forms.parse_start(FlowInput.read(request.form))
         if start is not None:
             try:
-                booking.reschedule(appointment, start, now=now, actor=access.actor)
+                booking.reschedule(appointment, start, now=now, **access.change())
             except booking.SlotTaken as exc:
                 taken, status = exc, 409
                 errors = {"start": exc.message}
@@ -197,7 +202,7 @@ def _reschedule(access: Access) -> Response:
         time_form={
             "action": access.url("_reschedule"),
             "method": "post",
-            "hidden": [],
+            "hidden": [("version", appointment.version)],
             "step": "",
             "button": "Move my visit to this time",
         },
@@ -211,10 +216,10 @@ def _cancel(access: Access) -> Response:
     now = utcnow()
     context = _appointment_context(access, now)
     error = None
-    status = 403 if request.method == "POST" and context["refusal"] is not None else 200
-    if request.method == "POST" and context["refusal"] is None:
+    status = 200
+    if request.method == "POST":
         try:
-            booking.cancel(access.appointment, now=now, actor=access.actor)
+            booking.cancel(access.appointment, now=now, **access.change())
         except booking.BookingError as exc:
             error, status = exc.message, exc.status
         else:

@@ -9,10 +9,10 @@ from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment
 from autoshop.services import schedule
-from autoshop.services.booking import BookingError
+from autoshop.services.booking import BookingError, change_refusal
 from autoshop.services.status import change_status, next_statuses
 from autoshop.timeutil import utcnow
-from autoshop.web.access import role_required
+from autoshop.web.access import role_required, seen_version
 from autoshop.web.staff import bp
 
 
@@ -25,7 +25,8 @@ def today() -> str:
         unassigned = schedule.day_sheet(now=utcnow(), unassigned_only=True)
         day.appointments.extend(unassigned.appointments)
         day.appointments.sort(key=lambda a: (a.starts_at, a.bay_id))
-    moves = {a.id: next_statuses(a, current_user) for a in day.appointments}
+    now = utcnow()
+    moves = {a.id: next_statuses(a, current_user, now) for a in day.appointments}
     return render_template("staff/today.html", day=day, mine_only=mine_only, moves=moves)
 
 
@@ -42,8 +43,13 @@ def _appointment(reference: str) -> Appointment:
 @role_required("mechanic", "admin")
 def appointment(reference: str) -> str:
     item = _appointment(reference)
+    now, user = utcnow(), current_user._get_current_object()
     return render_template(
-        "staff/appointment.html", a=item, moves=next_statuses(item, current_user)
+        "staff/appointment.html",
+        a=item,
+        moves=next_statuses(item, user, now),
+        may_reschedule=change_refusal(item, user, now) is None,
+        may_cancel=change_refusal(item, user, now, action="cancel") is None,
     )
 
 
@@ -62,7 +68,12 @@ def move(reference: str) -> Response:
         return redirect(target_url)
     try:
         change_status(
-            item, target, actor=current_user, now=utcnow(), note=request.form.get("note", "")
+            item,
+            target,
+            actor=current_user._get_current_object(),
+            now=utcnow(),
+            note=request.form.get("note", ""),
+            expected_version=seen_version(request.form),
         )
     except BookingError as exc:
         flash(exc.message, "danger")

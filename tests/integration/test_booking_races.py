@@ -153,3 +153,68 @@ def test_processes_racing_for_the_last_bay_on_sqlite(app, factories, database_ur
     assert outcomes.count("taken") == PROCESSES - 1, outcomes
     db.session.commit()
     assert _holding_count(TUE_9) == 2
+
+
+# --- many bookings over a few starts, several processes (PostgreSQL) ----------------------------
+
+STARTS = [TUE_9 + timedelta(hours=i) for i in range(2)]  # apart by more than visit + buffer
+BAYS = 6
+CLIENTS_PER_PROCESS = 16
+
+
+def _process_book_many(url: str, service_id: int, first: int, start_line, results) -> None:
+    """One process, several threads with their own connections: book round-robin over STARTS,
+    all processes' threads released together once every process is up."""
+    from autoshop import create_app
+    from tests.conftest import TEST_CONFIG
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    barrier = threading.Barrier(CLIENTS_PER_PROCESS, action=lambda: start_line.wait(timeout=120))
+
+    def client(n: int) -> None:
+        with app.app_context():
+            barrier.wait(timeout=60)
+            try:
+                booking.book(_request(service_id, n, STARTS[n % len(STARTS)]), now=NOW)
+                results.put("booked")
+            except SlotTaken:
+                results.put("taken")
+            except Exception as exc:
+                results.put(f"error: {exc!r}")
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=client, args=(first + i,)) for i in range(CLIENTS_PER_PROCESS)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+
+@pytest.mark.engine("postgresql")
+def test_processes_booking_a_few_starts_fill_exactly_the_capacity(app, factories, database_url):
+    """Without a lock order, concurrent inserts checking the exclusion constraint on the same
+    bays deadlock (a 500 for the customer); with it every answer is booked or taken."""
+    factories.location(bays=[(f"Lift {i}", [Capability.LIFT.value]) for i in range(BAYS)])
+    service = factories.service("Oil change", duration_minutes=30)
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    start_line = context.Barrier(PROCESSES // 2)
+    processes = [
+        context.Process(
+            target=_process_book_many,
+            args=(database_url, service.id, p * CLIENTS_PER_PROCESS, start_line, results),
+        )
+        for p in range(PROCESSES // 2)
+    ]
+    for p in processes:
+        p.start()
+    outcomes = [results.get(timeout=180) for _ in range(len(processes) * CLIENTS_PER_PROCESS)]
+    for p in processes:
+        p.join(timeout=60)
+    assert [o for o in outcomes if o.startswith("error")] == []
+    assert outcomes.count("booked") == BAYS * len(STARTS), outcomes
+    db.session.commit()
+    assert sum(_holding_count(s) for s in STARTS) == BAYS * len(STARTS)

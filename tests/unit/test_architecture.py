@@ -45,3 +45,18 @@ def test_models_do_not_commit_build_urls_or_send():
         text = path.read_text(encoding="utf-8")
         for forbidden in (".commit(", "url_for(", "smtplib", "render_template("):
             assert forbidden not in text, f"models/{path.name} uses {forbidden}"
+
+
+#: The packages that reach the database only through services' write_transaction()/run_write().
+NEVER_COMMIT = ("web", "api")
+
+
+def test_web_and_api_never_commit_on_their_own():
+    offenders = []
+    for package in NEVER_COMMIT:
+        for path in sorted((PACKAGE / package).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            for call in (".commit(", "begin_write(", "write_transaction(", ".rollback("):
+                if call in text:
+                    offenders.append(f"{path.relative_to(PACKAGE)} calls {call}")
+    assert offenders == []

@@ -80,7 +80,30 @@ def create_user(
     phone: str | None = None,
     confirmed: bool = True,
 ) -> User:
-    """Create an account from a trusted place (the CLI, the seed, staff tools) and commit it."""
+    """Create an account from a trusted place (the CLI, staff tools) in its own transaction."""
+    with write_transaction():
+        return add_user(
+            email,
+            password,
+            roles=roles,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            confirmed=confirmed,
+        )
+
+
+def add_user(
+    email: str,
+    password: str,
+    *,
+    roles: list[RoleName],
+    first_name: str = "",
+    last_name: str = "",
+    phone: str | None = None,
+    confirmed: bool = True,
+) -> User:
+    """Add an account to the transaction in progress (ValueError if the email has one)."""
     from flask_security import hash_password
 
     from autoshop.timeutil import utcnow
@@ -89,7 +112,7 @@ def create_user(
     email = security._mail_util.normalize(email)  # same normalisation as registration
     if datastore.find_user(email=email) is not None:
         raise ValueError(f"An account for {email} already exists.")
-    user = datastore.create_user(
+    user: User = datastore.create_user(
         email=email,
         password=hash_password(password),
         first_name=first_name,
@@ -98,5 +121,4 @@ def create_user(
         confirmed_at=utcnow() if confirmed else None,
         roles=[datastore.find_or_create_role(r.value) for r in roles],
     )
-    db.session.commit()
     return user

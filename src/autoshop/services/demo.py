@@ -24,8 +24,9 @@ from autoshop.models import (
     User,
     Vehicle,
 )
-from autoshop.services.accounts import create_user
+from autoshop.services.accounts import add_user
 from autoshop.services.references import new_reference
+from autoshop.services.transactions import write_transaction
 
 DEMO_PASSWORD = "garage-demo-2026"
 ZONE = "America/New_York"
@@ -154,26 +155,29 @@ def has_demo_accounts() -> bool:
 
 
 def seed(*, now: datetime) -> list[tuple[str, str]]:
-    """Create the demo shop and return (role, email) pairs for the logins it made."""
+    """Create the demo shop in one transaction; return (role, email) pairs for its logins."""
+    with write_transaction():
+        return _seed(now)
+
+
+def _seed(now: datetime) -> list[tuple[str, str]]:
     location, bays = _shop()
     services = _catalog()
     db.session.flush()
     logins: list[tuple[str, str]] = []
-    admin = create_user(
+    admin = add_user(
         ADMIN_EMAIL, DEMO_PASSWORD, roles=[Role.ADMIN], first_name="Dana", last_name="Reyes"
     )
     logins.append(("admin", admin.email))
     mechanics = []
     for email, first, last in _MECHANICS:
         mechanics.append(
-            create_user(
-                email, DEMO_PASSWORD, roles=[Role.MECHANIC], first_name=first, last_name=last
-            )
+            add_user(email, DEMO_PASSWORD, roles=[Role.MECHANIC], first_name=first, last_name=last)
         )
         logins.append(("mechanic", email))
     customers = []
     for email, first, last, phone, car in _CUSTOMERS:
-        user = create_user(
+        user = add_user(
             email,
             DEMO_PASSWORD,
             roles=[Role.CUSTOMER],
@@ -197,7 +201,6 @@ def seed(*, now: datetime) -> list[tuple[str, str]]:
         logins.append(("customer", email))
     db.session.flush()
     _appointments(location, bays, services, customers, mechanics, now)
-    db.session.commit()
     return logins
 
 

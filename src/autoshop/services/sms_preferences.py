@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
 from autoshop.models import Notification, User
-from autoshop.services.transactions import begin_write
+from autoshop.services.transactions import write_transaction
 
 #: Twilio's standard opt-out and opt-in keywords (a reply that is exactly the word).
 STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -52,8 +52,7 @@ def handle_inbound_sms(phone: str, body: str) -> InboundOutcome:
 
 def opt_out(phone: str) -> InboundOutcome:
     """Every account with `phone` stops getting texts; texts waiting for it are cancelled."""
-    session = begin_write(db.session)
-    try:
+    with write_transaction() as session:
         users = _set_opt_in(phone, False)
         result = session.execute(
             sa.update(Notification)
@@ -65,23 +64,14 @@ def opt_out(phone: str) -> InboundOutcome:
             .values(status=NotificationStatus.CANCELLED, last_error=CANCELLED_BY_STOP)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     cancelled = int(result.rowcount or 0)  # type: ignore[attr-defined]
     return InboundOutcome(SmsConsent.OPTED_OUT, users=users, cancelled=cancelled)
 
 
 def opt_in(phone: str) -> InboundOutcome:
     """Every account with `phone` gets texts again (texts cancelled meanwhile stay cancelled)."""
-    session = begin_write(db.session)
-    try:
+    with write_transaction():
         users = _set_opt_in(phone, True)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return InboundOutcome(SmsConsent.OPTED_IN, users=users)
 
 

@@ -17,16 +17,21 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+# `.env` is read by main() (config.load_dotenv, the one place it is read), not by Flask's CLI.
+@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False)
 def cli() -> None:
     """AutoShop: manage the shop's database, accounts and demo data."""
 
 
 def main() -> None:
-    """The `autoshop` console command; a configuration error is one line, not a traceback."""
-    from autoshop.config import ConfigError, load_config
+    """The `autoshop` console command; a configuration error is one line, not a traceback.
+
+    `.env` is loaded before the configuration is checked, so the check sees what the app will.
+    """
+    from autoshop.config import ConfigError, load_config, load_dotenv
 
     try:
+        load_dotenv()
         load_config()
     except ConfigError as exc:
         click.echo(f"autoshop: {exc}", err=True)

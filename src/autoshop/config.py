@@ -3,6 +3,9 @@
 Every setting has a safe development default except the ones production must state:
 `SECRET_KEY` (and `SECURITY_PASSWORD_SALT`). `load_config()` refuses to build a production
 configuration without them.
+
+`.env` is read in one place, `load_dotenv()`, which every entry point calls before anything
+reads a setting: `wsgi.py` (gunicorn) and the `autoshop` command (before its configuration check).
 """
 
 from __future__ import annotations
@@ -12,6 +15,27 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+#: The file of settings an operator may keep beside the app, read from the working directory.
+DOTENV_NAME = ".env"
+
+
+def load_dotenv(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """Put the settings from `.env` in the working directory (or `path`) into `os.environ`.
+
+    A variable already set in the process environment wins over the file. Returns the file that
+    was read, or None when there is none. Called once by each entry point before the settings are
+    read (`load_config()` itself only looks at the environment it is given).
+    """
+    from dotenv import dotenv_values
+
+    file = Path(path) if path is not None else Path.cwd() / DOTENV_NAME
+    if not file.is_file():
+        return None
+    for key, value in dotenv_values(file, encoding="utf-8").items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
+    return file
 
 
 class ConfigError(RuntimeError):
@@ -75,6 +99,8 @@ def load_config(
         "SECRET_KEY": secret_key or "development-only-not-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds to wait for PostgreSQL to accept a connection (see db_setup).
+        "DATABASE_CONNECT_TIMEOUT": _int(env, "DATABASE_CONNECT_TIMEOUT", 10),
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SHOP_NAME": env.get("SHOP_NAME", "AutoShop"),
         "SHOP_TIMEZONE": env.get("SHOP_TIMEZONE", "America/New_York"),

@@ -128,7 +128,10 @@ def load_config(
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Failed logins only (a login that succeeds never counts): per client address, and per
+        # account (the email typed). The address limit is the higher: one shop's network is shared.
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per 5 minutes"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per 5 minutes"),
         "BOOKING_RATE_LIMIT": env.get("BOOKING_RATE_LIMIT", "20 per minute"),
         # Cookies
         "SESSION_COOKIE_SECURE": production,
@@ -174,6 +177,25 @@ def load_config(
         "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your AutoShop password was reset",
         "SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE": "Your AutoShop password was changed",
         "SECURITY_MSG_LOGIN": ("Please log in to see this page.", "info"),
+        # Anonymous pages never tell whether an email has an account: login, reset, registration
+        # and confirmation answer alike (an existing email gets a mail saying it has an account).
+        "SECURITY_RETURN_GENERIC_RESPONSES": True,
+        "SECURITY_MSG_GENERIC_AUTHN_FAILED": (
+            "That email and password don't match. Check both and try again.",
+            "error",
+        ),
+        "SECURITY_MSG_PASSWORD_RESET_REQUEST": (
+            "If %(email)s has an account with us, we've sent it a link to choose a new password.",
+            "info",
+        ),
+        "SECURITY_MSG_CONFIRMATION_REQUEST": (
+            "If %(email)s has an account waiting for confirmation, we've sent it a new link.",
+            "info",
+        ),
+        "SECURITY_MSG_CONFIRM_REGISTRATION": (
+            "Thank you. We've sent an email to %(email)s: follow it to finish.",
+            "success",
+        ),
         "SECURITY_USE_VERIFY_PASSWORD_CACHE": False,
         "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
         "SECURITY_URL_PREFIX": "/account",

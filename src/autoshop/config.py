@@ -105,6 +105,8 @@ def load_config(
         "SHOP_NAME": env.get("SHOP_NAME", "AutoShop"),
         "SHOP_TIMEZONE": env.get("SHOP_TIMEZONE", "America/New_York"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: the app faces clients).
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
         # Mail (delivered by the worker from the outbox)
         "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int(env, "MAIL_PORT", 8025),

@@ -340,6 +340,31 @@ def test_failed_logins_from_one_address_across_accounts_are_throttled(app, make_
     assert ok.status_code == 302
 
 
+@pytest.mark.settings(LOGIN_RATE_LIMIT="2 per 5 minutes", TRUSTED_PROXY_COUNT=1)
+def test_behind_a_trusted_proxy_the_login_limit_is_per_client(app, make_user):
+    user = make_user()
+
+    def via_proxy(client_address: str, email: str, password: str):
+        headers = {"X-Forwarded-For": client_address}
+        return _log_in(app, email, password, address="10.0.0.2", headers=headers)
+
+    for i in range(2):
+        assert via_proxy("203.0.113.7", f"guess{i}@example.com", "wrong").status_code == 200
+    assert via_proxy("203.0.113.7", "guess9@example.com", "wrong").status_code == 429
+    # Everyone else behind the same proxy still logs in.
+    ok = via_proxy("198.51.100.20", user.email, "correct-horse-battery-staple-42")
+    assert ok.status_code == 302
+
+
+@pytest.mark.settings(LOGIN_RATE_LIMIT="2 per 5 minutes")
+def test_without_a_trusted_proxy_a_client_cant_pick_its_own_address(app):
+    for i in range(2):
+        headers = {"X-Forwarded-For": f"192.0.2.{i}"}
+        assert _log_in(app, f"g{i}@example.com", "wrong", headers=headers).status_code == 200
+    headers = {"X-Forwarded-For": "192.0.2.99"}
+    assert _log_in(app, "g9@example.com", "wrong", headers=headers).status_code == 429
+
+
 def test_profile_update_validates_phone_and_sms(client, make_user, login):
     user = make_user()
     login(user)

@@ -41,8 +41,9 @@ INTRO = (
     "server in the benchmark process. Rate: 2,000 emails (text + HTML) already due, timed from "
     "the first message the server receives to the last, so process start-up is not counted. "
     "Lateness: `sent_at - due_at` of 1,000 reminders due over a short window, one worker with its "
-    "defaults (poll every 1 s, batches of 20) and the real clock. On 2 cores the workers and the "
-    "SMTP server share the CPU, and SQLite takes one writer at a time, so a second worker adds "
+    "defaults (poll every 1 s, one message per claim under a 60 s lease) and the real clock. On "
+    "2 cores the workers and the SMTP server share the CPU, and SQLite takes one writer at a "
+    "time, so a second worker adds "
     "little here (PostgreSQL, where workers claim with SKIP LOCKED, is not measured)."
 )
 BODY_TEXT = (
@@ -186,7 +187,7 @@ def throughput(workers: int, messages: int) -> dict[str, Any]:
         url, app = make_database(Path(tmp))
         queue(app, [utcnow() - timedelta(seconds=1)] * messages, "benchmark_email")
         controller.start()
-        processes = start_workers(url, smtp_port, workers, "--batch-size", "20")
+        processes = start_workers(url, smtp_port, workers)
         try:
             wait_until(lambda: handler.count >= messages, 600, "every email to arrive")
             wait_until(lambda: count_unsent(app) == 0, 60, "every row to be marked sent")
@@ -214,7 +215,7 @@ def lateness(reminders: int, window: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url, app = make_database(Path(tmp))
         controller.start()
-        processes = start_workers(url, smtp_port, 1)  # the defaults: poll 1 s, batch 20
+        processes = start_workers(url, smtp_port, 1)  # the defaults: poll 1 s, lease 60 s
         try:
             queue(app, [utcnow()], "benchmark_warm_up")  # the worker is up once this arrives
             wait_until(lambda: handler.count >= 1, 60, "the worker to start")

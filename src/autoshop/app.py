@@ -27,11 +27,25 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(instance_path=app.instance_path))
     if overrides:
         app.config.update(overrides)
+    _trust_proxies(app)
     _register_extensions(app)
     _register_blueprints(app)
     errors.register(app)
     _register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, take the client's address and scheme from the
+    X-Forwarded-* headers they set (so limits per address see clients, not the proxy). With none
+    (the default) those headers are ignored: a client can't choose its own address."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
 
 def _register_extensions(app: Flask) -> None:

@@ -17,16 +17,21 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+# `.env` is read by main() (config.load_dotenv, the one place it is read), not by Flask's CLI.
+@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False)
 def cli() -> None:
     """AutoShop: manage the shop's database, accounts and demo data."""
 
 
 def main() -> None:
-    """The `autoshop` console command; a configuration error is one line, not a traceback."""
-    from autoshop.config import ConfigError, load_config
+    """The `autoshop` console command; a configuration error is one line, not a traceback.
+
+    `.env` is loaded before the configuration is checked, so the check sees what the app will.
+    """
+    from autoshop.config import ConfigError, load_config, load_dotenv
 
     try:
+        load_dotenv()
         load_config()
     except ConfigError as exc:
         click.echo(f"autoshop: {exc}", err=True)
@@ -143,20 +148,18 @@ def outbox(show_all: bool, limit: int) -> None:
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-@click.option("--batch-size", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--poll-interval", default=1.0, show_default=True, type=click.FloatRange(min=0))
 @click.option(
     "--lease-seconds",
-    default=300,
+    default=60,
     show_default=True,
     type=click.IntRange(min=1),
-    help="How long a claimed message stays reserved before another worker may take it.",
+    help="How long the message being sent stays reserved for this worker; renewed while the "
+    "send lasts, so a killed worker's message is due again this long after it died.",
 )
 @click.option("--worker-id", default=None, help="Name in claimed_by (default: host:pid).")
 @with_appcontext
-def worker(
-    once: bool, batch_size: int, poll_interval: float, lease_seconds: int, worker_id: str | None
-) -> None:
+def worker(once: bool, poll_interval: float, lease_seconds: int, worker_id: str | None) -> None:
     """Deliver the outbox: email over SMTP, SMS through SMS_PROVIDER. SIGTERM stops it cleanly."""
     import logging
     import threading
@@ -179,7 +182,6 @@ def worker(
             app,
             worker_id=worker_id,
             poll_interval=poll_interval,
-            batch_size=batch_size,
             lease=timedelta(seconds=lease_seconds),
             stop_event=stop_event,
             once=once,

@@ -3,6 +3,9 @@
 Every setting has a safe development default except the ones production must state:
 `SECRET_KEY` (and `SECURITY_PASSWORD_SALT`). `load_config()` refuses to build a production
 configuration without them.
+
+`.env` is read in one place, `load_dotenv()`, which every entry point calls before anything
+reads a setting: `wsgi.py` (gunicorn) and the `autoshop` command (before its configuration check).
 """
 
 from __future__ import annotations
@@ -12,6 +15,27 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+#: The file of settings an operator may keep beside the app, read from the working directory.
+DOTENV_NAME = ".env"
+
+
+def load_dotenv(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """Put the settings from `.env` in the working directory (or `path`) into `os.environ`.
+
+    A variable already set in the process environment wins over the file. Returns the file that
+    was read, or None when there is none. Called once by each entry point before the settings are
+    read (`load_config()` itself only looks at the environment it is given).
+    """
+    from dotenv import dotenv_values
+
+    file = Path(path) if path is not None else Path.cwd() / DOTENV_NAME
+    if not file.is_file():
+        return None
+    for key, value in dotenv_values(file, encoding="utf-8").items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
+    return file
 
 
 class ConfigError(RuntimeError):
@@ -75,10 +99,14 @@ def load_config(
         "SECRET_KEY": secret_key or "development-only-not-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds to wait for PostgreSQL to accept a connection (see db_setup).
+        "DATABASE_CONNECT_TIMEOUT": _int(env, "DATABASE_CONNECT_TIMEOUT", 10),
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SHOP_NAME": env.get("SHOP_NAME", "AutoShop"),
         "SHOP_TIMEZONE": env.get("SHOP_TIMEZONE", "America/New_York"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: the app faces clients).
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
         # Mail (delivered by the worker from the outbox)
         "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int(env, "MAIL_PORT", 8025),
@@ -102,7 +130,10 @@ def load_config(
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Failed logins only (a login that succeeds never counts): per client address, and per
+        # account (the email typed). The address limit is the higher: one shop's network is shared.
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per 5 minutes"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per 5 minutes"),
         "BOOKING_RATE_LIMIT": env.get("BOOKING_RATE_LIMIT", "20 per minute"),
         # Cookies
         "SESSION_COOKIE_SECURE": production,
@@ -148,6 +179,25 @@ def load_config(
         "SECURITY_EMAIL_SUBJECT_PASSWORD_NOTICE": "Your AutoShop password was reset",
         "SECURITY_EMAIL_SUBJECT_PASSWORD_CHANGE_NOTICE": "Your AutoShop password was changed",
         "SECURITY_MSG_LOGIN": ("Please log in to see this page.", "info"),
+        # Anonymous pages never tell whether an email has an account: login, reset, registration
+        # and confirmation answer alike (an existing email gets a mail saying it has an account).
+        "SECURITY_RETURN_GENERIC_RESPONSES": True,
+        "SECURITY_MSG_GENERIC_AUTHN_FAILED": (
+            "That email and password don't match. Check both and try again.",
+            "error",
+        ),
+        "SECURITY_MSG_PASSWORD_RESET_REQUEST": (
+            "If %(email)s has an account with us, we've sent it a link to choose a new password.",
+            "info",
+        ),
+        "SECURITY_MSG_CONFIRMATION_REQUEST": (
+            "If %(email)s has an account waiting for confirmation, we've sent it a new link.",
+            "info",
+        ),
+        "SECURITY_MSG_CONFIRM_REGISTRATION": (
+            "Thank you. We've sent an email to %(email)s: follow it to finish.",
+            "success",
+        ),
         "SECURITY_USE_VERIFY_PASSWORD_CACHE": False,
         "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
         "SECURITY_URL_PREFIX": "/account",

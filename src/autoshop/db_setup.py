@@ -1,4 +1,5 @@
-"""Engine-level settings: SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
+"""Engine-level settings: SQLite gets WAL, foreign keys, a busy timeout and real transactions;
+PostgreSQL a connect timeout."""
 
 from __future__ import annotations
 
@@ -42,3 +43,18 @@ def configure_engines(app: Flask) -> None:
             sa.event.listen(engine, "connect", _sqlite_on_connect)
             sa.event.listen(engine, "begin", _sqlite_on_begin)
             engine.dispose()  # connections opened before the listeners must not be reused
+        elif engine.dialect.name == "postgresql":
+            timeout = int(app.config.get("DATABASE_CONNECT_TIMEOUT", 10))
+            sa.event.listen(engine, "do_connect", _connect_timeout(timeout))
+
+
+def _connect_timeout(seconds: int) -> Any:
+    """A database host that doesn't answer fails a request (and the health check) in `seconds`
+    instead of hanging until the operating system gives up."""
+
+    def _on_connect(
+        _dialect: Any, _record: Any, _cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        cparams.setdefault("connect_timeout", seconds)
+
+    return _on_connect

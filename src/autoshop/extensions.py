@@ -11,11 +11,13 @@ from flask_wtf.csrf import CSRFProtect
 
 from autoshop.api.problems import ProblemApi
 from autoshop.models.base import Base
-from autoshop.security_forms import CustomerRegisterForm, OutboxMailUtil
+from autoshop.security_forms import CustomerLoginForm, CustomerRegisterForm, OutboxMailUtil
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
-security = Security(register_form=CustomerRegisterForm, mail_util_cls=OutboxMailUtil)
+security = Security(
+    login_form=CustomerLoginForm, register_form=CustomerRegisterForm, mail_util_cls=OutboxMailUtil
+)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = ProblemApi()

@@ -6,7 +6,7 @@ from typing import Any
 
 import phonenumbers
 from flask import after_this_request, current_app, has_request_context, request
-from flask_security import MailUtil, RegisterFormV2
+from flask_security import LoginForm, MailUtil, RegisterFormV2
 from wtforms import StringField, TelField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -70,6 +70,30 @@ class CustomerRegisterForm(RegisterFormV2):
             self.email.data = request.args.get("email", "")[:254]
 
 
+class CustomerLoginForm(LoginForm):
+    """Flask-Security's login form; "confirm your email first" stays visible to the account's
+    owner after the generic-responses rewrite.
+
+    With SECURITY_RETURN_GENERIC_RESPONSES every error on the email and password fields becomes
+    one generic message, so nobody learns whether an email has an account. An unconfirmed owner
+    who typed the right password would then never learn why they can't log in: that message is
+    moved to the form's own errors, which stay. It is only ever added after the password matched.
+    """
+
+    def validate(self, **kwargs: Any) -> bool:
+        if super().validate(**kwargs):
+            return True
+        if self.user_authenticated and self.ifield is not None:
+            kept = list(self.ifield.errors)
+            self.ifield.errors = []
+            self.form_errors.extend(kept)
+        return False
+
+
+#: Subjects for account emails Flask-Security sends under a subject of another one.
+_SUBJECTS = {"welcome_existing": "You already have an AutoShop account"}
+
+
 class OutboxMailUtil(MailUtil):
     """Account emails go into the outbox like every other message; the worker delivers them."""
 
@@ -88,11 +112,13 @@ class OutboxMailUtil(MailUtil):
 
         address = recipient[1] if isinstance(recipient, tuple) else recipient
         user = kwargs.get("user")
+        name = template.rsplit("/", 1)[-1]
+        subject = _SUBJECTS.get(name, subject)
         db.session.add(
             Notification(
                 channel=NotificationChannel.EMAIL,
                 recipient=str(address),
-                kind=f"account_{template.rsplit('/', 1)[-1]}",
+                kind=f"account_{name}",
                 user_id=getattr(user, "id", None),
                 subject=str(subject),
                 body_text=body or "",

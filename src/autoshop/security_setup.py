@@ -1,10 +1,20 @@
-"""Accounts with Flask-Security-Too: the datastore, the customer role and login throttling."""
+"""Accounts with Flask-Security-Too: the datastore, the customer role and login throttling.
+
+Failed logins are throttled per account (the email typed) and per client address; a login that
+succeeds never counts, so a whole shop behind one address can log in all day. Flask-Limiter checks
+both limits before the login view runs and deducts only after a response that logged nobody in
+(`deduct_when`). Anonymous account pages answer alike whether an email has an account or not
+(SECURITY_RETURN_GENERIC_RESPONSES in config.py).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_security import SQLAlchemyUserDatastore, user_registered
 from flask_security.utils import aware_utcnow
 from flask_security.views import login as _security_login
@@ -14,13 +24,48 @@ from autoshop.extensions import db, limiter, security
 from autoshop.models import Role as RoleModel
 from autoshop.models import User
 
-#: Flask-Security's login view behind a per-address limit on POSTs. Wrapped once, at import:
+
+def login_failed(response: Response) -> bool:
+    """Whether a login attempt counts against the limits: it logged nobody in (and was not itself
+    refused by a limit)."""
+    return response.status_code != 429 and not current_user.is_authenticated
+
+
+def login_address_key() -> str:
+    return f"login-address:{get_remote_address()}"
+
+
+def login_account_key() -> str:
+    """The account a login attempt is for: the email typed, normalised and hashed (the limiter's
+    storage never holds addresses). Unknown emails are keyed alike, so a 429 reveals nothing."""
+    email = request.form.get("email")
+    if email is None:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+    normalized = str(email or "").strip().casefold()
+    return "login-account:" + hashlib.sha256(normalized.encode("utf-8", "replace")).hexdigest()
+
+
+#: Flask-Security's login view behind both limits on POSTs. Wrapped once, at import:
 #: Flask-Limiter keys limits by the view function, so wrapping per app would stack them.
 throttled_login = limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=login_address_key,
     methods=["POST"],
-    error_message="Too many login attempts from your network. Wait a few minutes and try again.",
-)(_security_login)
+    deduct_when=login_failed,
+    error_message="Too many failed logins from your network. Wait a few minutes and try again.",
+)(
+    limiter.limit(
+        lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+        key_func=login_account_key,
+        methods=["POST"],
+        deduct_when=login_failed,
+        error_message=(
+            "Too many failed logins for this email address. Wait a few minutes and try again, "
+            "or reset your password."
+        ),
+    )(_security_login)
+)
 
 
 def _give_customer_role(_app: Flask, user: User, **_extra: Any) -> None:

@@ -40,7 +40,7 @@ def test_register_confirm_and_log_in(page, factories):
     from tests.support.browser import screenshot
 
     screenshot(page, "after-register")
-    assert page.get_by_text("To confirm your email address rosa@example.com").is_visible()
+    assert page.get_by_text("We've sent an email to rosa@example.com").is_visible()
 
     db.session.commit()
     mail = db.session.scalar(

@@ -128,3 +128,103 @@ def test_production_without_secret_key_refuses_to_start(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "SECRET_KEY is not set" in lines[0]
+
+
+# --- `.env` is read by every entry point, before the configuration is checked ----------------
+
+#: Settings a test's `.env` states: the process environment must not state them too (it wins).
+_CONFIG_VARS = {
+    "AUTOSHOP_ENV",
+    "SECRET_KEY",
+    "SECURITY_PASSWORD_SALT",
+    "DATABASE_URL",
+    "AUTOSHOP_INSTANCE_PATH",
+    "DEV_INBOX",
+}
+
+
+def _run_in(folder, *argv: str, env_extra: dict[str, str] | None = None):
+    env = {k: v for k, v in os.environ.items() if k not in _CONFIG_VARS}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, *argv], env=env, capture_output=True, text=True, timeout=60, cwd=folder
+    )
+
+
+_DESCRIBE_WSGI_APP = """
+import json
+from autoshop.wsgi import app
+print(json.dumps({
+    "env": app.config["AUTOSHOP_ENV"],
+    "secret": app.config["SECRET_KEY"],
+    "salt": app.config["SECURITY_PASSWORD_SALT"],
+    "database": app.config["SQLALCHEMY_DATABASE_URI"],
+    "secure_cookies": app.config["SESSION_COOKIE_SECURE"],
+    "dev_inbox": any(r.rule.startswith("/dev/inbox") for r in app.url_map.iter_rules()),
+}))
+"""
+
+
+def test_wsgi_reads_production_settings_from_dotenv(tmp_path):
+    import json
+
+    (tmp_path / ".env").write_text(
+        "AUTOSHOP_ENV=production\n"
+        "SECRET_KEY=a-long-random-production-secret\n"
+        "SECURITY_PASSWORD_SALT=a-production-salt\n"
+        f"DATABASE_URL=sqlite:///{tmp_path / 'shop.sqlite3'}\n"
+    )
+    result = _run_in(tmp_path, "-c", _DESCRIBE_WSGI_APP)
+    assert result.returncode == 0, result.stderr
+    app = json.loads(result.stdout.strip().splitlines()[-1])
+    assert app == {
+        "env": "production",
+        "secret": "a-long-random-production-secret",
+        "salt": "a-production-salt",
+        "database": f"sqlite:///{tmp_path / 'shop.sqlite3'}",
+        "secure_cookies": True,
+        "dev_inbox": False,
+    }
+
+    # The process environment wins over the file.
+    result = _run_in(
+        tmp_path,
+        "-c",
+        _DESCRIBE_WSGI_APP,
+        env_extra={"SECRET_KEY": "from-the-environment-not-the-file"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["secret"] == (
+        "from-the-environment-not-the-file"
+    )
+
+
+def test_wsgi_refuses_production_from_dotenv_without_a_secret(tmp_path):
+    (tmp_path / ".env").write_text("AUTOSHOP_ENV=production\n")
+    result = _run_in(tmp_path, "-c", _DESCRIBE_WSGI_APP)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_refuses_production_from_dotenv_in_one_line(tmp_path):
+    (tmp_path / ".env").write_text("AUTOSHOP_ENV=production\n")
+    result = _run_in(tmp_path, "-c", "from autoshop.cli import main; main()", "routes")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SECRET_KEY is not set" in lines[0], result.stderr
+
+
+def test_cli_runs_with_the_settings_in_dotenv(tmp_path):
+    (tmp_path / ".env").write_text(
+        "AUTOSHOP_ENV=production\n"
+        "SECRET_KEY=a-long-random-production-secret\n"
+        "SECURITY_PASSWORD_SALT=a-production-salt\n"
+        f"DATABASE_URL=sqlite:///{tmp_path / 'shop.sqlite3'}\n"
+    )
+    result = _run_in(tmp_path, "-c", "from autoshop.cli import main; main()", "seed-demo")
+    assert result.returncode != 0
+    assert "never runs in production" in result.stderr  # it saw AUTOSHOP_ENV from the file
+    routes = _run_in(tmp_path, "-c", "from autoshop.cli import main; main()", "routes")
+    assert routes.returncode == 0, routes.stderr
+    assert "/dev/inbox" not in routes.stdout and "/api/v1/health" in routes.stdout

@@ -24,12 +24,12 @@ from autoshop.extensions import db
 from autoshop.models import Notification
 from autoshop.notifications import outbox
 from autoshop.notifications.email import SmtpMailer
-from autoshop.notifications.worker import process_batch, run_worker
+from autoshop.notifications.worker import DEFAULT_LEASE, run_worker
 from autoshop.timeutil import utcnow
 from tests.conftest import submit_form
 from tests.support.smtp import SmtpServer, free_port
 
-LEASE = timedelta(minutes=5)
+LEASE = DEFAULT_LEASE
 
 
 @pytest.fixture
@@ -269,9 +269,9 @@ def test_a_row_whose_lease_expired_is_claimed_again(app, now):
         row.lease_expires_at = lease_end
     db.session.commit()
 
-    claimed = outbox.claim_due(db.session, now=now, worker_id="w2", batch_size=10, lease=LEASE)
-    assert [r.id for r in claimed] == [stuck.id]
-    (row,) = claimed
+    row = outbox.claim_next(db.session, now=now, worker_id="w2", lease=LEASE)
+    assert row is not None and row.id == stuck.id
+    assert outbox.claim_next(db.session, now=now, worker_id="w2", lease=LEASE) is None
     assert (row.status, row.claimed_by, row.attempts) == (NotificationStatus.SENDING, "w2", 2)
     assert row.lease_expires_at == now + LEASE
 
@@ -310,11 +310,9 @@ def test_claims_are_exclusive_between_concurrent_workers(app, now):
         try:
             session = Session(engine, expire_on_commit=False)  # a connection of its own
             start.wait()
-            while rows := outbox.claim_due(
-                session, now=now, worker_id=name, batch_size=7, lease=LEASE
-            ):
-                claimed[name].extend(r.id for r in rows)
-                time.sleep(0.01)  # "sending": the other worker gets the lock meanwhile
+            while row := outbox.claim_next(session, now=now, worker_id=name, lease=LEASE):
+                claimed[name].append(row.id)
+                time.sleep(0.002)  # "sending": the other worker gets the lock meanwhile
             session.close()
         except BaseException as exc:
             errors.append(exc)
@@ -346,7 +344,7 @@ def test_on_sqlite_claiming_takes_the_write_lock_first(app, now):
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        outbox.claim_due(db.session, now=now, worker_id="w", batch_size=5, lease=LEASE)
+        outbox.claim_next(db.session, now=now, worker_id="w", lease=LEASE)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     begins = [s for s in statements if s.startswith("BEGIN")]
@@ -366,7 +364,7 @@ def test_a_message_for_a_deleted_appointment_is_cancelled(app, mail_to, make_app
     db.session.delete(appointment)
     db.session.commit()
 
-    assert work(app, now + timedelta(seconds=1), batch_size=1) == 1
+    assert work(app, now + timedelta(seconds=1)) == 1
     for row in orphans:
         reload(row)
         assert row.status == NotificationStatus.CANCELLED
@@ -396,19 +394,26 @@ def test_an_unknown_sms_provider_is_recorded_not_raised(app, now):
     assert "carrier-pigeon" in row.last_error
 
 
-def test_stopping_hands_the_rest_of_the_batch_back(app, mail_to, now):
-    rows = [queue(due_at=now) for _ in range(3)]
-    claimed = outbox.claim_due(db.session, now=now, worker_id="w", batch_size=10, lease=LEASE)
+def test_stopping_finishes_the_message_in_flight_and_claims_no_more(app, mail_to, now):
+    first = queue("first@example.com", due_at=now - timedelta(seconds=1))
+    rest = [queue(due_at=now) for _ in range(3)]
+    mail_to.hold_for.add("first@example.com")
     stop = threading.Event()
-    stop.set()
-    done = process_batch(
-        app, db.session, claimed, clock=lambda: now, stop_event=stop, max_attempts=8
+    result: list[int] = []
+    thread = threading.Thread(
+        target=lambda: result.append(run_worker(app, clock=lambda: now, stop_event=stop))
     )
-    assert done == 0
-    for row in rows:
+    thread.start()
+    mail_to.wait_for(1)  # sending the first message
+    stop.set()
+    mail_to.release()
+    thread.join(timeout=10)
+    assert result == [1]
+    assert reload(first).status == NotificationStatus.SENT
+    for row in rest:  # never claimed: nothing to hand back, due for the next worker
         reload(row)
         assert (row.status, row.attempts, row.claimed_by) == (NotificationStatus.PENDING, 0, "")
-    assert mail_to.messages == []
+    assert len(mail_to.messages) == 1
 
 
 def test_the_worker_loop_stops_when_asked(app, mail_to):
@@ -483,7 +488,7 @@ def _wait_until(condition, timeout: float, what: str) -> None:
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(app, database_url, smtp_server, now):
-    total, batch = 50, 5
+    total = 50
     db.session.add_all(
         Notification(
             channel=NotificationChannel.EMAIL,
@@ -498,7 +503,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, database_url, smtp_server,
     db.session.commit()
     # The 10th message arrives but its 250 is withheld: the worker dies not knowing it was sent.
     smtp_server.hold_after = 10
-    lease = ["--lease-seconds", "1", "--batch-size", str(batch), "--poll-interval", "0.1"]
+    lease = ["--lease-seconds", "1", "--poll-interval", "0.1"]
 
     first = _worker_process(database_url, smtp_server, *lease)
     try:
@@ -532,8 +537,120 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, database_url, smtp_server,
     rows = db.session.scalars(sa.select(Notification)).all()
     assert set(ids) == {f"<notification-{r.id}@autoshop.localhost>" for r in rows}
     duplicates = len(ids) - len(set(ids))
-    assert 1 <= duplicates <= batch  # at least the withheld one, at most the batch in flight
+    assert duplicates == 1  # only the message in flight, whose 250 the killed worker never saw
     by_id: dict[str, set[str]] = {}
     for m in received:
         by_id.setdefault(m.message_id, set()).add(m.message["Subject"])
     assert all(len(subjects) == 1 for subjects in by_id.values())  # a duplicate is the same mail
+
+
+# --- a lease per message: a crash costs at most a minute, a slow send loses nothing ------------
+
+
+class MovableClock:
+    """The "now" a test hands its workers, moved forward by the test (never by the machine)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now = self.now + delta
+
+
+def _statuses() -> dict[NotificationStatus, int]:
+    db.session.commit()
+    return dict(
+        db.session.execute(
+            sa.select(Notification.status, sa.func.count()).group_by(Notification.status)
+        ).all()
+    )
+
+
+def test_a_killed_workers_messages_go_out_within_a_minute(app, database_url, mail_to):
+    start = utcnow().replace(microsecond=0)
+    total = 12
+    rows = [
+        queue(f"owner{i}@example.com", due_at=start - timedelta(minutes=1), subject=f"Message {i}")
+        for i in range(total)
+    ]
+    # The 5th message arrives but its 250 is withheld: the worker dies in the middle of a send.
+    mail_to.hold_after = 5
+    first = _worker_process(database_url, mail_to)  # the default lease
+    try:
+        mail_to.wait_for(5, timeout=15)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+    killed_at = utcnow()
+    mail_to.release()
+
+    # It held only the message it was sending; the rest were never claimed.
+    assert _statuses() == {
+        NotificationStatus.SENT: 4,
+        NotificationStatus.SENDING: 1,
+        NotificationStatus.PENDING: total - 5,
+    }
+    (in_flight,) = [r for r in map(reload, rows) if r.status == NotificationStatus.SENDING]
+    assert in_flight.lease_expires_at <= killed_at + timedelta(seconds=60)
+
+    # Another worker sends the tail at once, and leaves the message in flight to its lease...
+    assert work(app, killed_at) == total - 5
+    assert reload(in_flight).status == NotificationStatus.SENDING
+    assert work(app, killed_at + timedelta(seconds=30)) == 0
+    # ...which runs out within a minute of the crash: then it goes out again.
+    assert work(app, killed_at + timedelta(seconds=61)) == 1
+    assert _statuses() == {NotificationStatus.SENT: total}
+
+    ids = [m.message_id for m in mail_to.messages]
+    expected = {f"<notification-{r.id}@autoshop.localhost>" for r in rows}
+    assert set(ids) == expected
+    # Each message exactly once, but the one whose 250 the dead worker never saw.
+    assert len(ids) == total + 1
+    assert ids.count(f"<notification-{in_flight.id}@autoshop.localhost>") == 2
+
+
+def test_a_slow_send_keeps_its_message_from_other_workers(app, mail_to, now):
+    clock = MovableClock(now)
+    slow = queue("slow@example.com", due_at=now - timedelta(seconds=2))
+    others = [queue(f"next{i}@example.com", due_at=now - timedelta(seconds=1)) for i in range(2)]
+    mail_to.hold_for.add("slow@example.com")  # the server takes its time over this one
+    results: dict[str, int] = {}
+
+    def worker(name: str, **kw) -> threading.Thread:
+        def run() -> None:
+            results[name] = run_worker(app, worker_id=name, once=True, clock=clock, **kw)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    a = worker("a", renew_every=0.02)
+    try:
+        mail_to.wait_for(1)  # worker a is sending the slow message; no answer yet
+        clock.advance(timedelta(minutes=10))  # far past any lease it was given
+
+        def renewed() -> bool:
+            return reload(slow).lease_expires_at > clock() + LEASE / 2
+
+        _wait_until(renewed, timeout=3, what="worker a to renew the lease it holds")
+        b = worker("b")
+        b.join(timeout=3)
+        b_stuck = b.is_alive()
+    finally:
+        mail_to.release()
+        a.join(timeout=10)
+    if b_stuck:
+        b.join(timeout=10)
+    assert not b_stuck, "worker b was sending a message worker a still held"
+    assert results == {"a": 1, "b": 2}
+
+    reload(slow)
+    assert (slow.status, slow.claimed_by, slow.attempts) == (NotificationStatus.SENT, "a", 1)
+    assert all(reload(r).claimed_by == "b" for r in others)
+    ids = [m.message_id for m in mail_to.messages]
+    assert sorted(ids) == sorted(
+        f"<notification-{r.id}@autoshop.localhost>" for r in [slow, *others]
+    )  # each exactly once

@@ -2,9 +2,10 @@
 
 `smtp_server` is started on a free port; `SmtpServer(port=...)` builds one to start later (a
 "down" server is simply a port nobody listens on). Behaviour a test can ask for:
-`refuse[address] = "550 5.1.1 No such user"` answers RCPT for that address with the reply, and
-`hold_after = n` stores message n, then withholds the 250 until `release()` (a client killed
-meanwhile has sent the message but never learnt that it arrived).
+`refuse[address] = "550 5.1.1 No such user"` answers RCPT for that address with the reply,
+`hold_after = n` stores message n (and every later one), then withholds the 250 until `release()`
+(a client killed meanwhile has sent the message but never learnt that it arrived), and
+`hold_for = {address}` does the same for messages to those addresses only (a slow server).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class _Handler:
         assert isinstance(message, EmailMessage)
         count = self.server._store(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         hold_after = self.server.hold_after
-        if hold_after is not None and count >= hold_after:
+        held = hold_after is not None and count >= hold_after
+        if held or self.server.hold_for.intersection(envelope.rcpt_tos):
             while not self.server._released.is_set():
                 await asyncio.sleep(0.01)
         return "250 Message accepted for delivery"
@@ -72,6 +74,7 @@ class SmtpServer:
         self.port = port or free_port()
         self.refuse: dict[str, str] = {}
         self.hold_after: int | None = None
+        self.hold_for: set[str] = set()
         self._released = threading.Event()
         self._lock = threading.Lock()
         self._received: list[Received] = []

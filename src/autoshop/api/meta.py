@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from sqlalchemy.exc import SQLAlchemyError
 
+from autoshop.api.problems import problem_response
+from autoshop.api.schemas import ProblemSchema
+from autoshop.errors import problem
 from autoshop.extensions import db
 
 blp = Blueprint("meta", __name__, description="Service health")
@@ -13,12 +20,60 @@ blp = Blueprint("meta", __name__, description="Service health")
 
 class HealthSchema(Schema):
     status = fields.String(required=True, metadata={"example": "ok"})
-    database = fields.String(required=True, metadata={"example": "ok"})
+    database = fields.String(
+        required=True, metadata={"description": "`ok` when reachable", "example": "ok"}
+    )
+    engine = fields.String(
+        required=True, metadata={"description": "sqlite or postgresql", "example": "postgresql"}
+    )
+    schema_revision = fields.String(
+        required=True,
+        metadata={"description": "The migration the database is at", "example": "0002"},
+    )
+
+
+class HealthProblemSchema(ProblemSchema):
+    database = fields.String(
+        metadata={"description": "`unreachable` or `not migrated`", "example": "unreachable"}
+    )
 
 
 @blp.get("/health")
 @blp.response(200, HealthSchema)
-def health() -> dict[str, str]:
-    """Report whether the app can reach its database."""
-    db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok", "database": "ok"}
+@problem_response(blp, 503, "The database can't be reached or has no schema", HealthProblemSchema)
+def health() -> dict[str, Any] | Response:
+    """Report whether the app can reach its database, and the migration it is at."""
+    engine = db.engine
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            migrated = sa.inspect(conn).has_table("alembic_version")
+            revision = (
+                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+                if migrated
+                else None
+            )
+    except SQLAlchemyError as exc:
+        # The reason goes to the log, not to whoever asks (it can name hosts and users).
+        current_app.logger.warning("health: the database is unreachable: %s", exc)
+        return _unavailable("The database can't be reached.", "unreachable")
+    if revision is None:
+        return _unavailable(
+            "The database is reachable but has no schema: run `autoshop db upgrade`.",
+            "not migrated",
+        )
+    return {
+        "status": "ok",
+        "database": "ok",
+        "engine": engine.dialect.name,
+        "schema_revision": str(revision),
+    }
+
+
+def _unavailable(detail: str, state: str) -> Response:
+    response = problem(
+        503, detail, type_="service-unavailable", title="Service unavailable", database=state
+    )
+    response.headers["Retry-After"] = "30"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,9 +1,13 @@
-"""Claiming due outbox rows and recording what delivery did with them.
+"""Claiming due outbox rows one at a time and recording what delivery did with them.
 
 Plain functions over a Session; `now` is always passed in. Every write here runs in a short
 transaction of its own that takes the write lock first: `FOR UPDATE SKIP LOCKED` on PostgreSQL
 (several workers share the table), `BEGIN IMMEDIATE` on SQLite (one writer at a time, so the read
-that picks the rows and the write that claims them can't interleave with another worker's).
+that picks a row and the write that claims it can't interleave with another worker's).
+
+A claim is a lease on one message: short (a minute by default), renewed by the worker while the
+send lasts (`renew_lease`), so a worker that dies leaves at most one message behind, due again
+within a minute, and a worker that is merely slow keeps what it holds.
 """
 
 from __future__ import annotations
@@ -38,21 +42,9 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 4**exponent), timedelta(hours=1))
 
 
-def claim_due(
-    session: Session,
-    *,
-    now: datetime,
-    worker_id: str,
-    batch_size: int,
-    lease: timedelta,
-) -> list[Notification]:
-    """Claim up to `batch_size` due rows for `worker_id` until `now + lease`, and commit.
-
-    Due means pending with `due_at <= now`, or sending with an expired lease (its worker died).
-    Appointment messages whose appointment was deleted are cancelled on the way, not returned.
-    """
-    begin_write(session)
-    due = sa.or_(
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    """Pending with `due_at <= now`, or sending with an expired lease (its worker died)."""
+    return sa.or_(
         sa.and_(
             Notification.status == NotificationStatus.PENDING,
             Notification.due_at <= now,
@@ -62,37 +54,79 @@ def claim_due(
             Notification.lease_expires_at < now,
         ),
     )
+
+
+def claim_next(
+    session: Session, *, now: datetime, worker_id: str, lease: timedelta
+) -> Notification | None:
+    """Claim the next due row for `worker_id` until `now + lease`, commit, and return it.
+
+    One row per claim: what a worker holds is only the message it is sending. Appointment
+    messages whose appointment was deleted are cancelled on the way, not returned.
+    """
+    begin_write(session)
     lock = session.connection().dialect.name == "postgresql"
-    claimed: list[Notification] = []
     try:
-        while len(claimed) < batch_size:
+        while True:
             stmt = (
                 sa.select(Notification)
-                .where(due)
+                .where(_due(now))
                 .order_by(Notification.due_at, Notification.id)
-                .limit(batch_size - len(claimed))
+                .limit(1)
                 .execution_options(populate_existing=True)
             )
             if lock:
                 stmt = stmt.with_for_update(skip_locked=True)
-            rows = list(session.scalars(stmt))
-            if not rows:
+            row = session.scalars(stmt).first()
+            if row is None:
                 break
-            for row in rows:
-                if row.kind.startswith(APPOINTMENT_KIND_PREFIX) and row.appointment_id is None:
-                    _cancel_orphan(row)
-                    continue
-                row.status = NotificationStatus.SENDING
-                row.claimed_by = worker_id
-                row.lease_expires_at = now + lease
-                row.attempts = row.attempts + 1
-                claimed.append(row)
-            session.flush()  # what was just claimed or cancelled no longer matches `due`
+            if row.kind.startswith(APPOINTMENT_KIND_PREFIX) and row.appointment_id is None:
+                _cancel_orphan(row)
+                session.flush()  # it no longer matches `due`
+                continue
+            row.status = NotificationStatus.SENDING
+            row.claimed_by = worker_id
+            row.lease_expires_at = now + lease
+            row.attempts = row.attempts + 1
+            break
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return claimed
+    return row
+
+
+def renew_lease(
+    session: Session,
+    row_id: int,
+    *,
+    claimed_by: str,
+    attempts: int,
+    now: datetime,
+    lease: timedelta,
+) -> bool:
+    """Extend a claim still held by (claimed_by, attempts) to `now + lease`; commit.
+
+    Returns False if the claim was lost meanwhile (the row was recorded, or claimed again).
+    """
+    begin_write(session)
+    try:
+        result = session.execute(
+            sa.update(Notification)
+            .where(
+                Notification.id == row_id,
+                Notification.status == NotificationStatus.SENDING,
+                Notification.claimed_by == claimed_by,
+                Notification.attempts == attempts,
+            )
+            .values(lease_expires_at=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _cancel_orphan(row: Notification) -> None:
@@ -172,20 +206,6 @@ def mark_failed(
         values = {"status": NotificationStatus.PENDING, "due_at": now + backoff(row.attempts)}
     values |= {"last_error": error[:2000], "lease_expires_at": None}
     return _record(session, row, values)
-
-
-def release(session: Session, row: Notification) -> bool:
-    """Hand back a claimed row untried (a worker shutting down): due again, attempt not counted."""
-    return _record(
-        session,
-        row,
-        {
-            "status": NotificationStatus.PENDING,
-            "attempts": row.attempts - 1,
-            "claimed_by": "",
-            "lease_expires_at": None,
-        },
-    )
 
 
 def retry_now(session: Session, row_id: int, *, now: datetime) -> Notification:

@@ -1,8 +1,11 @@
-"""The delivery worker: claim due outbox rows, deliver each, record the outcome; repeat.
+"""The delivery worker: claim the next due outbox row, deliver it, record the outcome; repeat.
 
-A send error never stops the loop: it is logged and recorded on the row (retry with backoff, or
-failed). A stop request (SIGTERM/SIGINT when run as a process) lets the current message finish,
-hands the rest of the batch back, and returns.
+One message at a time, under a short lease (DEFAULT_LEASE) that a helper thread renews while the
+send lasts: a worker killed mid-send leaves one message behind, due again once its lease runs out
+(about a minute); a slow mail server never lets another worker take (and send again) a message
+this one still holds. A send error never stops the loop: it is logged and recorded on the row
+(retry with backoff, or failed). A stop request (SIGTERM/SIGINT when run as a process) lets the
+current message finish, then returns.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -32,6 +36,9 @@ from autoshop.notifications.sms import sms_provider
 from autoshop.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+#: How long a claimed message stays reserved for its worker unless renewed.
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 def attachments_for(row: Notification) -> list[Attachment]:
@@ -60,7 +67,7 @@ def default_worker_id() -> str:
 
 
 class _Delivery:
-    """Sends one row on its channel; holds the SMTP connection for the batch."""
+    """Sends one row on its channel; keeps the SMTP connection open while messages keep coming."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -77,30 +84,63 @@ class _Delivery:
         self.mailer.close()
 
 
-def process_batch(
-    app: Flask,
-    session: Session,
-    rows: list[Notification],
-    *,
-    clock: Callable[[], datetime],
-    stop_event: threading.Event,
-    max_attempts: int,
-) -> int:
-    """Deliver and record each claimed row; return how many were handled."""
-    done = 0
-    delivery = _Delivery(app)
-    try:
-        for index, row in enumerate(rows):
-            if stop_event.is_set():
-                for untried in rows[index:]:
-                    outbox.release(session, untried)
-                log.info("stopping: %d claimed message(s) handed back", len(rows) - index)
-                break
-            _deliver_one(delivery, session, row, clock=clock, max_attempts=max_attempts)
-            done += 1
-    finally:
-        delivery.close()
-    return done
+class LeaseKeeper:
+    """While a message is being sent, renews its lease every `interval` seconds (real time).
+
+    A thread of its own with a database session of its own; it stops before the outcome is
+    recorded. If the claim was lost (another worker took the row after the lease ran out, e.g.
+    while the database was unreachable), it says so and stops renewing.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        row: Notification,
+        *,
+        clock: Callable[[], datetime],
+        lease: timedelta,
+        interval: float,
+    ) -> None:
+        self.engine = engine
+        self.row_id, self.claimed_by, self.attempts = row.id, row.claimed_by, row.attempts
+        self.clock = clock
+        self.lease = lease
+        self.interval = interval
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"lease-keeper-{row.id}", daemon=True
+        )
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with Session(self.engine) as session:
+            while not self._done.wait(self.interval):
+                try:
+                    held = outbox.renew_lease(
+                        session,
+                        self.row_id,
+                        claimed_by=self.claimed_by,
+                        attempts=self.attempts,
+                        now=self.clock(),
+                        lease=self.lease,
+                    )
+                except SQLAlchemyError:
+                    log.exception("notification %s: could not renew the lease", self.row_id)
+                    continue
+                if not held:
+                    log.warning(
+                        "notification %s: the claim by %s was lost while sending",
+                        self.row_id,
+                        self.claimed_by,
+                    )
+                    return
 
 
 def _deliver_one(
@@ -110,44 +150,55 @@ def _deliver_one(
     *,
     clock: Callable[[], datetime],
     max_attempts: int,
+    keeper: LeaseKeeper,
 ) -> None:
-    try:
-        provider_id = delivery.send(row, clock())
-    except DeliveryError as exc:
+    """Send `row` while `keeper` holds its lease, then record what happened."""
+    with keeper:
+        try:
+            provider_id = delivery.send(row, clock())
+        except Exception as exc:
+            failure: Exception | None = exc
+        else:
+            failure = None
+    if failure is None:
+        outbox.mark_sent(session, row, now=clock(), provider_id=provider_id)
+        log.info("notification %s sent (%s to %s)", row.id, row.channel.value, row.recipient)
+    elif isinstance(failure, DeliveryError):
         log.warning(
             "notification %s (%s to %s) attempt %s failed (%s): %s",
             row.id,
             row.channel.value,
             row.recipient,
             row.attempts,
-            "permanent" if exc.permanent else "will retry",
-            exc.reason,
+            "permanent" if failure.permanent else "will retry",
+            failure.reason,
         )
         outbox.mark_failed(
             session,
             row,
             now=clock(),
-            error=exc.reason,
+            error=failure.reason,
             max_attempts=max_attempts,
-            permanent=exc.permanent,
+            permanent=failure.permanent,
         )
-        if isinstance(exc, RecipientOptedOut):
+        if isinstance(failure, RecipientOptedOut):
             # The provider knows the number opted out (a STOP we never saw): respect it here too.
             from autoshop.services.sms_preferences import opt_out
 
             opt_out(row.recipient)
-    except Exception as exc:  # a bug in a channel must not stop the other messages
-        log.exception("notification %s: unexpected error while sending", row.id)
+    else:  # a bug in a channel must not stop the other messages
+        log.error(
+            "notification %s: unexpected error while sending",
+            row.id,
+            exc_info=(type(failure), failure, failure.__traceback__),
+        )
         outbox.mark_failed(
             session,
             row,
             now=clock(),
-            error=f"Unexpected error: {exc.__class__.__name__}: {exc}",
+            error=f"Unexpected error: {failure.__class__.__name__}: {failure}",
             max_attempts=max_attempts,
         )
-    else:
-        outbox.mark_sent(session, row, now=clock(), provider_id=provider_id)
-        log.info("notification %s sent (%s to %s)", row.id, row.channel.value, row.recipient)
 
 
 def run_worker(
@@ -155,8 +206,8 @@ def run_worker(
     *,
     worker_id: str | None = None,
     poll_interval: float = 1.0,
-    batch_size: int = 20,
-    lease: timedelta = timedelta(minutes=5),
+    lease: timedelta = DEFAULT_LEASE,
+    renew_every: float | None = None,
     stop_event: threading.Event | None = None,
     once: bool = False,
     max_attempts: int = outbox.DEFAULT_MAX_ATTEMPTS,
@@ -164,40 +215,46 @@ def run_worker(
 ) -> int:
     """Deliver due messages until stopped (or, with `once`, until none is due); return the count.
 
-    `clock` gives "now" for claiming and recording; tests pass a fixed one.
+    `clock` gives "now" for claiming, renewing and recording; tests pass one they control.
+    The lease of the message being sent is renewed every `renew_every` seconds of real time
+    (default: a third of the lease), so it never runs out under a live worker.
     """
     worker_id = worker_id or default_worker_id()
     stop_event = stop_event or threading.Event()
+    interval = renew_every if renew_every is not None else lease.total_seconds() / 3
     handled = 0
     with app.app_context():
         session = db.session()  # this app context's own session, removed when it ends
-        while not stop_event.is_set():
-            try:
-                rows = outbox.claim_due(
-                    session,
-                    now=clock(),
-                    worker_id=worker_id,
-                    batch_size=batch_size,
-                    lease=lease,
-                )
-                if rows:
-                    handled += process_batch(
-                        app,
-                        session,
-                        rows,
-                        clock=clock,
-                        stop_event=stop_event,
-                        max_attempts=max_attempts,
-                    )
-                    continue  # more may be due right away
-            except SQLAlchemyError:
+        delivery = _Delivery(app)
+        try:
+            while not stop_event.is_set():
+                try:
+                    row = outbox.claim_next(session, now=clock(), worker_id=worker_id, lease=lease)
+                    if row is not None:
+                        keeper = LeaseKeeper(
+                            db.engine, row, clock=clock, lease=lease, interval=interval
+                        )
+                        _deliver_one(
+                            delivery,
+                            session,
+                            row,
+                            clock=clock,
+                            max_attempts=max_attempts,
+                            keeper=keeper,
+                        )
+                        handled += 1
+                        continue  # more may be due right away
+                except SQLAlchemyError:
+                    if once:
+                        raise
+                    log.exception("worker %s: database error; trying again shortly", worker_id)
+                    session.rollback()
+                delivery.close()  # nothing due: don't hold an idle mail connection open
                 if once:
-                    raise
-                log.exception("worker %s: database error; trying again shortly", worker_id)
-                session.rollback()
-            if once:
-                break
-            stop_event.wait(poll_interval)
+                    break
+                stop_event.wait(poll_interval)
+        finally:
+            delivery.close()
     return handled
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from autoshop.domain.choices import NotificationStatus
 from autoshop.models import Notification
-from autoshop.services.transactions import begin_write
+from autoshop.services.transactions import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,8 @@ def claim_next(
     One row per claim: what a worker holds is only the message it is sending. Appointment
     messages whose appointment was deleted are cancelled on the way, not returned.
     """
-    begin_write(session)
-    lock = session.connection().dialect.name == "postgresql"
-    try:
+    with write_transaction(session):
+        lock = session.connection().dialect.name == "postgresql"
         while True:
             stmt = (
                 sa.select(Notification)
@@ -89,10 +88,6 @@ def claim_next(
             row.lease_expires_at = now + lease
             row.attempts = row.attempts + 1
             break
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return row
 
 
@@ -109,8 +104,7 @@ def renew_lease(
 
     Returns False if the claim was lost meanwhile (the row was recorded, or claimed again).
     """
-    begin_write(session)
-    try:
+    with write_transaction(session):
         result = session.execute(
             sa.update(Notification)
             .where(
@@ -122,10 +116,6 @@ def renew_lease(
             .values(lease_expires_at=now + lease)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -144,8 +134,7 @@ def _record(session: Session, row: Notification, values: dict[str, object]) -> b
     again has a higher attempts count, so a late result from the first worker changes nothing.
     """
     claimed_by, attempts = row.claimed_by, row.attempts
-    begin_write(session)
-    try:
+    with write_transaction(session):
         result = session.execute(
             sa.update(Notification)
             .where(
@@ -157,12 +146,7 @@ def _record(session: Session, row: Notification, values: dict[str, object]) -> b
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    session.refresh(row)
-    session.commit()  # don't sit in the refresh's read transaction while the next send runs
+        session.refresh(row)  # inside the transaction: no read transaction left open after it
     if result.rowcount == 0:  # type: ignore[attr-defined]
         log.warning(
             "notification %s: claim by %s (attempt %s) was lost; result not recorded",
@@ -210,8 +194,7 @@ def mark_failed(
 
 def retry_now(session: Session, row_id: int, *, now: datetime) -> Notification:
     """Staff retry a failed message: pending again, due now, with a fresh set of attempts."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         row = session.get(Notification, row_id, populate_existing=True)
         if row is None:
             raise OutboxError("That message doesn't exist.")
@@ -222,8 +205,4 @@ def retry_now(session: Session, row_id: int, *, now: datetime) -> Notification:
         row.attempts = 0
         row.claimed_by = ""
         row.lease_expires_at = None
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return row

@@ -19,11 +19,14 @@ from autoshop.domain.schedule_conflicts import (
 
 NY = ZoneInfo("America/New_York")
 #: Mon-Fri 08:00-12:00 and 13:00-17:00 (a lunch break), Saturday 09:00-13:00.
-WEEK = tuple(
-    OpeningInterval(day, opens, closes)
-    for day in range(5)
-    for opens, closes in ((time(8), time(12)), (time(13), time(17)))
-) + (OpeningInterval(5, time(9), time(13)),)
+WEEK = (
+    *(
+        OpeningInterval(day, opens, closes)
+        for day in range(5)
+        for opens, closes in ((time(8), time(12)), (time(13), time(17)))
+    ),
+    OpeningInterval(5, time(9), time(13)),
+)
 SHOP = Schedule(zone=NY, opening_hours=WEEK)
 
 
@@ -127,6 +130,6 @@ def test_new_conflicts_leave_out_what_already_conflicted():
 
 
 def test_naive_times_are_refused():
-    naive = BookedVisit(datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10), 1)  # noqa: DTZ001
+    naive = BookedVisit(datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10), 1)
     with pytest.raises(ValueError, match="timezone-aware"):
         conflicts_of(naive, SHOP)

@@ -189,7 +189,7 @@ def test_closing_a_booked_day_and_keeping_the_visit_lists_it_as_a_conflict(admin
     assert pending_reminders(visit) == 2
     calendar = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The closure was added." in calendar
-    assert "1 visit kept. It is listed on the dashboard as conflicts" in calendar
+    assert "1 visit kept. It is listed on the dashboard as a conflict" in calendar
 
     board = dashboard(admin_client)
     assert "Booked visits that don't fit the schedule" in board
@@ -242,6 +242,19 @@ def test_closing_a_booked_day_and_cancelling_tells_the_customer_with_a_rebooking
     calendar = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 visit cancelled; each customer is being told" in calendar
     assert visit.reference not in dashboard(admin_client)
+
+
+def test_a_customer_who_wants_texts_gets_the_shops_reason_and_the_link_by_sms(admin_client, shop):
+    customer = shop["customer"]
+    customer.sms_opt_in, customer.phone = True, "+12015550147"
+    db.session.commit()
+    url, page = _propose_closure(admin_client, shop)
+    decide(admin_client, page, url, "cancel", **{"decision-message": "Flooded workshop"})
+    (sms,) = [m for m in cancellations() if m.channel.value == "sms"]
+    assert sms.recipient == "+12015550147"
+    assert "sorry, we had to cancel your visit" in sms.body_text
+    assert "(Flooded workshop)" in sms.body_text
+    assert f"Book again: http://127.0.0.1:5000/book?services={shop['oil'].id}" in sms.body_text
 
 
 def test_the_rebooking_link_is_plain_book_when_a_service_is_no_longer_offered(admin_client, shop):
@@ -515,3 +528,12 @@ def test_only_admins_reach_the_confirmation(client, shop, factories, login):
     response = submit_form(client, "/", {}, action=f"/admin/calendar/bays/{bay.id}/deactivate")
     assert response.status_code in (403, 404)
     assert db.session.get(Bay, bay.id).active is True
+
+
+def test_a_customers_own_cancellation_is_worded_as_theirs_and_also_offers_to_book_again(shop):
+    booking.cancel(refreshed(shop["visit"]), now=NOW, actor=shop["customer"], reason="Car sold")
+    (message,) = cancellations()
+    assert "is cancelled. We hope to see you another time." in message.body_text
+    assert "has had to cancel" not in message.body_text
+    assert "Car sold" not in message.body_text  # a customer's own note is not read back to them
+    assert "Book another time: http://127.0.0.1:5000/book?services=" in message.body_text

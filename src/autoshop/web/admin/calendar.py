@@ -114,9 +114,12 @@ def _carry_out(decision: Decision, *, now: datetime) -> int:
         return 0
     if not decision.cancel:
         flash(
-            f"{_visits(count)} kept. {'It is' if count == 1 else 'They are'} listed on the "
-            "dashboard as conflicts until you move or cancel "
-            f"{'it' if count == 1 else 'them'}.",
+            f"{_visits(count)} kept. "
+            + (
+                "It is listed on the dashboard as a conflict until you move or cancel it."
+                if count == 1
+                else "They are listed on the dashboard as conflicts until you move or cancel them."
+            ),
             "warning",
         )
         return count

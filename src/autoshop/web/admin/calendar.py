@@ -106,12 +106,12 @@ def _decide(
     )
 
 
-def _carry_out(decision: Decision, *, now: datetime) -> int:
+def _carry_out(decision: Decision, *, now: datetime) -> None:
     """Cancel the affected visits if the admin chose so (after the change was saved), and say
-    what happened; returns how many of them are still booked."""
+    what happened."""
     count = len(decision.affected)
     if not count:
-        return 0
+        return
     if not decision.cancel:
         flash(
             f"{_visits(count)} kept. "
@@ -122,7 +122,7 @@ def _carry_out(decision: Decision, *, now: datetime) -> int:
             ),
             "warning",
         )
-        return count
+        return
     outcome = schedule_conflicts.cancel_visits(
         [v.appointment.id for v in decision.affected],
         now=now,
@@ -138,7 +138,6 @@ def _carry_out(decision: Decision, *, now: datetime) -> int:
     if outcome.refused:
         refused = "; ".join(f"{reference}: {why}" for reference, why in outcome.refused)
         flash(f"Not cancelled: {refused}. The dashboard lists what still doesn't fit.", "warning")
-    return len(outcome.refused)
 
 
 def _visits(count: int) -> str:

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Bay, Closure, Location, OpeningHours
 from tests.conftest import submit_form
@@ -228,20 +229,28 @@ def test_admin_adds_edits_deactivates_and_reactivates_a_bay(admin_client, factor
     assert bay.active is True
 
 
-def test_deactivating_a_bay_warns_about_its_coming_appointments(admin_client, factories):
+def test_deactivating_a_bay_with_a_car_on_it_says_so(admin_client, factories):
+    """A job already under way is not a booking to keep or cancel: the bay is deactivated at once
+    with a warning (scheduled visits ask first: tests/integration/test_schedule_changes.py)."""
     location = factories.location()
     bay = location.bays[0]
     factories.appointment(
-        location=location, bay=bay, starts_at=datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+        location=location,
+        bay=bay,
+        starts_at=datetime(2026, 11, 10, 13, 30, tzinfo=UTC),
+        status=AppointmentStatus.CHECKED_IN,
     )
     factories.appointment(
         location=location, bay=bay, starts_at=datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
     )
     calendar = f"/admin/calendar/{location.id}"
     with time_machine.travel(NOW, tick=False):
-        submit_form(admin_client, calendar, {}, action=f"/admin/calendar/bays/{bay.id}/deactivate")
+        response = submit_form(
+            admin_client, calendar, {}, action=f"/admin/calendar/bays/{bay.id}/deactivate"
+        )
+        assert response.status_code == 302
         page = admin_client.get(calendar).get_data(as_text=True)
-    assert "It still holds 1 coming appointment; move them to another bay." in page
+    assert "It still holds 1 appointment already under way." in page
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Notification, User
 from autoshop.services.manage_links import manage_url
+from autoshop.services.rebooking import cancellation_of, rebook_url
 from autoshop.services.reviews import review_url
 
 CONFIRMATION = "appointment_confirmation"
@@ -93,6 +94,9 @@ def _context(
         "status_note": change.note if change else "",
         "manage_url": manage_url(appointment),
         "review_url": review_url(appointment) if kind == REVIEW_REQUEST else "",
+        # A cancellation says who cancelled (the shop gives its reason) and links to book again.
+        "cancellation": cancellation_of(appointment) if kind == CANCELLED else None,
+        "rebook_url": rebook_url(appointment) if kind == CANCELLED else "",
         "name": (
             appointment.customer.first_name if appointment.customer else appointment.guest_name
         )

@@ -25,6 +25,8 @@ __all__ = [
     "add_closure",
     "all_locations",
     "chosen_location",
+    "closure_window",
+    "day_intervals",
     "delete_closure",
     "save_bay",
     "save_location",
@@ -166,11 +168,16 @@ def set_bay_active(bay: Bay, active: bool, *, now: datetime) -> int:
     )
 
 
-def set_day_hours(location: Location, weekday: int, intervals: Sequence[tuple[time, time]]) -> None:
-    """Replace one weekday's opening intervals (none: closed that day); commits."""
+def day_intervals(weekday: int, intervals: Sequence[tuple[time, time]]) -> list[tuple[time, time]]:
+    """One weekday's opening intervals, checked and sorted, or ValidationFailed. Saves nothing."""
     if not 0 <= weekday <= 6:
         raise ValidationFailed("Choose a day of the week.")
-    ordered = check_intervals(intervals)
+    return check_intervals(intervals)
+
+
+def set_day_hours(location: Location, weekday: int, intervals: Sequence[tuple[time, time]]) -> None:
+    """Replace one weekday's opening intervals (none: closed that day); commits."""
+    ordered = day_intervals(weekday, intervals)
     db.session.execute(
         sa.delete(OpeningHours).where(
             OpeningHours.location_id == location.id, OpeningHours.weekday == weekday
@@ -184,10 +191,11 @@ def set_day_hours(location: Location, weekday: int, intervals: Sequence[tuple[ti
     db.session.expire(location, ["opening_hours"])
 
 
-def add_closure(
+def closure_window(
     location: Location, *, starts_local: datetime, ends_local: datetime, reason: str
-) -> Closure:
-    """A closure given in the location's wall-clock time, stored as UTC instants; commits."""
+) -> tuple[datetime, datetime, str]:
+    """A closure typed in the location's wall-clock time, checked: (starts_at, ends_at) as UTC
+    instants and the trimmed reason, or ValidationFailed. Saves nothing."""
     reason = reason.strip()
     zone = ZoneInfo(location.timezone)
     errors: dict[str, list[str]] = {}
@@ -209,6 +217,16 @@ def add_closure(
     if errors:
         raise ValidationFailed(errors)
     assert starts_at is not None and ends_at is not None
+    return starts_at, ends_at, reason
+
+
+def add_closure(
+    location: Location, *, starts_local: datetime, ends_local: datetime, reason: str
+) -> Closure:
+    """A closure given in the location's wall-clock time, stored as UTC instants; commits."""
+    starts_at, ends_at, reason = closure_window(
+        location, starts_local=starts_local, ends_local=ends_local, reason=reason
+    )
     closure = Closure(location_id=location.id, starts_at=starts_at, ends_at=ends_at, reason=reason)
     db.session.add(closure)
     db.session.commit()

@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_security import current_user
 from werkzeug.wrappers import Response
 
 from autoshop.domain.choices import Capability
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
 from autoshop.models import Bay, Closure, Location
-from autoshop.services import shop_admin
+from autoshop.services import schedule_conflicts, shop_admin
+from autoshop.services.schedule_conflicts import AffectedVisit
 from autoshop.services.shop import WEEKDAYS, weekly_hours
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
 from autoshop.web.admin.forms import (
+    CANCEL,
     INTERVAL_ROWS,
     BayForm,
     ClosureForm,
     DayHoursForm,
     LocationForm,
+    ScheduleChangeDecisionForm,
     apply_errors,
 )
+
+DECISION_PREFIX = "decision"
+#: What cancelled customers are told by default; the admin can change it on the confirmation.
+BAY_MESSAGE = (
+    "The bay set aside for your visit is out of service, so we can't take your vehicle then."
+)
+HOURS_MESSAGE = "We've changed our opening hours and are no longer open at the time of your visit."
 
 
 def _get_or_404(model: type[Any], ident: int) -> Any:
@@ -32,6 +45,107 @@ def _get_or_404(model: type[Any], ident: int) -> Any:
     if row is None:
         abort(404)
     return row
+
+
+# --- schedule changes that hit bookings: a second step before saving ---------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the admin chose for the visits a schedule change affects."""
+
+    affected: list[AffectedVisit]
+    cancel: bool = False
+    message: str = ""
+
+
+def _carried_fields() -> list[tuple[str, str]]:
+    """The first step's fields, posted again as hidden inputs by the confirmation page."""
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != "csrf_token" and not name.startswith(f"{DECISION_PREFIX}-")
+    ]
+
+
+def _decide(
+    affected: list[AffectedVisit], *, change: str, message: str, back_url: str
+) -> Decision | str:
+    """The admin's decision on the affected visits, or the confirmation page that asks for it.
+
+    Nothing is saved until the confirmation is posted: abandoning it leaves the schedule as it
+    was. The page lists the visits it showed (`shown`); if another visit became affected
+    meanwhile, the page is shown again with the new list rather than acting on the old one.
+    """
+    if not affected:
+        return Decision(affected)
+    shown = ",".join(str(v.appointment.id) for v in affected)
+    notice = ""
+    if f"{DECISION_PREFIX}-shown" in request.form:
+        form = ScheduleChangeDecisionForm(prefix=DECISION_PREFIX)
+        if form.shown.data != shown:
+            notice = (
+                "The visits this change affects changed while you were deciding. "
+                "Check the list again, then choose."
+            )
+            form.shown.data = shown
+        elif form.validate():
+            return Decision(affected, form.choice.data == CANCEL, form.message.data or "")
+    else:
+        form = ScheduleChangeDecisionForm(
+            formdata=None, prefix=DECISION_PREFIX, data={"shown": shown, "message": message}
+        )
+    return render_template(
+        "admin/schedule_change_confirm.html",
+        decision=form,
+        affected=affected,
+        change=change,
+        carried=_carried_fields(),
+        back_url=back_url,
+        notice=notice,
+    )
+
+
+def _carry_out(decision: Decision, *, now: datetime) -> None:
+    """Cancel the affected visits if the admin chose so (after the change was saved), and say
+    what happened."""
+    count = len(decision.affected)
+    if not count:
+        return
+    if not decision.cancel:
+        flash(
+            f"{_visits(count)} kept. "
+            + (
+                "It is listed on the dashboard as a conflict until you move or cancel it."
+                if count == 1
+                else "They are listed on the dashboard as conflicts until you move or cancel them."
+            ),
+            "warning",
+        )
+        return
+    outcome = schedule_conflicts.cancel_visits(
+        [v.appointment.id for v in decision.affected],
+        now=now,
+        actor=current_user._get_current_object(),
+        reason=decision.message,
+    )
+    if outcome.cancelled:
+        flash(
+            f"{_visits(len(outcome.cancelled))} cancelled; each customer is being told, "
+            "with a link to book again.",
+            "success",
+        )
+    if outcome.refused:
+        refused = "; ".join(f"{reference}: {why}" for reference, why in outcome.refused)
+        flash(f"Not cancelled: {refused}. The dashboard lists what still doesn't fit.", "warning")
+
+
+def _visits(count: int) -> str:
+    return f"{count} visit{'s' if count != 1 else ''}"
+
+
+def _when(value: datetime, location: Location) -> str:
+    return value.astimezone(ZoneInfo(location.timezone)).strftime("%a %b %-d, %Y %-I:%M %p")
 
 
 def _save_location(form: LocationForm, location: Location | None) -> Location | None:
@@ -119,6 +233,20 @@ def bay_edit(bay_id: int) -> str | Response:
 def _bay_page(location: Location, bay: Bay | None) -> str | Response:
     form = BayForm(obj=bay)
     if form.validate_on_submit():
+        now = utcnow()
+        affected = (
+            schedule_conflicts.affected_by_bay_deactivation(bay, now=now)
+            if bay is not None and not form.active.data
+            else []
+        )
+        decided = _decide(
+            affected,
+            change=f"Take {bay.name if bay else 'the bay'} out of use",
+            message=BAY_MESSAGE,
+            back_url=url_for("admin.calendar_location", location_id=location.id),
+        )
+        if isinstance(decided, str):
+            return decided
         try:
             saved = shop_admin.save_bay(
                 location,
@@ -132,22 +260,34 @@ def _bay_page(location: Location, bay: Bay | None) -> str | Response:
             apply_errors(form, exc)
         else:
             flash(f"Bay {saved.name} was saved.", "success")
+            _carry_out(decided, now=now)
             return redirect(url_for("admin.calendar_location", location_id=location.id))
     return render_template("admin/bay_form.html", form=form, location=location, bay=bay)
 
 
 @bp.post("/calendar/bays/<int:bay_id>/deactivate")
 @role_required("admin")
-def bay_deactivate(bay_id: int) -> Response:
+def bay_deactivate(bay_id: int) -> str | Response:
     bay = _get_or_404(Bay, bay_id)
-    still_booked = shop_admin.set_bay_active(bay, False, now=utcnow())
-    message = f"{bay.name} was deactivated: no new bookings will use it."
-    if still_booked:
-        message += (
-            f" It still holds {still_booked} coming appointment"
-            f"{'s' if still_booked != 1 else ''}; move them to another bay."
+    now = utcnow()
+    decided = _decide(
+        schedule_conflicts.affected_by_bay_deactivation(bay, now=now),
+        change=f"Take {bay.name} out of use",
+        message=BAY_MESSAGE,
+        back_url=url_for("admin.calendar_location", location_id=bay.location_id),
+    )
+    if isinstance(decided, str):
+        return decided
+    still_booked = shop_admin.set_bay_active(bay, False, now=now)
+    flash(f"{bay.name} was deactivated: no new bookings will use it.", "success")
+    if decided.affected:
+        _carry_out(decided, now=now)
+    elif still_booked:  # cars already in the shop on it: nothing to decide, but say so
+        flash(
+            f"It still holds {still_booked} appointment{'s' if still_booked != 1 else ''} "
+            "already under way.",
+            "warning",
         )
-    flash(message, "warning" if still_booked else "success")
     return redirect(url_for("admin.calendar_location", location_id=bay.location_id))
 
 
@@ -187,11 +327,27 @@ def hours_save(location_id: int, weekday: int) -> str | Response:
     forms[weekday] = form
     if form.validate_on_submit():
         try:
-            shop_admin.set_day_hours(location, weekday, form.chosen_intervals())
+            intervals = shop_admin.day_intervals(weekday, form.chosen_intervals())
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
+            now = utcnow()
+            decided = _decide(
+                schedule_conflicts.affected_by_hours(location, weekday, intervals, now=now),
+                change=f"Change {WEEKDAYS[weekday]} opening hours at {location.name} to "
+                + (
+                    ", ".join(f"{o:%-I:%M %p}–{c:%-I:%M %p}" for o, c in intervals)
+                    if intervals
+                    else "closed"
+                ),
+                message=HOURS_MESSAGE,
+                back_url=url_for("admin.hours", location_id=location.id),
+            )
+            if isinstance(decided, str):
+                return decided
+            shop_admin.set_day_hours(location, weekday, intervals)
             flash(f"{WEEKDAYS[weekday]} hours were saved.", "success")
+            _carry_out(decided, now=now)
             return redirect(url_for("admin.hours", location_id=location.id) + f"#day{weekday}")
     return _hours_page(location, forms)
 
@@ -212,7 +368,7 @@ def closure_new(location_id: int) -> str | Response:
     form = ClosureForm()
     if form.validate_on_submit():
         try:
-            shop_admin.add_closure(
+            starts_at, ends_at, reason = shop_admin.closure_window(
                 location,
                 starts_local=form.starts_local.data,
                 ends_local=form.ends_local.data,
@@ -221,7 +377,26 @@ def closure_new(location_id: int) -> str | Response:
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
+            now = utcnow()
+            decided = _decide(
+                schedule_conflicts.affected_by_closure(
+                    location, starts_at=starts_at, ends_at=ends_at, reason=reason, now=now
+                ),
+                change=f"Close {location.name} from {_when(starts_at, location)} "
+                f"until {_when(ends_at, location)} ({reason})",
+                message=f"We're closed at the time of your visit: {reason}.",
+                back_url=url_for("admin.calendar_location", location_id=location.id),
+            )
+            if isinstance(decided, str):
+                return decided
+            shop_admin.add_closure(
+                location,
+                starts_local=form.starts_local.data,
+                ends_local=form.ends_local.data,
+                reason=reason,
+            )
             flash("The closure was added.", "success")
+            _carry_out(decided, now=now)
             return redirect(url_for("admin.calendar_location", location_id=location.id))
     return render_template("admin/closure_form.html", form=form, location=location)
 

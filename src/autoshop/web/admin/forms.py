@@ -11,6 +11,7 @@ from wtforms import (
     EmailField,
     FieldList,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -330,3 +331,45 @@ class ClosureForm(FlaskForm):
         description="For example: Thanksgiving, or Staff training.",
     )
     submit = SubmitField("Add closure")
+
+
+KEEP, CANCEL = "keep", "cancel"
+
+
+class ScheduleChangeDecisionForm(FlaskForm):
+    """The second step of a schedule change that hits bookings: keep the visits or cancel them.
+
+    It is posted together with the first step's fields (carried as hidden inputs) and uses the
+    `decision` prefix so its names never clash with theirs; the page carries one plain CSRF
+    token, which the first step's form and CSRFProtect check.
+    """
+
+    class Meta:
+        csrf = False
+
+    shown = HiddenField()
+    choice = RadioField(
+        "What should happen to these visits?",
+        choices=[
+            SelectChoice(
+                KEEP,
+                "Keep them booked. They are listed on the dashboard as conflicts "
+                "until you move or cancel them.",
+            ),
+            SelectChoice(CANCEL, "Cancel them and tell each customer, with a link to book again."),
+        ],
+        validators=[InputRequired(message="Choose whether to keep these visits or cancel them.")],
+    )
+    message = TextAreaField(
+        "Message to the customers",
+        validators=[Length(max=500, message="Keep the message under 500 characters.")],
+        description="Sent with each cancellation, with a link to book again. "
+        "Not sent when you keep the visits.",
+        render_kw={"rows": 3},
+    )
+    confirm = SubmitField("Save the change")
+
+    def validate_message(self, field: TextAreaField) -> None:
+        field.data = (field.data or "").strip()
+        if self.choice.data == CANCEL and not field.data:
+            raise ValidationError("Tell the customers why their visit is cancelled.")

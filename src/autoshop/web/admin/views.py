@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from autoshop.services import accounts, schedule
+from autoshop.services import accounts, schedule, schedule_conflicts
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
@@ -11,7 +11,12 @@ from autoshop.web.admin import bp
 @bp.get("/")
 @role_required("admin")
 def dashboard() -> str:
-    return render_template("admin/dashboard.html", glance=schedule.today_at_a_glance(now=utcnow()))
+    now = utcnow()
+    return render_template(
+        "admin/dashboard.html",
+        glance=schedule.today_at_a_glance(now=now),
+        conflicts=schedule_conflicts.current_conflicts(now=now),
+    )
 
 
 @bp.get("/staff")

@@ -227,10 +227,12 @@ def test_an_admin_cancels_a_checked_in_visit_on_the_web(client, login, shop, fac
     assert "Cancel visit" in page and "Reschedule" not in page
     base = f"/appointments/{appointment.reference}"
     page = text_of(client.get(base + "/cancel"))
-    response = submit(client, page, action=base + "/cancel")
+    response = submit(client, page, action=base + "/cancel", reason="Our lift broke down.")
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Appointment, appointment.id).status is S.CANCELLED
+    (message,) = _messages(appointment.id, "appointment_cancelled")
+    assert "Our lift broke down." in message.body_text
 
 
 def test_a_page_left_open_while_the_visit_changed_gets_changed_meanwhile(

@@ -65,6 +65,8 @@ def _from_booking_error(exc: booking.BookingError) -> Response:
         extra["field"] = exc.field
     if isinstance(exc, booking.SlotTaken):
         extra["alternatives"] = [a.isoformat() for a in exc.alternatives]
+    if isinstance(exc, booking.ChangedMeanwhile) and exc.current is not None:
+        extra["current_status"] = exc.current.value
     return problem(exc.status, exc.message, type_=exc.kind, **extra)
 
 
@@ -252,9 +254,11 @@ def read(reference: str) -> Any:
 @_booking_limit
 @blp.arguments(RescheduleInSchema)
 @blp.response(200, AppointmentOutSchema)
-@problem_response(blp, 403, "Past the cutoff", ProblemSchema)
+@problem_response(blp, 403, "Past the cutoff, or not yours to move", ProblemSchema)
 @problem_response(blp, 404, "Not found (or not yours)", ProblemSchema)
-@problem_response(blp, 409, "The time was just taken", TakenProblemSchema)
+@problem_response(
+    blp, 409, "The time was just taken, or the visit changed meanwhile", TakenProblemSchema
+)
 @problem_response(blp, 422, "Not a free start", ProblemSchema)
 @problem_response(blp, 429, "Too many requests", ProblemSchema)
 def reschedule(data: dict[str, Any], reference: str) -> Any:
@@ -271,6 +275,7 @@ def reschedule(data: dict[str, Any], reference: str) -> Any:
 @blp.response(200, AppointmentOutSchema)
 @problem_response(blp, 403, "Past the cutoff", ProblemSchema)
 @problem_response(blp, 404, "Not found (or not yours)", ProblemSchema)
+@problem_response(blp, 409, "Changed by someone else meanwhile", ProblemSchema)
 @problem_response(blp, 422, "Already cancelled or done", ProblemSchema)
 @problem_response(blp, 429, "Too many requests", ProblemSchema)
 def cancel(data: dict[str, Any], reference: str) -> Any:

@@ -84,6 +84,9 @@ class ProblemSchema(Schema):
     detail = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "Field errors from schema validation"})
     field = fields.String(metadata={"description": "The request field the problem is about"})
+    current_status = fields.String(
+        metadata={"description": "changed-meanwhile: the appointment's status now"}
+    )
 
 
 class VehicleInSchema(Schema):

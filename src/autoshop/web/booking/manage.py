@@ -219,7 +219,8 @@ def _cancel(access: Access) -> Response:
     status = 200
     if request.method == "POST":
         try:
-            booking.cancel(access.appointment, now=now, **access.change())
+            reason = request.form.get("reason", "") if access.staff else ""
+            booking.cancel(access.appointment, now=now, reason=reason, **access.change())
         except booking.BookingError as exc:
             error, status = exc.message, exc.status
         else:

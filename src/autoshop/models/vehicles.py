@@ -40,4 +40,7 @@ class Vehicle(Base):
 
     @property
     def label(self) -> str:
-        return " ".join(str(p) for p in (self.year, self.make, self.model, self.trim) if p)
+        """'2019 Honda CR-V EX', always on one line (rows older than the bounds may hold breaks)."""
+        return bounds.one_line(
+            " ".join(str(p) for p in (self.year, self.make, self.model, self.trim) if p)
+        )

@@ -49,6 +49,28 @@ class Range:
         unit = f" {self.unit}" if self.unit else ""
         return f"from {_number(self.low)} to {_number(self.high)}{unit}"
 
+    def below_message(self, what: str) -> str:
+        """'The duration must be at least 1 minute.', 'The buffer can't be negative.'"""
+        if self.low == 0:
+            return f"{what} can't be negative."
+        return f"{what} must be at least {self._amount(self.low)}."
+
+    def above_message(self, what: str) -> str:
+        """'The duration can be at most 1440 minutes.'"""
+        return f"{what} can be at most {self._amount(self.high)}."
+
+    def problem(self, value: int, what: str) -> str | None:
+        """The message for a value out of range, else None."""
+        if value < self.low:
+            return self.below_message(what)
+        if value > self.high:
+            return self.above_message(what)
+        return None
+
+    def _amount(self, value: int) -> str:
+        unit = self.unit[:-1] if value == 1 and self.unit.endswith("s") else self.unit
+        return f"{_number(value)} {unit}".strip()
+
     def sql(self, column: str) -> str:
         """The CHECK constraint's condition for a column holding this range."""
         return f"{column} BETWEEN {self.low} AND {self.high}"

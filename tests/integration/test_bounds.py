@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ import time_machine
 
 from autoshop.domain.choices import Capability
 from autoshop.extensions import db
-from autoshop.models import Appointment, Location, Service, Vehicle
-from tests.conftest import submit_form
+from autoshop.models import Appointment, Closure, Location, Service, User, Vehicle
+from tests.conftest import csrf_token_from, submit_form
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
 START = "2026-12-01T09:00:00-05:00"
@@ -463,3 +464,117 @@ def test_database_accepts_the_bounds_themselves(shop, factories):
         )
     vehicle = factories.vehicle(year=2100, mileage=2_000_000)
     assert vehicle.id
+
+
+# --- line breaks in the web forms ----------------------------------------------------------------
+
+
+def _flow(shop, **params) -> dict[str, str]:
+    return {
+        "services": str(shop["oil"].id),
+        "vehicle": "new",
+        "year": "2019",
+        "make": "Honda",
+        "model": "Civic",
+        "start": START,
+        "mode": "drop_off",
+        "name": "Gus",
+        "email": "gus@example.com",
+        "phone": "2015550100",
+        **params,
+    }
+
+
+def _confirm(client, data: dict[str, str], shop):
+    """POST the booking flow's confirmation as the review page would, with `data` changed."""
+    review = client.get("/book?" + urlencode(_flow(shop)))
+    token = csrf_token_from(review.get_data(as_text=True))
+    return client.post("/book", data={**data, "csrf_token": token})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("make", "Ford\r\nBcc: x@example.org"),
+        ("model", "F\n150"),
+        ("plate", "AB\r12"),
+        ("name", "Gus\r\nBcc: x@example.org"),
+        ("make", "Ford\tF"),
+    ],
+)
+def test_booking_form_refuses_line_breaks_in_single_line_fields(client, shop, field, value):
+    response = _confirm(client, _flow(shop, **{field: value}), shop)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'id="err-{field}"' in page
+    assert "one line" in page or "control characters" in page
+    assert _count(Appointment) == 0 and _count(Vehicle) == 0
+
+
+def test_booking_form_refuses_a_start_in_year_9999(client, shop):
+    response = _confirm(client, _flow(shop, start="9999-12-31T23:59:00-05:00"), shop)
+    assert response.status_code == 422
+    assert "That time isn&#39;t valid" in response.get_data(as_text=True)
+    assert _count(Appointment) == 0
+
+
+def test_registration_and_profile_refuse_line_breaks_in_names(client, factories, login):
+    data = {
+        "first_name": "Rosa\r\nBcc: x@example.org",
+        "last_name": "Parks",
+        "email": "rosa@example.com",
+        "phone": "",
+        "password": "a-long-enough-password-42",
+        "password_confirm": "a-long-enough-password-42",
+    }
+    response = submit_form(client, "/account/register", data)
+    assert response.status_code == 200
+    assert "Write this on one line" in response.get_data(as_text=True)
+    assert _count(User) == 0
+
+    customer = factories.customer(first_name="Ann")
+    login(customer)
+    response = submit_form(
+        client, "/account/", {"first_name": "Ann", "last_name": "Lee\nBcc: x@example.org"}
+    )
+    assert response.status_code == 200
+    assert "Write this on one line" in response.get_data(as_text=True)
+    db.session.refresh(customer)
+    assert customer.last_name != "Lee\nBcc: x@example.org"
+
+
+def test_closure_form_refuses_year_9999(admin_client, shop):
+    location = shop["location"]
+    response = submit_form(
+        admin_client,
+        f"/admin/calendar/{location.id}/closures/new",
+        {"starts_local": "9999-12-31T23:59", "ends_local": "9999-12-31T23:59", "reason": "Far"},
+    )
+    assert response.status_code == 200
+    assert "Give a date from January 1, 2000 to December 31, 2100." in response.get_data(
+        as_text=True
+    )
+    assert _count(Closure) == 0
+
+
+def test_booking_service_refuses_line_breaks_whoever_calls_it(shop):
+    """The service's own guarantee, for callers that skip the forms and the API schema."""
+    from autoshop.services import booking
+
+    request = booking.BookingRequest(
+        service_ids=[shop["oil"].id],
+        starts_at=datetime.fromisoformat(START),
+        guest=booking.GuestContact("Gus", "gus@example.com", "+12015550100"),
+        vehicle=booking.VehicleDetails(year=2019, make="Ford\r\nBcc: x@example.org", model="F"),
+    )
+    with pytest.raises(booking.BookingError) as refused:
+        booking.book(request, now=NOW)
+    assert refused.value.field == "vehicle.make" and "one line" in refused.value.message
+    request.vehicle = booking.VehicleDetails(year=2019, make="Ford", model="F", mileage=10**12)
+    with pytest.raises(booking.BookingError, match="mileage can be at most 2,000,000 miles"):
+        booking.book(request, now=NOW)
+    request.vehicle = booking.VehicleDetails(year=2019, make="Ford", model="F")
+    request.starts_at = datetime.fromisoformat("9999-12-31T23:59:00-05:00")
+    with pytest.raises(booking.BookingError, match="Give a date from"):
+        booking.book(request, now=NOW)
+    assert _count(Appointment) == 0 and _count(Vehicle) == 0

@@ -62,8 +62,11 @@ def _within_years(value: date | datetime) -> None:
 
 
 def _with_years_note(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The years in the description and, as a `pattern` on the ISO text, in the schema."""
     metadata = dict(kwargs.pop("metadata", {}))
-    metadata["description"] = f"{metadata.get('description', '')} {YEARS_NOTE}".strip()
+    description = metadata.get("description", "").rstrip(".")
+    metadata["description"] = f"{description}. {YEARS_NOTE}" if description else YEARS_NOTE
+    metadata["pattern"] = bounds.YEARS_PATTERN
     return {**kwargs, "metadata": metadata, "validate": _within_years}
 
 

@@ -107,6 +107,8 @@ def instant_in_range(moment: datetime) -> bool:
     return day_in_range(moment.date())
 
 
+#: For OpenAPI `pattern`s: an ISO date or date-time text starting with a year in YEARS.
+YEARS_PATTERN = r"^(20[0-9]{2}|2100)-"
 DATE_RANGE_MESSAGE = f"Give a date from {FIRST_DAY:%B %-d, %Y} to {LAST_DAY:%B %-d, %Y}."
 
 

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from autoshop.domain.choices import NotificationChannel
 from autoshop.timeutil import utcnow
+from autoshop.web.validators import SingleLine
 
 
 def normalize_phone(raw: str, region: str) -> str:
@@ -49,12 +50,12 @@ class CustomerRegisterForm(RegisterFormV2):
 
     first_name = StringField(
         "First name",
-        validators=[DataRequired(message="Enter your first name."), Length(max=80)],
+        validators=[DataRequired(message="Enter your first name."), Length(max=80), SingleLine()],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         "Last name",
-        validators=[DataRequired(message="Enter your last name."), Length(max=80)],
+        validators=[DataRequired(message="Enter your last name."), Length(max=80), SingleLine()],
         render_kw={"autocomplete": "family-name"},
     )
     phone = TelField(

@@ -139,7 +139,7 @@ def test_admin_edits_details_and_booking_rules(admin_client, factories):
         ({"timezone": "../../etc/passwd"}, "timezone", "is not a time zone we know"),
         ({"timezone": ""}, "timezone", "Enter the shop&#39;s time zone."),
         ({"name": ""}, "name", "Enter the shop&#39;s name."),
-        ({"slot_interval_minutes": "0"}, "slot_interval_minutes", "at least 1 minute"),
+        ({"slot_interval_minutes": "0"}, "slot_interval_minutes", "at least 5 minutes"),
         ({"minimum_notice_minutes": "-1"}, "minimum_notice_minutes", "can&#39;t be negative"),
         ({"horizon_days": "0"}, "horizon_days", "at least 1 day"),
         ({"buffer_minutes": "-10"}, "buffer_minutes", "can&#39;t be negative"),

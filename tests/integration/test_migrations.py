@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -55,3 +56,71 @@ def test_instants_come_back_aware_utc(app, make_appointment):
     loaded = db.session.get(type(appointment), appointment.id)
     assert loaded.starts_at.utcoffset() == timedelta(0)
     assert loaded.starts_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+
+
+def _check_names(conn) -> set[tuple[str, str]]:
+    inspector = db.inspect(conn)
+    return {
+        (table, check["name"])
+        for table in inspector.get_table_names()
+        for check in inspector.get_check_constraints(table)
+    }
+
+
+def test_every_check_constraint_of_the_models_is_in_the_database(app):
+    """compare_metadata doesn't compare CHECK constraints: their names are compared here (and
+    what they refuse is tested in test_bounds.py)."""
+    dialect = db.engine.dialect.name
+    expected = {
+        (table.name, constraint.name)
+        for table in db.metadata.sorted_tables
+        for constraint in table.constraints
+        if isinstance(constraint, sa.CheckConstraint)
+        and (constraint._ddl_if is None or constraint._ddl_if.dialect in (None, dialect))
+    }
+    with db.engine.connect() as conn:
+        assert _check_names(conn) == expected
+
+
+def test_upgrade_to_bounds_keeps_data_and_brings_old_values_into_range(app, make_appointment):
+    """0004 recreates tables on SQLite: rows, children and the overlap triggers survive, and
+    values stored before the bounds existed are brought into range."""
+    appointment = make_appointment()
+    db.session.remove()
+    downgrade(revision="0002")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE services SET duration_minutes = 1000000000, price_min_cents = 2000000000, "
+            "price_max_cents = 2000000000"
+        )
+        conn.exec_driver_sql(
+            "UPDATE locations SET horizon_days = 1000000, reminder_leads_minutes = "
+            "'[1440, 0, 99999999, 120, 60, 30, 15]'"
+        )
+        conn.exec_driver_sql("UPDATE vehicles SET year = 1920, mileage = 99999999")
+    upgrade()
+    db.session.expire_all()
+    from autoshop.models import Appointment, Location, Service, StatusChange, Vehicle
+
+    service = db.session.scalar(sa.select(Service))
+    assert (service.duration_minutes, service.price_min_cents) == (1440, 10_000_000)
+    location = db.session.scalar(sa.select(Location))
+    assert location.horizon_days == 730
+    assert location.reminder_leads_minutes == [1440, 120, 60, 30]
+    vehicle = db.session.scalar(sa.select(Vehicle))
+    assert (vehicle.year, vehicle.mileage) == (1950, None)
+    kept = db.session.get(Appointment, appointment.id)
+    assert kept is not None and len(kept.services) == 1 and len(location.opening_hours) == 11
+    # The overlap rule still holds after the tables were recreated.
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            sa.insert(Appointment).values(
+                {
+                    c.name: getattr(kept, c.key)
+                    for c in Appointment.__table__.columns
+                    if c.name not in ("id", "reference", "created_at", "updated_at")
+                }
+                | {"reference": "OVERLAP1"}
+            )
+        )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StatusChange)) == 0

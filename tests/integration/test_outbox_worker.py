@@ -654,3 +654,74 @@ def test_a_slow_send_keeps_its_message_from_other_workers(app, mail_to, now):
     assert sorted(ids) == sorted(
         f"<notification-{r.id}@autoshop.localhost>" for r in [slow, *others]
     )  # each exactly once
+
+
+# --- headers built from data -------------------------------------------------------------------
+
+
+def test_a_line_break_in_stored_vehicle_and_name_fields_still_sends(app, mail_to, factories, now):
+    """Rows stored before single-line fields were enforced: every status email still goes out,
+    to the customer only, with a one-line subject and greeting."""
+    from autoshop.domain.status import AppointmentStatus
+    from autoshop.services.status import change_status
+
+    vehicle = factories.vehicle(make="Ford\r\nBcc: x@example.org", model="F-150\n")
+    job = factories.appointment(
+        starts_at=now + timedelta(days=1),
+        customer=None,
+        vehicle=vehicle,
+        guest_email="gus@example.com",
+        guest_name="Gus\r\nBcc: y@example.org",
+    )
+    admin = factories.admin()
+    for target in ("checked_in", "in_progress", "ready_for_pickup"):
+        change_status(job, AppointmentStatus(target), actor=admin, now=now)
+    rows = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+    assert len(rows) == 2
+
+    assert work(app, now) == 2
+    assert [reload(row).status for row in rows] == [NotificationStatus.SENT] * 2
+    assert [m.rcpt_tos for m in mail_to.messages] == [["gus@example.com"]] * 2
+    for received in mail_to.messages:
+        message = received.message
+        assert "Bcc" not in message
+        assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+        assert "2018 Ford Bcc: x@example.org F-150" in message["Subject"]
+        lines = message.get_body(("plain",)).get_content().splitlines()
+        assert lines[0] == "Hi Gus Bcc: y@example.org,"
+        assert "Vehicle:   2018 Ford Bcc: x@example.org F-150" in lines
+
+
+def test_subjects_are_one_line_and_encoded(app, mail_to, now):
+    broken = queue(due_at=now, subject="Ready\r\nBcc: x@example.org")
+    accented = queue(due_at=now, subject="Réparation prête — 🚗 " * 12)
+    assert work(app, now) == 2
+    assert reload(broken).status == reload(accented).status == NotificationStatus.SENT
+    subjects = sorted(m.message["Subject"] for m in mail_to.messages)
+    assert subjects == sorted(["Ready Bcc: x@example.org", ("Réparation prête — 🚗 " * 12).strip()])
+    assert all("Bcc" not in m.message for m in mail_to.messages)
+
+
+def test_the_senders_display_name_is_encoded(app, mail_to, now):
+    app.config["MAIL_DEFAULT_SENDER"] = "Garage Müller\r\n <shop@example.com>"
+    row = queue(due_at=now)
+    assert work(app, now) == 1
+    assert reload(row).status == NotificationStatus.SENT
+    (received,) = mail_to.messages
+    assert received.message["From"].addresses[0].display_name == "Garage Müller"
+    assert received.message["From"].addresses[0].addr_spec == "shop@example.com"
+
+
+def test_a_message_that_cannot_be_built_fails_at_once(app, mail_to, now, monkeypatch):
+    """Building is deterministic: what fails once fails every time, so it is not retried."""
+    from autoshop.notifications import email as email_channel
+
+    def broken(*args, **kwargs):
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    monkeypatch.setattr(email_channel, "build_message", broken)
+    row = queue(due_at=now)
+    assert work(app, now) == 1
+    reload(row)
+    assert (row.status, row.attempts) == (NotificationStatus.FAILED, 1)
+    assert "can't be built" in row.last_error

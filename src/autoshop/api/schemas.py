@@ -1,8 +1,84 @@
-"""The API's schemas (marshmallow): one description per shape, shared by validation and OpenAPI."""
+"""The API's schemas (marshmallow): one description per shape, shared by validation and OpenAPI.
+
+Every number, id, date and piece of text a client sends has the documented bound of
+domain/bounds.py, so the OpenAPI document states it (minimum/maximum, maxLength, pattern) and the
+schema refuses what is outside it with a 422 before any service runs.
+"""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from autoshop.domain import bounds
+
+YEARS_NOTE = f"Within the years {bounds.YEARS.low}–{bounds.YEARS.high}."
+
+
+def in_range(range_: bounds.Range) -> validate.Range:
+    """A number field's bound, stated in the OpenAPI document as minimum and maximum."""
+    return validate.Range(min=range_.low, max=range_.high, error=f"Must be {range_.describe()}.")
+
+
+def ident(**kwargs: Any) -> fields.Integer:
+    """An id: a positive 64-bit integer."""
+    return fields.Integer(validate=in_range(bounds.ID), **kwargs)
+
+
+class SingleLine(validate.Regexp):
+    """Text on one line without control characters; the OpenAPI document carries the pattern."""
+
+    def __init__(self) -> None:
+        super().__init__(bounds.SINGLE_LINE_PATTERN)
+
+    def __call__(self, value: str) -> str:  # type: ignore[override]
+        if problem := bounds.text_problem(value, single_line=True):
+            raise ValidationError(problem)
+        return value
+
+
+class StorableText(validate.Regexp):
+    """Free text (line breaks allowed) without NUL bytes or lone surrogates."""
+
+    def __init__(self) -> None:
+        super().__init__(bounds.TEXT_PATTERN)
+
+    def __call__(self, value: str) -> str:  # type: ignore[override]
+        if problem := bounds.text_problem(value):
+            raise ValidationError(problem)
+        return value
+
+
+def _within_years(value: date | datetime) -> None:
+    inside = (
+        bounds.instant_in_range(value)
+        if isinstance(value, datetime)
+        else bounds.day_in_range(value)
+    )
+    if not inside:
+        raise ValidationError(bounds.DATE_RANGE_MESSAGE)
+
+
+def _with_years_note(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The years in the description and, as a `pattern` on the ISO text, in the schema."""
+    metadata = dict(kwargs.pop("metadata", {}))
+    description = metadata.get("description", "").rstrip(".")
+    metadata["description"] = f"{description}. {YEARS_NOTE}" if description else YEARS_NOTE
+    metadata["pattern"] = bounds.YEARS_PATTERN
+    return {**kwargs, "metadata": metadata, "validate": _within_years}
+
+
+def sane_date(**kwargs: Any) -> fields.Date:
+    """A local date (YYYY-MM-DD) within bounds.YEARS."""
+    return fields.Date(**_with_years_note(kwargs))
+
+
+def sane_instant(**kwargs: Any) -> fields.AwareDateTime:
+    """A time with its UTC offset, within bounds.YEARS (judged as written, before converting)."""
+    return fields.AwareDateTime(**_with_years_note(kwargs))
+
 
 PRICE_KINDS = ["fixed", "range", "diagnosis"]
 
@@ -37,13 +113,12 @@ class AvailabilityQuerySchema(Schema):
         ),
         metadata={"description": "Comma-separated service ids, e.g. `3,7`.", "example": "3,7"},
     )
-    start = fields.Date(required=True, metadata={"description": "First local date (YYYY-MM-DD)."})
-    end = fields.Date(
+    start = sane_date(required=True, metadata={"description": "First local date (YYYY-MM-DD)."})
+    end = sane_date(
         required=True, metadata={"description": "Last local date, inclusive (YYYY-MM-DD)."}
     )
-    location = fields.Integer(
+    location = ident(
         load_default=None,
-        validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "Location id; the shop's first location when omitted."},
     )
 
@@ -89,32 +164,33 @@ class ProblemSchema(Schema):
     )
 
 
-class VehicleInSchema(Schema):
-    id = fields.Integer(metadata={"description": "One of your saved vehicles; or give the details"})
-    year = fields.Integer(validate=validate.Range(min=1950, max=2100))
-    make = fields.String(validate=validate.Length(min=1, max=40))
-    model = fields.String(validate=validate.Length(min=1, max=60))
-    trim = fields.String(load_default="", validate=validate.Length(max=60))
-    plate = fields.String(load_default="", validate=validate.Length(max=16))
-    vin = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24))
-    mileage = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=0, max=2_000_000)
+def _line(min_length: int, max_length: int, **kwargs: Any) -> fields.String:
+    """A single-line text field of `min_length` to `max_length` characters."""
+    return fields.String(
+        validate=[validate.Length(min=min_length, max=max_length), SingleLine()], **kwargs
     )
+
+
+class VehicleInSchema(Schema):
+    id = ident(metadata={"description": "One of your saved vehicles; or give the details"})
+    year = fields.Integer(validate=in_range(bounds.MODEL_YEAR))
+    make = _line(1, 40)
+    model = _line(1, 60)
+    trim = _line(0, 60, load_default="")
+    plate = _line(0, 16, load_default="")
+    vin = _line(0, 24, load_default=None, allow_none=True)
+    mileage = fields.Integer(load_default=None, allow_none=True, validate=in_range(bounds.MILEAGE))
 
 
 class GuestSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
-    phone = fields.String(required=True, validate=validate.Length(min=3, max=32))
+    name = _line(1, 120, required=True)
+    email = _line(3, 254, required=True)
+    phone = _line(3, 32, required=True)
 
 
 class BookingInSchema(Schema):
-    services = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
-        required=True,
-        validate=validate.Length(min=1, max=10),
-    )
-    start = fields.AwareDateTime(
+    services = fields.List(ident(), required=True, validate=validate.Length(min=1, max=10))
+    start = sane_instant(
         required=True,
         metadata={
             "description": "A start offered by /availability, with its offset",
@@ -122,20 +198,18 @@ class BookingInSchema(Schema):
         },
     )
     mode = fields.String(load_default="drop_off", validate=validate.OneOf(["drop_off", "wait"]))
-    concern = fields.String(load_default="", validate=validate.Length(max=2000))
+    concern = fields.String(load_default="", validate=[validate.Length(max=2000), StorableText()])
     vehicle = fields.Nested(VehicleInSchema, required=True)
     guest = fields.Nested(GuestSchema, metadata={"description": "Required when not logged in"})
-    location = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
-    )
+    location = ident(load_default=None, allow_none=True)
 
 
 class RescheduleInSchema(Schema):
-    start = fields.AwareDateTime(required=True, metadata={"example": "2026-12-02T13:00:00-05:00"})
+    start = sane_instant(required=True, metadata={"example": "2026-12-02T13:00:00-05:00"})
 
 
 class CancelInSchema(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    reason = fields.String(load_default="", validate=[validate.Length(max=500), StorableText()])
 
 
 class AppointmentServiceOutSchema(Schema):
@@ -174,8 +248,8 @@ class AppointmentListQuerySchema(Schema):
             ]
         )
     )
-    start = fields.Date(metadata={"description": "Staff: from this local date"})
-    end = fields.Date(metadata={"description": "Staff: to this local date, inclusive"})
+    start = sane_date(metadata={"description": "Staff: from this local date"})
+    end = sane_date(metadata={"description": "Staff: to this local date, inclusive"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 

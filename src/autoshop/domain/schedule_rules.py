@@ -12,7 +12,9 @@ from datetime import UTC, datetime, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo, available_timezones
 
+from autoshop.domain import bounds
 from autoshop.domain.choices import PriceKind
+from autoshop.domain.money import format_cents
 
 #: The key of errors that belong to the whole form rather than one field.
 FORM = ""
@@ -61,8 +63,10 @@ def check_price(
     """The (min, max) to store for a price of `kind`, or ValidationFailed naming the field."""
     errors: dict[str, list[str]] = {"price_min": [], "price_max": []}
     for name, value in (("price_min", min_cents), ("price_max", max_cents)):
-        if value is not None and value < 0:
+        if value is not None and value < bounds.PRICE_CENTS.low:
             errors[name].append("A price can't be negative.")
+        elif value is not None and value > bounds.PRICE_CENTS.high:
+            errors[name].append(f"A price can be at most {format_cents(bounds.PRICE_CENTS.high)}.")
     if kind is PriceKind.FIXED:
         if min_cents is None:
             errors["price_min"].append("Enter the price.")
@@ -109,18 +113,25 @@ def is_known_zone(name: str) -> bool:
 
 
 def parse_minutes_list(text: str) -> list[int]:
-    """'1440, 120' -> [1440, 120]: largest first, no repeats, each a whole number above zero."""
+    """'1440, 120' -> [1440, 120]: largest first, no repeats, each a whole number of minutes in
+    REMINDER_LEAD_MINUTES, at most MAX_REMINDERS of them."""
     values: set[int] = set()
     for part in text.split(","):
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) <= 0:
+        if not part.isdecimal() or int(part) <= 0:
             raise ValueError(
                 f"'{part}' is not a number of minutes. "
                 "Use whole numbers above zero separated by commas, like 1440, 120."
             )
+        if int(part) > bounds.REMINDER_LEAD_MINUTES.high:
+            raise ValueError(
+                bounds.REMINDER_LEAD_MINUTES.above_message("A reminder")[:-1] + " before the visit."
+            )
         values.add(int(part))
+    if len(values) > bounds.MAX_REMINDERS:
+        raise ValueError(f"At most {bounds.MAX_REMINDERS} reminders are sent; remove some.")
     return sorted(values, reverse=True)
 
 
@@ -128,6 +139,8 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     """A wall-clock time in `zone` as an aware UTC instant; a time the clocks skip is refused."""
     if local.tzinfo is not None:
         raise ValueError("expected a wall-clock (naive) datetime")
+    if not bounds.day_in_range(local.date()):
+        raise ValidationFailed(bounds.DATE_RANGE_MESSAGE)
     aware = local.replace(tzinfo=zone)
     instant = aware.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local:

@@ -7,12 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from autoshop.domain import bounds
 from autoshop.domain.choices import PriceKind, VisitMode
 from autoshop.domain.status import BAY_HOLDING_STATUSES, AppointmentStatus
 from autoshop.models.accounts import User
 from autoshop.models.base import Base
-from autoshop.models.catalog import Service
-from autoshop.models.shop import Bay, Location
+from autoshop.models.catalog import Service, price_checks
+from autoshop.models.shop import Bay, Location, within_years_sql
 from autoshop.models.vehicles import Vehicle
 
 
@@ -85,6 +86,7 @@ class Appointment(Base):
     __table_args__ = (
         sa.CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
         sa.CheckConstraint("ends_at <= block_ends_at", name="block_covers_visit"),
+        sa.CheckConstraint(within_years_sql("starts_at", "block_ends_at"), name="within_years"),
         # The availability range query: bays' active blocks that end after the range start.
         sa.Index(
             "ix_appointments_bay_block",
@@ -126,6 +128,13 @@ class AppointmentService(Base):
     price_max_cents: Mapped[int | None]
 
     appointment: Mapped[Appointment] = relationship(back_populates="services")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            bounds.SERVICE_DURATION_MINUTES.sql("duration_minutes"), name="duration_range"
+        ),
+        *price_checks(),
+    )
 
     @classmethod
     def snapshot(cls, service: Service, position: int) -> AppointmentService:

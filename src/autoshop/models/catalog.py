@@ -5,8 +5,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from autoshop.domain import bounds
 from autoshop.domain.choices import Capability, PriceKind
 from autoshop.models.base import Base
+
+
+def price_checks() -> tuple[sa.CheckConstraint, ...]:
+    """Each price bound, when given, lies in the documented range (domain/bounds.py)."""
+    return tuple(
+        sa.CheckConstraint(
+            f"{column} IS NULL OR {bounds.PRICE_CENTS.sql(column)}", name=f"{column}_range"
+        )
+        for column in ("price_min_cents", "price_max_cents")
+    )
 
 
 class ServiceCategory(Base):
@@ -19,6 +30,10 @@ class ServiceCategory(Base):
 
     services: Mapped[list[Service]] = relationship(
         back_populates="category", order_by="(Service.sort_order, Service.name)"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(bounds.SORT_ORDER.sql("sort_order"), name="sort_order_range"),
     )
 
 
@@ -50,12 +65,16 @@ class Service(Base):
     category: Mapped[ServiceCategory] = relationship(back_populates="services")
 
     __table_args__ = (
-        sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        sa.CheckConstraint(
+            bounds.SERVICE_DURATION_MINUTES.sql("duration_minutes"), name="duration_range"
+        ),
         sa.CheckConstraint(
             "price_min_cents IS NULL OR price_max_cents IS NULL "
             "OR price_min_cents <= price_max_cents",
             name="price_range_ordered",
         ),
+        *price_checks(),
+        sa.CheckConstraint(bounds.SORT_ORDER.sql("sort_order"), name="sort_order_range"),
         sa.UniqueConstraint("category_id", "name"),
     )
 

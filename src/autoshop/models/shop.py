@@ -7,7 +7,46 @@ from datetime import datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from autoshop.domain import bounds
 from autoshop.models.base import Base
+
+
+def reminder_leads_sql(dialect: str, column: str = "reminder_leads_minutes") -> str:
+    """The CHECK for the reminder leads (a JSON array): at most `MAX_REMINDERS` whole numbers,
+    each in REMINDER_LEAD_MINUTES. JSON is read differently by each engine, hence two texts."""
+    lead = bounds.REMINDER_LEAD_MINUTES
+    if dialect == "sqlite":
+        items = " AND ".join(
+            f"(json_type({column}, '$[{i}]') IS NULL OR (json_type({column}, '$[{i}]') = "
+            f"'integer' AND {lead.sql(_sqlite_item(column, i))}))"
+            for i in range(bounds.MAX_REMINDERS)
+        )
+        return (
+            f"json_valid({column}) AND json_type({column}) = 'array' "
+            f"AND json_array_length({column}) <= {bounds.MAX_REMINDERS} AND {items}"
+        )
+    items = " AND ".join(
+        f"CASE WHEN {column} -> {i} IS NULL THEN true "
+        f"WHEN json_typeof({column} -> {i}) <> 'number' THEN false "
+        f"ELSE {lead.sql(f'({column} ->> {i})::numeric')} "
+        f"AND scale(({column} ->> {i})::numeric) = 0 END"
+        for i in range(bounds.MAX_REMINDERS)
+    )
+    return (
+        f"CASE WHEN json_typeof({column}) <> 'array' THEN false "
+        f"WHEN json_array_length({column}) > {bounds.MAX_REMINDERS} THEN false "
+        f"ELSE {items} END"
+    )
+
+
+def _sqlite_item(column: str, index: int) -> str:
+    return f"json_extract({column}, '$[{index}]')"
+
+
+def within_years_sql(first: str, last: str) -> str:
+    """Instants in the documented years (bounds.YEARS); the literals read the same on both
+    engines (SQLite compares its stored UTC text, PostgreSQL a timestamptz)."""
+    return f"{first} >= {bounds.FIRST_INSTANT_SQL} AND {last} < {bounds.END_INSTANT_SQL}"
 
 
 class Location(Base):
@@ -38,11 +77,23 @@ class Location(Base):
     )
 
     __table_args__ = (
-        sa.CheckConstraint("slot_interval_minutes > 0", name="slot_interval_positive"),
-        sa.CheckConstraint("minimum_notice_minutes >= 0", name="notice_not_negative"),
-        sa.CheckConstraint("horizon_days > 0", name="horizon_positive"),
-        sa.CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),
-        sa.CheckConstraint("cancellation_cutoff_hours >= 0", name="cutoff_not_negative"),
+        sa.CheckConstraint(
+            bounds.SLOT_INTERVAL_MINUTES.sql("slot_interval_minutes"), name="slot_interval_range"
+        ),
+        sa.CheckConstraint(
+            bounds.MINIMUM_NOTICE_MINUTES.sql("minimum_notice_minutes"), name="notice_range"
+        ),
+        sa.CheckConstraint(bounds.HORIZON_DAYS.sql("horizon_days"), name="horizon_range"),
+        sa.CheckConstraint(bounds.BUFFER_MINUTES.sql("buffer_minutes"), name="buffer_range"),
+        sa.CheckConstraint(
+            bounds.CANCELLATION_CUTOFF_HOURS.sql("cancellation_cutoff_hours"), name="cutoff_range"
+        ),
+        *(
+            sa.CheckConstraint(reminder_leads_sql(dialect), name="reminder_leads_range").ddl_if(
+                dialect=dialect
+            )
+            for dialect in ("sqlite", "postgresql")
+        ),
     )
 
     def __repr__(self) -> str:
@@ -85,6 +136,7 @@ class Closure(Base):
 
     __table_args__ = (
         sa.CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        sa.CheckConstraint(within_years_sql("starts_at", "ends_at"), name="within_years"),
         sa.Index("ix_closures_location_ends", "location_id", "ends_at"),
     )
 
@@ -105,7 +157,10 @@ class Bay(Base):
 
     location: Mapped[Location] = relationship(back_populates="bays")
 
-    __table_args__ = (sa.UniqueConstraint("location_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("location_id", "name"),
+        sa.CheckConstraint(bounds.SORT_ORDER.sql("sort_order"), name="sort_order_range"),
+    )
 
     def __repr__(self) -> str:
         return f"<Bay {self.name}>"

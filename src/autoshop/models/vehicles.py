@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from autoshop.domain import bounds
 from autoshop.models.accounts import User
 from autoshop.models.base import Base
 
@@ -31,10 +32,15 @@ class Vehicle(Base):
     owner: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint("year BETWEEN 1900 AND 2100", name="year_range"),
-        sa.CheckConstraint("mileage IS NULL OR mileage >= 0", name="mileage_not_negative"),
+        sa.CheckConstraint(bounds.MODEL_YEAR.sql("year"), name="year_range"),
+        sa.CheckConstraint(
+            f"mileage IS NULL OR {bounds.MILEAGE.sql('mileage')}", name="mileage_range"
+        ),
     )
 
     @property
     def label(self) -> str:
-        return " ".join(str(p) for p in (self.year, self.make, self.model, self.trim) if p)
+        """'2019 Honda CR-V EX', always on one line (rows older than the bounds may hold breaks)."""
+        return bounds.one_line(
+            " ".join(str(p) for p in (self.year, self.make, self.model, self.trim) if p)
+        )

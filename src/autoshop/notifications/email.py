@@ -2,6 +2,10 @@
 
 The Message-ID is derived from the notification, so a message re-sent after a worker crash
 carries the same ID as the first copy and mail clients (and tests) recognise it as one message.
+
+Headers built from data (the subject, the sender's display name) are made one line and encoded
+by the email package (RFC 2047), so no stored value can break a send; a message that still
+can't be built fails permanently at once instead of being retried for hours.
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from types import TracebackType
 from typing import Any
 
+from autoshop.domain.bounds import one_line
 from autoshop.models import Notification
 from autoshop.notifications.errors import PermanentDeliveryError, TemporaryDeliveryError
 
@@ -28,15 +34,27 @@ def message_id_for(notification_id: int, sender: str) -> str:
     return f"<notification-{notification_id}@{domain}>"
 
 
-def _recipient(address: str) -> str:
-    """The bare address, or PermanentDeliveryError if it can't be an email address at all."""
+def _address(address: str, display_name: str = "") -> Address:
+    """An address header value: the display name on one line (the email package encodes it),
+    or PermanentDeliveryError if `address` can't be an email address at all."""
     try:
-        parsed = Address(addr_spec=address.strip())
+        parsed = Address(display_name=one_line(display_name), addr_spec=address.strip())
     except (ValueError, IndexError) as exc:  # email's parser raises both for junk
         raise PermanentDeliveryError(f"Invalid email address {address!r}: {exc}") from exc
     if not parsed.username or not parsed.domain:
         raise PermanentDeliveryError(f"Invalid email address {address!r}.")
-    return parsed.addr_spec
+    return parsed
+
+
+def _recipient(address: str) -> str:
+    """The bare address, or PermanentDeliveryError if it can't be an email address at all."""
+    return _address(address).addr_spec
+
+
+def _sender(sender: str) -> Address:
+    """The configured sender ('AutoShop <shop@example.com>' or a bare address)."""
+    display_name, address = parseaddr(one_line(sender))
+    return _address(address, display_name)
 
 
 def build_message(
@@ -48,8 +66,8 @@ def build_message(
 ) -> EmailMessage:
     """The MIME message for an email row: text (+ HTML alternative) (+ attachments)."""
     message = EmailMessage()
-    message["Subject"] = row.subject
-    message["From"] = sender
+    message["Subject"] = one_line(row.subject)
+    message["From"] = _sender(sender)
     message["To"] = _recipient(row.recipient)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id_for(row.id, sender)
@@ -138,7 +156,10 @@ class SmtpMailer:
         attachments: Sequence[Attachment] = (),
     ) -> str:
         """Send one email row; return its Message-ID, or raise a DeliveryError."""
-        message = build_message(row, sender=self.sender, now=now, attachments=attachments)
+        try:
+            message = build_message(row, sender=self.sender, now=now, attachments=attachments)
+        except (ValueError, TypeError, MessageError) as exc:  # no retry can build it either
+            raise PermanentDeliveryError(f"The message can't be built: {exc}") from exc
         try:
             smtp = self._connect()
             refused = smtp.send_message(message)

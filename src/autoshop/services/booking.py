@@ -42,6 +42,7 @@ from autoshop.models import (
 )
 from autoshop.services import availability as queries
 from autoshop.services import outbox_planning
+from autoshop.services.booking_checks import check_request
 from autoshop.services.references import new_reference
 from autoshop.services.transactions import (
     Contended,
@@ -325,6 +326,7 @@ def _resolve_vehicle(req: BookingRequest) -> Vehicle:
 
 
 def _validate_people(req: BookingRequest) -> None:
+    check_request(req)
     if req.customer is None and req.guest is None:
         raise BookingError(
             "Give your name, email and phone, or log in.", kind="no-contact", field="guest"

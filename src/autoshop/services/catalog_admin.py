@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from autoshop.domain import bounds
 from autoshop.domain.choices import Capability, PriceKind
 from autoshop.domain.schedule_rules import ValidationFailed, check_price
 from autoshop.extensions import db
@@ -46,9 +47,9 @@ def all_services() -> list[Service]:
     )
 
 
-def _not_negative(value: int, field: str, what: str) -> None:
-    if value < 0:
-        raise ValidationFailed(f"{what} can't be negative.", field)
+def _in_range(value: int, range_: bounds.Range, field: str, what: str) -> None:
+    if problem := range_.problem(value, what):
+        raise ValidationFailed(problem, field)
 
 
 def save_category(
@@ -58,7 +59,7 @@ def save_category(
     name = name.strip()
     if not name:
         raise ValidationFailed("Enter a name.", "name")
-    _not_negative(sort_order, "sort_order", "The order")
+    _in_range(sort_order, bounds.SORT_ORDER, "sort_order", "The order")
     clash = sa.select(ServiceCategory.id).where(sa.func.lower(ServiceCategory.name) == name.lower())
     if category is not None and category.id is not None:
         clash = clash.where(ServiceCategory.id != category.id)
@@ -96,10 +97,12 @@ def save_service(
     category = db.session.get(ServiceCategory, category_id)
     if category is None:
         errors.setdefault("category_id", []).append("Choose a category.")
-    if duration_minutes <= 0:
-        errors.setdefault("duration_minutes", []).append("The duration must be at least 1 minute.")
-    if sort_order < 0:
-        errors.setdefault("sort_order", []).append("The order can't be negative.")
+    for field, value, range_, what in (
+        ("duration_minutes", duration_minutes, bounds.SERVICE_DURATION_MINUTES, "The duration"),
+        ("sort_order", sort_order, bounds.SORT_ORDER, "The order"),
+    ):
+        if problem := range_.problem(value, what):
+            errors.setdefault(field, []).append(problem)
     try:
         price_min_cents, price_max_cents = check_price(price_kind, price_min_cents, price_max_cents)
     except ValidationFailed as exc:

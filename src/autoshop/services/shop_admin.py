@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from autoshop.domain import bounds
 from autoshop.domain.choices import Capability
 from autoshop.domain.schedule_rules import (
     ValidationFailed,
@@ -74,17 +75,26 @@ def save_location(
             f"{timezone or 'That'} is not a time zone we know. "
             "Use a name from the IANA list, like America/New_York."
         ]
-    for field, value, smallest, message in (
-        ("slot_interval_minutes", slot_interval_minutes, 1, "must be at least 1 minute"),
-        ("minimum_notice_minutes", minimum_notice_minutes, 0, "can't be negative"),
-        ("horizon_days", horizon_days, 1, "must be at least 1 day"),
-        ("buffer_minutes", buffer_minutes, 0, "can't be negative"),
-        ("cancellation_cutoff_hours", cancellation_cutoff_hours, 0, "can't be negative"),
+    for field, value, range_ in (
+        ("slot_interval_minutes", slot_interval_minutes, bounds.SLOT_INTERVAL_MINUTES),
+        ("minimum_notice_minutes", minimum_notice_minutes, bounds.MINIMUM_NOTICE_MINUTES),
+        ("horizon_days", horizon_days, bounds.HORIZON_DAYS),
+        ("buffer_minutes", buffer_minutes, bounds.BUFFER_MINUTES),
+        ("cancellation_cutoff_hours", cancellation_cutoff_hours, bounds.CANCELLATION_CUTOFF_HOURS),
     ):
-        if value < smallest:
-            errors[field] = [f"This {message}."]
-    if any(lead <= 0 for lead in reminder_leads_minutes):
-        errors["reminder_leads_minutes"] = ["Each reminder time must be above zero minutes."]
+        if problem := range_.problem(value, "This"):
+            errors[field] = [problem]
+    leads = set(reminder_leads_minutes)
+    if len(leads) > bounds.MAX_REMINDERS or any(
+        lead not in bounds.REMINDER_LEAD_MINUTES for lead in leads
+    ):
+        errors["reminder_leads_minutes"] = [
+            f"Give at most {bounds.MAX_REMINDERS} reminder times, each "
+            f"{bounds.REMINDER_LEAD_MINUTES.describe()} before the visit."
+        ]
+    for field, text in (("name", name), ("address", address), ("phone", phone), ("email", email)):
+        if problem := bounds.text_problem(text, single_line=True):
+            errors[field] = [problem]
     if errors:
         raise ValidationFailed(errors)
     if location is None:

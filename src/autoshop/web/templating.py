@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, request, url_for
 from flask_security import current_user
 
+from autoshop.domain.bounds import one_line
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price, format_cents
 
@@ -67,6 +68,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_cents
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["duration"] = format_minutes
+    app.jinja_env.filters["one_line"] = one_line
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -54,5 +54,18 @@ def downgrade():
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_unique_constraint("uq_notifications_dedupe_key", ["dedupe_key"])
-    with op.batch_alter_table("appointments", schema=None) as batch_op:
-        batch_op.drop_column("version")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops the column by recreating the table, which drops 0002's overlap triggers.
+        triggers = [
+            sql
+            for (sql,) in op.get_bind().execute(
+                sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+                {"t": "appointments"},
+            )
+        ]
+        with op.batch_alter_table("appointments", recreate="always") as batch_op:
+            batch_op.drop_column("version")
+        for sql in triggers:
+            op.execute(sql)
+    else:
+        op.drop_column("appointments", "version")

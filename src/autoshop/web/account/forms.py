@@ -5,17 +5,18 @@ from wtforms import BooleanField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from autoshop.security_forms import PhoneNumber
+from autoshop.web.validators import SingleLine
 
 
 class ProfileForm(FlaskForm):
     first_name = StringField(
         "First name",
-        validators=[DataRequired(message="Enter your first name."), Length(max=80)],
+        validators=[DataRequired(message="Enter your first name."), Length(max=80), SingleLine()],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         "Last name",
-        validators=[DataRequired(message="Enter your last name."), Length(max=80)],
+        validators=[DataRequired(message="Enter your last name."), Length(max=80), SingleLine()],
         render_kw={"autocomplete": "family-name"},
     )
     phone = TelField(

@@ -29,12 +29,12 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from autoshop.domain import bounds
 from autoshop.domain.choices import Capability, PriceKind
 from autoshop.domain.schedule_rules import (
     FORM,
@@ -45,6 +45,7 @@ from autoshop.domain.schedule_rules import (
     parse_minutes_list,
 )
 from autoshop.security_forms import PhoneNumber
+from autoshop.web.validators import InRange, SingleLine
 
 _ORDER_HELP = "Lower numbers are listed first."
 
@@ -55,7 +56,7 @@ def _order_field() -> IntegerField:
         default=0,
         validators=[
             InputRequired(message="Enter a number (0 or more)."),
-            NumberRange(min=0, message="The order can't be negative."),
+            InRange(bounds.SORT_ORDER, "The order"),
         ],
         description=_ORDER_HELP,
     )
@@ -72,7 +73,9 @@ def apply_errors(form: Form, error: ValidationFailed) -> None:
 
 
 class CategoryForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=80)])
+    name = StringField(
+        "Name", validators=[DataRequired(message="Enter a name."), Length(max=80), SingleLine()]
+    )
     description = TextAreaField(
         "Description",
         validators=[Optional(), Length(max=2000)],
@@ -97,7 +100,9 @@ class DollarsField(StringField):
 
 
 class ServiceForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
+    name = StringField(
+        "Name", validators=[DataRequired(message="Enter a name."), Length(max=120), SingleLine()]
+    )
     category_id = SelectField("Category", coerce=int, validate_choice=False)
     description = TextAreaField(
         "Description",
@@ -109,9 +114,9 @@ class ServiceForm(FlaskForm):
         "Duration in minutes",
         validators=[
             InputRequired(message="Enter how long the job takes, in minutes."),
-            NumberRange(min=1, message="The duration must be at least 1 minute."),
+            InRange(bounds.SERVICE_DURATION_MINUTES, "The duration"),
         ],
-        render_kw={"inputmode": "numeric", "min": 1},
+        render_kw={"inputmode": "numeric"},
     )
     price_kind = RadioField(
         "How it is priced",
@@ -159,31 +164,32 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _minutes(label: str, smallest: int, message: str, **kw: Any) -> IntegerField:
+def _minutes(label: str, range_: bounds.Range, what: str, **kw: Any) -> IntegerField:
     return IntegerField(
         label,
-        validators=[
-            InputRequired(message="Enter a whole number."),
-            NumberRange(min=smallest, message=message),
-        ],
-        render_kw={"inputmode": "numeric", "min": smallest},
+        validators=[InputRequired(message="Enter a whole number."), InRange(range_, what)],
+        render_kw={"inputmode": "numeric"},
         **kw,
     )
 
 
 class LocationForm(FlaskForm):
     name = StringField(
-        "Shop name", validators=[DataRequired(message="Enter the shop's name."), Length(max=120)]
+        "Shop name",
+        validators=[DataRequired(message="Enter the shop's name."), Length(max=120), SingleLine()],
     )
     address = StringField(
-        "Address", validators=[Optional(), Length(max=255)], render_kw={"autocomplete": "off"}
+        "Address",
+        validators=[Optional(), Length(max=255), SingleLine()],
+        render_kw={"autocomplete": "off"},
     )
-    phone = TelField("Phone", validators=[Length(max=32), PhoneNumber(empty="")])
+    phone = TelField("Phone", validators=[Length(max=32), SingleLine(), PhoneNumber(empty="")])
     email = EmailField(
         "Email",
         validators=[
             Optional(),
             Length(max=254),
+            SingleLine(),
             Email(message="Enter an email address like service@example.com."),
         ],
     )
@@ -196,35 +202,35 @@ class LocationForm(FlaskForm):
     )
     slot_interval_minutes = _minutes(
         "Slot interval (minutes)",
-        1,
-        "The slot interval must be at least 1 minute.",
+        bounds.SLOT_INTERVAL_MINUTES,
+        "The slot interval",
         default=15,
         description="Customers can start a visit every this many minutes.",
     )
     minimum_notice_minutes = _minutes(
         "Minimum notice (minutes)",
-        0,
-        "The notice can't be negative.",
+        bounds.MINIMUM_NOTICE_MINUTES,
+        "The notice",
         default=120,
         description="How long before a visit a customer can still book it online.",
     )
     horizon_days = _minutes(
         "Booking horizon (days)",
-        1,
-        "The horizon must be at least 1 day.",
+        bounds.HORIZON_DAYS,
+        "The horizon",
         default=60,
         description="How many days ahead customers can book.",
     )
     buffer_minutes = _minutes(
         "Buffer between jobs (minutes)",
-        0,
-        "The buffer can't be negative.",
+        bounds.BUFFER_MINUTES,
+        "The buffer",
         default=10,
     )
     cancellation_cutoff_hours = _minutes(
         "Cancellation cutoff (hours)",
-        0,
-        "The cutoff can't be negative.",
+        bounds.CANCELLATION_CUTOFF_HOURS,
+        "The cutoff",
         default=24,
         description="Customers can cancel online until this many hours before the visit.",
     )
@@ -254,7 +260,9 @@ class LocationForm(FlaskForm):
 
 
 class BayForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=80)])
+    name = StringField(
+        "Name", validators=[DataRequired(message="Enter a name."), Length(max=80), SingleLine()]
+    )
     capabilities = MultiCheckboxField(
         "Equipped for",
         choices=[SelectChoice(c.value, c.label) for c in Capability],
@@ -327,6 +335,7 @@ class ClosureForm(FlaskForm):
         validators=[
             DataRequired(message="Tell customers why the shop is closed."),
             Length(max=200),
+            SingleLine(),
         ],
         description="For example: Thanksgiving, or Staff training.",
     )

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.datastructures import MultiDict
 
+from autoshop.domain import bounds
 from autoshop.domain.choices import VisitMode
 from autoshop.domain.vin import normalize_vin
 from autoshop.security_forms import normalize_phone
@@ -27,8 +28,8 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "details": ("mode", "concern", "name", "email", "phone"),
 }
 STATE_FIELDS = tuple(f for fields in STEP_FIELDS.values() for f in fields)
-OLDEST_YEAR = 1950
-MAX_MILEAGE = 2_000_000
+OLDEST_YEAR = bounds.MODEL_YEAR.low
+MAX_MILEAGE = bounds.MILEAGE.high
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class FlowInput:
 def parse_service_ids(flow: FlowInput) -> tuple[list[int], dict[str, str]]:
     ids: list[int] = []
     for raw in flow.getlist("services"):
-        if not raw.isdigit():
+        if not raw.isdecimal() or int(raw) not in bounds.ID:
             return [], {"services": "One of the chosen services isn't valid; choose again."}
         if int(raw) not in ids:
             ids.append(int(raw))
@@ -105,7 +106,7 @@ def parse_vehicle(
     if saved_ids and choice != "new":
         if not choice:
             return None, {"vehicle": "Choose one of your vehicles, or enter a different one."}
-        if not choice.isdigit() or int(choice) not in saved_ids:
+        if not choice.isdecimal() or int(choice) not in saved_ids:
             return None, {"vehicle": "Choose one of your own vehicles."}
         return VehicleChoice(int(choice), None), {}
     errors: dict[str, str] = {}
@@ -126,6 +127,9 @@ def parse_vehicle(
     plate = flow.get("plate")
     if len(plate) > 16:
         errors["plate"] = "A plate has at most 16 characters."
+    for name in ("make", "model", "plate", "vin"):
+        if problem := bounds.text_problem(flow.get(name), single_line=True):
+            errors[name] = problem
     vin: str | None = None
     if flow.get("vin"):
         try:
@@ -146,17 +150,16 @@ def parse_vehicle(
 
 
 def parse_day(raw: str) -> date | None:
+    """A day from the query string; None unless valid and within bounds.YEARS."""
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return day if day is not None and bounds.day_in_range(day) else None
 
 
 def parse_month(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw + "-01") if len(raw) == 7 else None
-    except ValueError:
-        return None
+    return parse_day(raw + "-01") if len(raw) == 7 else None
 
 
 def parse_start(flow: FlowInput) -> tuple[datetime | None, dict[str, str]]:
@@ -167,7 +170,7 @@ def parse_start(flow: FlowInput) -> tuple[datetime | None, dict[str, str]]:
         start = datetime.fromisoformat(raw)
     except ValueError:
         return None, {"start": "That time isn't valid; choose one of the free times."}
-    if start.tzinfo is None:
+    if start.tzinfo is None or not bounds.instant_in_range(start):
         return None, {"start": "That time isn't valid; choose one of the free times."}
     return start, {}
 
@@ -189,7 +192,9 @@ def parse_details(
         mode = VisitMode.DROP_OFF
         errors["mode"] = "Choose whether you drop the car off or wait for it."
     concern = flow.get("concern")
-    if len(concern) > MAX_CONCERN_LENGTH:
+    if problem := bounds.text_problem(concern):
+        errors["concern"] = problem
+    elif len(concern) > MAX_CONCERN_LENGTH:
         errors["concern"] = (
             f"Describe the concern in at most {MAX_CONCERN_LENGTH} characters "
             f"(this is {len(concern)})."
@@ -201,6 +206,8 @@ def parse_details(
             errors["name"] = "Enter your name."
         elif len(name) > 120:
             errors["name"] = "Enter your name in at most 120 characters."
+        elif problem := bounds.text_problem(name, single_line=True):
+            errors["name"] = problem
         if not email:
             errors["email"] = "Enter your email address: we send the confirmation there."
         else:

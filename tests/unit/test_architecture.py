@@ -63,3 +63,17 @@ def test_web_api_and_notifications_never_commit_on_their_own():
             text = path.read_text(encoding="utf-8")
             offenders += [f"{path.relative_to(PACKAGE)} calls {c}" for c in calls if c in text]
     assert offenders == []
+
+
+def test_services_write_through_the_one_idiom():
+    """Use cases open their transactions with write_transaction()/run_write(), never by hand."""
+    offenders = []
+    allowed = {"transactions.py"}  # the idiom itself
+    for path in sorted((PACKAGE / "services").glob("*.py")):
+        if path.name in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for call in ("session.commit(", "begin_write("):
+            if call in text:
+                offenders.append(f"services/{path.name} calls {call}")
+    assert offenders == []

@@ -7,7 +7,6 @@ service never rewrites history.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from autoshop.domain import bounds
@@ -15,6 +14,7 @@ from autoshop.domain.choices import Capability, PriceKind
 from autoshop.domain.schedule_rules import ValidationFailed, check_price
 from autoshop.extensions import db
 from autoshop.models import Service, ServiceCategory
+from autoshop.services.transactions import unique_write, write_transaction
 
 __all__ = [
     "ValidationFailed",
@@ -65,13 +65,13 @@ def save_category(
         clash = clash.where(ServiceCategory.id != category.id)
     if db.session.scalar(clash) is not None:
         raise ValidationFailed(f"There is already a category called {name}.", "name")
-    if category is None:
-        category = ServiceCategory()
-        db.session.add(category)
-    category.name = name
-    category.description = description.strip()
-    category.sort_order = sort_order
-    _commit(f"There is already a category called {name}.", "name")
+    with unique_write(f"There is already a category called {name}.", "name") as session:
+        if category is None:
+            category = ServiceCategory()
+            session.add(category)
+        category.name = name
+        category.description = description.strip()
+        category.sort_order = sort_order
     return category
 
 
@@ -121,33 +121,24 @@ def save_service(
     if errors:
         raise ValidationFailed(errors)
     assert category is not None
-    if service is None:
-        service = Service()
-        db.session.add(service)
-    service.category = category
-    service.name = name
-    service.description = description.strip()
-    service.duration_minutes = duration_minutes
-    service.price_kind = price_kind
-    service.price_min_cents = price_min_cents
-    service.price_max_cents = price_max_cents
-    service.capability = capability
-    service.active = active
-    service.sort_order = sort_order
-    _commit(f"{category.name} already has a service called {name}.", "name")
+    with unique_write(f"{category.name} already has a service called {name}.", "name") as session:
+        if service is None:
+            service = Service()
+            session.add(service)
+        service.category = category
+        service.name = name
+        service.description = description.strip()
+        service.duration_minutes = duration_minutes
+        service.price_kind = price_kind
+        service.price_min_cents = price_min_cents
+        service.price_max_cents = price_max_cents
+        service.capability = capability
+        service.active = active
+        service.sort_order = sort_order
     return service
 
 
 def set_service_active(service: Service, active: bool) -> None:
     """Deactivate (hidden from customers, kept for history) or bring a service back."""
-    service.active = active
-    db.session.commit()
-
-
-def _commit(clash_message: str, field: str) -> None:
-    """Commit; a unique constraint hit by a concurrent save reads as the same form error."""
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ValidationFailed(clash_message, field) from exc
+    with write_transaction():
+        service.active = active

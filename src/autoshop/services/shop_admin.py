@@ -7,7 +7,6 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from autoshop.domain import bounds
 from autoshop.domain.choices import Capability
@@ -20,6 +19,7 @@ from autoshop.domain.schedule_rules import (
 from autoshop.domain.status import BAY_HOLDING_STATUSES
 from autoshop.extensions import db
 from autoshop.models import Appointment, Bay, Closure, Location, OpeningHours
+from autoshop.services.transactions import unique_write, write_transaction
 
 __all__ = [
     "ValidationFailed",
@@ -97,21 +97,21 @@ def save_location(
             errors[field] = [problem]
     if errors:
         raise ValidationFailed(errors)
-    if location is None:
-        location = Location()
-        db.session.add(location)
-    location.name = name
-    location.address = address.strip()
-    location.phone = phone.strip()
-    location.email = email.strip()
-    location.timezone = timezone
-    location.slot_interval_minutes = slot_interval_minutes
-    location.minimum_notice_minutes = minimum_notice_minutes
-    location.horizon_days = horizon_days
-    location.buffer_minutes = buffer_minutes
-    location.cancellation_cutoff_hours = cancellation_cutoff_hours
-    location.reminder_leads_minutes = sorted(set(reminder_leads_minutes), reverse=True)
-    db.session.commit()
+    with write_transaction() as session:
+        if location is None:
+            location = Location()
+            session.add(location)
+        location.name = name
+        location.address = address.strip()
+        location.phone = phone.strip()
+        location.email = email.strip()
+        location.timezone = timezone
+        location.slot_interval_minutes = slot_interval_minutes
+        location.minimum_notice_minutes = minimum_notice_minutes
+        location.horizon_days = horizon_days
+        location.buffer_minutes = buffer_minutes
+        location.cancellation_cutoff_hours = cancellation_cutoff_hours
+        location.reminder_leads_minutes = sorted(set(reminder_leads_minutes), reverse=True)
     return location
 
 
@@ -145,25 +145,21 @@ def save_bay(
         errors["sort_order"] = ["The order can't be negative."]
     if errors:
         raise ValidationFailed(errors)
-    if bay is None:
-        bay = Bay(location=location)
-        db.session.add(bay)
-    bay.name = name
-    bay.capabilities = chosen
-    bay.active = active
-    bay.sort_order = sort_order
-    try:
-        db.session.commit()
-    except IntegrityError as exc:  # a concurrent save took the name first
-        db.session.rollback()
-        raise ValidationFailed(f"{location.name} already has a bay called {name}.", "name") from exc
+    with unique_write(f"{location.name} already has a bay called {name}.", "name") as session:
+        if bay is None:
+            bay = Bay(location=location)
+            session.add(bay)
+        bay.name = name
+        bay.capabilities = chosen
+        bay.active = active
+        bay.sort_order = sort_order
     return bay
 
 
 def set_bay_active(bay: Bay, active: bool, *, now: datetime) -> int:
     """Deactivate or bring back a bay; returns how many coming appointments still hold it."""
-    bay.active = active
-    db.session.commit()
+    with write_transaction():
+        bay.active = active
     return (
         db.session.scalar(
             sa.select(sa.func.count())
@@ -188,16 +184,17 @@ def day_intervals(weekday: int, intervals: Sequence[tuple[time, time]]) -> list[
 def set_day_hours(location: Location, weekday: int, intervals: Sequence[tuple[time, time]]) -> None:
     """Replace one weekday's opening intervals (none: closed that day); commits."""
     ordered = day_intervals(weekday, intervals)
-    db.session.execute(
-        sa.delete(OpeningHours).where(
-            OpeningHours.location_id == location.id, OpeningHours.weekday == weekday
+    location_id = location.id
+    with write_transaction() as session:
+        session.execute(
+            sa.delete(OpeningHours).where(
+                OpeningHours.location_id == location_id, OpeningHours.weekday == weekday
+            )
         )
-    )
-    for opens, closes in ordered:
-        db.session.add(
-            OpeningHours(location_id=location.id, weekday=weekday, opens=opens, closes=closes)
-        )
-    db.session.commit()
+        for opens, closes in ordered:
+            session.add(
+                OpeningHours(location_id=location_id, weekday=weekday, opens=opens, closes=closes)
+            )
     db.session.expire(location, ["opening_hours"])
 
 
@@ -238,8 +235,8 @@ def add_closure(
         location, starts_local=starts_local, ends_local=ends_local, reason=reason
     )
     closure = Closure(location_id=location.id, starts_at=starts_at, ends_at=ends_at, reason=reason)
-    db.session.add(closure)
-    db.session.commit()
+    with write_transaction() as session:
+        session.add(closure)
     return closure
 
 
@@ -255,5 +252,5 @@ def upcoming_closures(location: Location, *, now: datetime) -> list[Closure]:
 
 
 def delete_closure(closure: Closure) -> None:
-    db.session.delete(closure)
-    db.session.commit()
+    with write_transaction() as session:
+        session.delete(closure)

@@ -16,9 +16,10 @@ from datetime import date
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
+from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
 from autoshop.models import Appointment
 
@@ -63,6 +64,17 @@ def write_transaction(session: Session | None = None) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def unique_write(clash_message: str, field: str) -> Iterator[Session]:
+    """write_transaction() for a save whose name must be unique: a unique constraint hit by a
+    concurrent save reads as the form error the check before it would have given."""
+    try:
+        with write_transaction() as session:
+            yield session
+    except IntegrityError as exc:
+        raise ValidationFailed(clash_message, field) from exc
 
 
 def is_transient(error: BaseException) -> bool:

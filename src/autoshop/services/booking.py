@@ -100,6 +100,9 @@ class BookingRequest:
     by_staff: User | None = None
     staff_notes: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    #: Called inside the booking's transaction once the appointment is written, so what it
+    #: records (an idempotency key: services/idempotency.py) commits or rolls back with it.
+    on_booked: Callable[[Appointment], None] | None = None
 
 
 # --- checking a start --------------------------------------------------------------------------
@@ -365,6 +368,8 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         )
         session.flush()
         outbox_planning.plan_booking(appointment, now=now)
+        if req.on_booked is not None:
+            req.on_booked(appointment)
     return appointment
 
 

@@ -186,7 +186,12 @@ REPLAYED_HEADER = {
 @blp.arguments(BookingInSchema)
 @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
 @blp.response(201, AppointmentOutSchema, headers=REPLAYED_HEADER)
-@problem_response(blp, 409, "The time was just taken", TakenProblemSchema)
+@problem_response(
+    blp,
+    409,
+    "The time was just taken (or a request with this Idempotency-Key is in progress)",
+    TakenProblemSchema,
+)
 @problem_response(
     blp, 422, "Invalid services, vehicle or time; an Idempotency-Key reused", ProblemSchema
 )

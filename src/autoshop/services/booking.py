@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -85,6 +85,14 @@ class GuestContact:
     phone: str | None = None
 
 
+class OnceHook(Protocol):
+    def claim(self) -> None:
+        """First thing in the booking's transaction (a twin request waits here)."""
+
+    def record(self, appointment: Appointment) -> None:
+        """Once the appointment is written, in the same transaction."""
+
+
 @dataclass
 class BookingRequest:
     service_ids: list[int]
@@ -100,9 +108,9 @@ class BookingRequest:
     by_staff: User | None = None
     staff_notes: str = ""
     extra: dict[str, str] = field(default_factory=dict)
-    #: Called inside the booking's transaction once the appointment is written, so what it
-    #: records (an idempotency key: services/idempotency.py) commits or rolls back with it.
-    on_booked: Callable[[Appointment], None] | None = None
+    #: An idempotency key (services/idempotency.py), claimed and recorded inside the booking's
+    #: transaction, so it commits or rolls back with the appointment.
+    once: OnceHook | None = None
 
 
 # --- checking a start --------------------------------------------------------------------------
@@ -341,6 +349,8 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         if account is not None and not account.is_staff:
             req.customer, req.guest = account, None
     with write_transaction() as session:
+        if req.once is not None:
+            req.once.claim()
         ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
         _check_offset(req.starts_at, ctx.zone)
         starts_at = req.starts_at.astimezone(ctx.zone)
@@ -368,8 +378,8 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         )
         session.flush()
         outbox_planning.plan_booking(appointment, now=now)
-        if req.on_booked is not None:
-            req.on_booked(appointment)
+        if req.once is not None:
+            req.once.record(appointment)
     return appointment
 
 

@@ -3,14 +3,15 @@
 A request carries a key: the API's `Idempotency-Key` header, or the one-time nonce of the booking
 form. The first request that books under a key writes the key, a fingerprint of the request and
 the answer it gave into `idempotency_keys` *inside the booking's own transaction*
-(BookingRequest.on_booked), so the appointment and its key commit together or not at all.
+(BookingRequest.once), so the appointment and its key commit together or not at all.
 
 A second request with the key finds the row and replays the answer. A concurrent twin can't
-slip past that check for long: the unique (scope, key) index makes its own insert wait for the
-first transaction and then fail (PostgreSQL), or its transaction starts only after the first one
-committed (SQLite's BEGIN IMMEDIATE); either way its transaction rolls back, appointment and all,
-and it replays the stored answer instead of showing an error. Only successful bookings are
-stored: a refused request wrote nothing, so repeating it simply asks again.
+slip past that check: the key is claimed first thing in the booking's transaction, and the unique
+(scope, key) index makes the twin's claim wait for the first transaction (PostgreSQL), or the
+twin's transaction starts only after the first one ended (SQLite's BEGIN IMMEDIATE). If the first
+booked, the twin's claim fails and it replays the stored answer; if the first was refused, the
+twin books. Only successful bookings are stored: a refused request wrote nothing, so repeating it
+simply asks again.
 
 Keys are kept for KEEP_FOR (24 hours); older rows are ignored and purge_expired() deletes them
 (`autoshop purge-idempotency-keys`, run from cron).
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from autoshop.extensions import db
 from autoshop.models import Appointment, IdempotencyKey
@@ -33,7 +34,6 @@ from autoshop.services import booking
 from autoshop.services.transactions import write_transaction
 
 KEEP_FOR = timedelta(hours=24)
-MAX_KEY_LENGTH = 255
 
 
 @dataclass(frozen=True)
@@ -78,34 +78,61 @@ def lookup(key: Key, *, now: datetime) -> Stored | None:
     return Stored(row.fingerprint, row.response_status, row.response_body, row.appointment_id)
 
 
-def _recorder(
-    key: Key, now: datetime, respond: Callable[[Appointment], tuple[int, str]]
-) -> Callable[[Appointment], None]:
-    def record(appointment: Appointment) -> None:
+class KeyInProgress(booking.BookingError):
+    """Another request with the same key kept being retried meanwhile (pathological)."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this key is still being processed; try again in a moment.",
+            kind="idempotency-key-in-progress",
+        )
+
+
+class _KeyTaken(Exception):
+    """Our claim lost: a twin holds (PostgreSQL waited for it) or wrote the key."""
+
+
+class _Once:
+    """BookingRequest.once: the key, claimed and recorded inside the booking's transaction."""
+
+    def __init__(
+        self, key: Key, now: datetime, respond: Callable[[Appointment], tuple[int, str]]
+    ) -> None:
+        self.key, self.now, self.respond = key, now, respond
+        self.row: IdempotencyKey | None = None
+
+    def claim(self) -> None:
         session = db.session
         # An expired row with the same key would block the insert: it is history now.
         session.execute(
             sa.delete(IdempotencyKey).where(
-                IdempotencyKey.scope == key.scope,
-                IdempotencyKey.key == key.value,
-                IdempotencyKey.created_at <= now - KEEP_FOR,
+                IdempotencyKey.scope == self.key.scope,
+                IdempotencyKey.key == self.key.value,
+                IdempotencyKey.created_at <= self.now - KEEP_FOR,
             )
         )
-        status, body = respond(appointment)
-        session.add(
-            IdempotencyKey(
-                scope=key.scope,
-                key=key.value,
-                fingerprint=key.fingerprint,
-                appointment_id=appointment.id,
-                response_status=status,
-                response_body=body,
-                created_at=now,
-            )
+        self.row = IdempotencyKey(
+            scope=self.key.scope,
+            key=self.key.value,
+            fingerprint=self.key.fingerprint,
+            response_status=0,  # set by record() before the transaction commits
+            response_body="",
+            created_at=self.now,
         )
-        session.flush()  # a concurrent twin's key is refused here, and its booking with it
+        session.add(self.row)
+        try:
+            # A twin's uncommitted row makes this wait (PostgreSQL) until the twin ends.
+            session.flush()
+        except IntegrityError as exc:
+            raise _KeyTaken from exc
 
-    return record
+    def record(self, appointment: Appointment) -> None:
+        assert self.row is not None, "record() before claim()"
+        self.row.appointment_id = appointment.id
+        self.row.response_status, self.row.response_body = self.respond(appointment)
+        db.session.flush()
 
 
 def book_once(
@@ -123,22 +150,16 @@ def book_once(
     """
     if key is None:
         return booking.book(req, now=now)
-    stored = lookup(key, now=now)
-    if stored is not None:
-        return stored
-    req.on_booked = _recorder(key, now, respond)
-    try:
-        return booking.book(req, now=now)
-    except Exception:
-        # A twin with the same key may have won meanwhile (our key insert, the bay or the
-        # vehicle was refused because of it): its answer is ours. book() rolled back already.
+    for _attempt in range(3):
+        stored = lookup(key, now=now)
+        if stored is not None:
+            return stored
+        req.once = _Once(key, now, respond)
         try:
-            stored = lookup(key, now=now)
-        except SQLAlchemyError:
-            stored = None
-        if stored is None:
-            raise
-        return stored
+            return booking.book(req, now=now)
+        except _KeyTaken:
+            continue  # the twin committed (read its answer) or rolled back (book again)
+    raise KeyInProgress()
 
 
 def purge_expired(*, now: datetime) -> int:

@@ -184,7 +184,6 @@ class TakenProblemSchema(ProblemSchema):
 class IdempotencyHeaderSchema(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
-        load_default=None,
         validate=validate.Regexp(
             r"^[\x21-\x7e]{1,255}$",
             error="Give an Idempotency-Key of 1 to 255 visible ASCII characters, e.g. a UUID.",

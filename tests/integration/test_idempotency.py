@@ -264,6 +264,20 @@ def test_a_double_clicked_confirm_books_once_and_shows_the_visit(client, shop):
     assert _count(Appointment) == 2
 
 
+def test_a_customer_double_clicking_confirm_lands_on_the_one_visit(client, login, shop, factories):
+    customer = factories.customer()
+    car = factories.vehicle(owner=customer)
+    login(customer)
+    page = text_of(client.get(_url(shop, vehicle=car.id)))
+    assert "Check and confirm" in page
+    first, second = _post_confirm(client, page), _post_confirm(client, page)
+    assert (first.status_code, second.status_code) == (303, 303), second.get_data(as_text=True)
+    assert first.headers["Location"] == second.headers["Location"]
+    (appointment,) = db.session.scalars(sa.select(Appointment)).all()
+    assert second.headers["Location"] == f"/appointments/{appointment.reference}"
+    assert "Your visit is booked" in text_of(client.get(second.headers["Location"]))
+
+
 def test_every_review_page_has_its_own_nonce(client, shop):
     nonces = {
         dict(form_on(_review_page(client, shop), method="post")["fields"])["nonce"]

@@ -38,23 +38,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare_database(server_url: str) -> str:
+def prepare_database(server_url: str, name: str = DB_NAME) -> str:
     admin = sa.create_engine(
         server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        conn.exec_driver_sql(f"CREATE DATABASE {DB_NAME}")
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
     admin.dispose()
-    return server_url.rsplit("/", 1)[0] + "/" + DB_NAME
+    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
-def drop_database(server_url: str) -> None:
+def drop_database(server_url: str, name: str = DB_NAME) -> None:
     admin = sa.create_engine(
         server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin.dispose()
 
 

@@ -244,6 +244,17 @@ def dev(host: str, port: int, smtp_port: int) -> None:
     raise SystemExit(code)
 
 
+@click.command("purge-idempotency-keys")
+@with_appcontext
+def purge_idempotency_keys() -> None:
+    """Delete idempotency keys older than 24 hours (run it daily, e.g. from cron)."""
+    from autoshop.services.idempotency import purge_expired
+    from autoshop.timeutil import utcnow
+
+    click.echo(f"Deleted {purge_expired(now=utcnow())} expired idempotency key(s).")
+
+
 def register_commands(app: Flask) -> None:
     for command in (create_admin, create_staff, seed_demo, outbox, worker, dev_smtp, dev):
         app.cli.add_command(command)
+    app.cli.add_command(purge_idempotency_keys)

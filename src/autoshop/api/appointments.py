@@ -22,6 +22,7 @@ from autoshop.api.schemas import (
     AppointmentOutSchema,
     BookingInSchema,
     CancelInSchema,
+    IdempotencyHeaderSchema,
     ProblemSchema,
     RescheduleInSchema,
     TakenProblemSchema,
@@ -34,7 +35,7 @@ from autoshop.errors import problem
 from autoshop.extensions import csrf, db, limiter
 from autoshop.models import Appointment
 from autoshop.security_forms import normalize_phone
-from autoshop.services import booking
+from autoshop.services import booking, idempotency
 from autoshop.services.manage_links import manage_url
 from autoshop.timeutil import utcnow
 
@@ -179,19 +180,38 @@ def _guest(data: dict[str, Any] | None) -> booking.GuestContact:
     return booking.GuestContact(name=data["name"].strip(), email=email, phone=phone)
 
 
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when the answer is the one stored for the Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
 @blp.post("/appointments")
 @_booking_limit
 @blp.arguments(BookingInSchema)
-@blp.response(201, AppointmentOutSchema)
-@problem_response(blp, 409, "The time was just taken", TakenProblemSchema)
-@problem_response(blp, 422, "Invalid services, vehicle or time", ProblemSchema)
+@blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
+@blp.response(201, AppointmentOutSchema, headers=REPLAYED_HEADER)
+@problem_response(
+    blp,
+    409,
+    "The time was just taken (or a request with this Idempotency-Key is in progress)",
+    TakenProblemSchema,
+)
+@problem_response(
+    blp, 422, "Invalid services, vehicle or time; an Idempotency-Key reused", ProblemSchema
+)
 @problem_response(blp, 429, "Too many requests", ProblemSchema)
-def create(data: dict[str, Any]) -> Any:
-    """Book a visit. Logged in: for yourself; otherwise give `guest` contact details."""
+def create(data: dict[str, Any], idempotency_key: str | None = None) -> Any:
+    """Book a visit. Logged in: for yourself; otherwise give `guest` contact details.
+
+    Send an `Idempotency-Key` header to make retries safe: one booking per key."""
     if (refusal := _require_json()) is not None:
         return refusal
     now = utcnow()
     customer = current_user if current_user.is_authenticated else None
+    key = _idempotency_key(idempotency_key, customer)
     try:
         req = booking.BookingRequest(
             service_ids=data["services"],
@@ -206,10 +226,40 @@ def create(data: dict[str, Any]) -> Any:
         if customer is not None and customer.is_staff:
             req.by_staff = customer
             req.guest = _guest(data.get("guest"))
-        appointment = booking.book(req, now=now)
+        outcome = idempotency.book_once(
+            req, now=now, key=key, respond=lambda a: (201, _json(serialize(a, now)))
+        )
     except booking.BookingError as exc:
         return _from_booking_error(exc)
-    return serialize(appointment, now), 201
+    if isinstance(outcome, idempotency.Stored):
+        return _replay(outcome, key)
+    return serialize(outcome, now), 201
+
+
+def _idempotency_key(value: str | None, caller: Any) -> idempotency.Key | None:
+    """The request's key, scoped to the caller, with a fingerprint of what it asks for."""
+    if value is None:
+        return None
+    scope = f"api:user:{caller.id}" if caller is not None else "api:anonymous"
+    body = request.get_json(silent=True)
+    return idempotency.Key(scope, value, idempotency.fingerprint("POST", request.path, body))
+
+
+def _json(body: dict[str, Any]) -> str:
+    return current_app.json.dumps(AppointmentOutSchema().dump(body))
+
+
+def _replay(stored: idempotency.Stored, key: idempotency.Key | None) -> Response:
+    if key is None or not stored.matches(key):
+        return problem(
+            422,
+            "This Idempotency-Key was already used for a different request. "
+            "Send a new key for a new booking.",
+            type_="idempotency-key-reused",
+        )
+    response = Response(stored.body, status=stored.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @blp.get("/appointments")

@@ -256,3 +256,25 @@ class AppointmentListQuerySchema(Schema):
 
 class TakenProblemSchema(ProblemSchema):
     alternatives = fields.List(fields.String(), metadata={"description": "Nearest free starts"})
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Regexp(
+            r"^[\x21-\x7e]{1,255}$",
+            error="Give an Idempotency-Key of 1 to 255 visible ASCII characters, e.g. a UUID.",
+        ),
+        metadata={
+            "description": (
+                "Makes the booking safe to retry: a fresh random value (a UUID) per booking. "
+                "Sending the same key again (same caller, same body) within 24 hours books "
+                "nothing new and answers with the first booking's status and body "
+                "(`Idempotent-Replayed: true`); a request still running with that key is "
+                "waited for. The same key with a different body is refused with 422 "
+                "(`idempotency-key-reused`). Only a booking that was made is kept: after a "
+                "4xx answer the same key may be sent again."
+            ),
+            "example": "5f1c9a2e-3b7d-4c1e-9f7a-2d8e6b0c4a11",
+        },
+    )

@@ -4,6 +4,7 @@ from autoshop.models.accounts import Role, User, roles_users
 from autoshop.models.appointments import Appointment, AppointmentService, Review, StatusChange
 from autoshop.models.base import Base, UTCDateTime
 from autoshop.models.catalog import Service, ServiceCategory
+from autoshop.models.idempotency import IdempotencyKey
 from autoshop.models.notifications import Notification
 from autoshop.models.shop import Bay, Closure, Location, OpeningHours
 from autoshop.models.vehicles import Vehicle
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Bay",
     "Closure",
+    "IdempotencyKey",
     "Location",
     "Notification",
     "OpeningHours",

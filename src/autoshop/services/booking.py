@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -101,6 +101,14 @@ class GuestContact:
     phone: str | None = None
 
 
+class OnceHook(Protocol):
+    def claim(self) -> None:
+        """First thing in the booking's transaction (a twin request waits here)."""
+
+    def record(self, appointment: Appointment) -> None:
+        """Once the appointment is written, in the same transaction."""
+
+
 @dataclass
 class BookingRequest:
     service_ids: list[int]
@@ -116,6 +124,9 @@ class BookingRequest:
     by_staff: User | None = None
     staff_notes: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    #: An idempotency key (services/idempotency.py), claimed and recorded inside the booking's
+    #: transaction, so it commits or rolls back with the appointment.
+    once: OnceHook | None = None
 
 
 # --- checking a start --------------------------------------------------------------------------
@@ -356,6 +367,8 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
             req.customer, req.guest = account, None
 
     def work(session: Session) -> Appointment:
+        if req.once is not None:
+            req.once.claim()
         ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
         _check_offset(req.starts_at, ctx.zone)
         starts_at = req.starts_at.astimezone(ctx.zone)
@@ -384,6 +397,8 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         )
         session.flush()
         outbox_planning.plan_booking(appointment, now=now)
+        if req.once is not None:
+            req.once.record(appointment)
         return appointment
 
     try:

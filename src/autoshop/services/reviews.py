@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
@@ -56,6 +57,8 @@ def review_of(appointment: Appointment) -> Review | None:
 
 
 def submit_review(appointment: Appointment, *, rating: int, comment: str, now: datetime) -> Review:
+    """Save the visit's review and return it; a second post for the visit (a double click, two
+    tabs) is the same action and returns the review already saved, whatever it says."""
     if appointment.status is not AppointmentStatus.COMPLETED:
         raise ReviewError("You can review a visit once the work is complete.")
     if not 1 <= rating <= 5:
@@ -64,10 +67,22 @@ def submit_review(appointment: Appointment, *, rating: int, comment: str, now: d
     if len(comment) > MAX_COMMENT:
         raise ReviewError(f"Keep the comment under {MAX_COMMENT} characters.", field="comment")
     with write_transaction() as session:
-        if review_of(appointment) is not None:
-            raise ReviewError("This visit has already been reviewed. Thank you!")
+        existing = review_of(appointment)
+        if existing is not None:
+            return existing
         review = Review(
             appointment_id=appointment.id, rating=rating, comment=comment, created_at=now
         )
-        session.add(review)
+        savepoint = session.begin_nested()
+        try:
+            session.add(review)
+            savepoint.commit()
+        except IntegrityError:
+            # PostgreSQL: a concurrent post for this visit inserted first; the unique index
+            # waited for it to commit. (SQLite's writers are serialised: the check above sees it.)
+            savepoint.rollback()
+            existing = review_of(appointment)
+            if existing is None:
+                raise
+            return existing
     return review

@@ -9,6 +9,8 @@ that calls services.booking.book().
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,8 +22,8 @@ from flask_security import current_user
 from werkzeug.wrappers import Response
 
 from autoshop.extensions import limiter
-from autoshop.models import Location, Service, ServiceCategory, User, Vehicle
-from autoshop.services import accounts, booking, catalog, manage_links, shop
+from autoshop.models import Appointment, Location, Service, ServiceCategory, User, Vehicle
+from autoshop.services import accounts, booking, catalog, idempotency, manage_links, shop
 from autoshop.services.availability import AvailabilityError, find_availability
 from autoshop.timeutil import utcnow
 from autoshop.web.booking import CHANGE_LIMIT, bp, forms
@@ -57,6 +59,10 @@ ERROR_PLACES = {
     "guest": ("details", "email"),
     "concern": ("details", "concern"),
 }
+
+
+#: The review step's one-time nonce: `secrets.token_urlsafe(18)`, or what a client sent back.
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @dataclass
@@ -249,6 +255,8 @@ def render_flow(
         "when_label": when_label,
         "time_label": time_label,
     }
+    if step == "review":
+        context["nonce"] = form_nonce()
     if step == "when":
         cal = flow_calendar(flow)
         context["cal"] = cal
@@ -306,26 +314,59 @@ def confirm() -> Response:
         location_id=location.id,
         by_staff=current_staff(),
     )
+    key = _confirm_key(flow)
     try:
-        appointment = booking.book(req, now=now)
+        outcome = idempotency.book_once(req, now=now, key=key, respond=lambda a: (303, a.reference))
     except booking.SlotTaken as exc:
         return render_flow(flow, "review", status=409, taken=exc)
     except booking.BookingError as exc:
         place, name = ERROR_PLACES.get(exc.field or "", ("review", "form"))
         return render_flow(flow, place, status=exc.status, extra_errors={name: exc.message})
-    if req.by_staff is not None:
+    if isinstance(outcome, idempotency.Stored):
+        # The same form sent again (a double click, a reload): the visit it booked.
+        appointment = idempotency.appointment_of(outcome)
+        if appointment is None:  # pragma: no cover - the key goes with its appointment
+            return redirect(flow.url(), 303)
+    else:
+        appointment = outcome
+    return _booked(appointment, flow.zone, by_staff=req.by_staff is not None)
+
+
+def _booked(appointment: Appointment, zone: ZoneInfo, *, by_staff: bool) -> Response:
+    if by_staff:
         flash(
             f"Booked for {appointment.contact_name}: "
-            f"{when_label(appointment.starts_at, flow.zone)}. "
+            f"{when_label(appointment.starts_at, zone)}. "
             f"The confirmation goes to {appointment.contact_email}.",
             "success",
         )
         return redirect(url_for("booking.detail", reference=appointment.reference), 303)
     flash(
-        f"Your visit is booked: {when_label(appointment.starts_at, flow.zone)}. "
+        f"Your visit is booked: {when_label(appointment.starts_at, zone)}. "
         f"We've sent a confirmation to {appointment.contact_email}.",
         "success",
     )
     if appointment.customer_id is not None:
         return redirect(url_for("booking.detail", reference=appointment.reference), 303)
     return redirect(url_for("booking.manage", token=manage_links.make_token(appointment)), 303)
+
+
+def form_nonce() -> str:
+    """The nonce for the confirm form: the one just posted when the review step comes back
+    (a retry after "taken" is the same action), else a new one."""
+    posted = request.form.get("nonce", "") if request.method == "POST" else ""
+    return posted if NONCE.fullmatch(posted) else secrets.token_urlsafe(18)
+
+
+def _confirm_key(flow: Flow) -> idempotency.Key | None:
+    """The confirm form's nonce as an idempotency key, scoped to the signed-in user (or guests).
+    A form without a valid nonce (a page from before nonces) books as before."""
+    nonce = request.form.get("nonce", "")
+    if not NONCE.fullmatch(nonce):
+        return None
+    scope = (
+        f"book-form:user:{current_user.id}"
+        if current_user.is_authenticated
+        else "book-form:anonymous"
+    )
+    return idempotency.Key(scope, nonce, idempotency.fingerprint(flow.input.pairs()))

@@ -38,6 +38,7 @@ from autoshop.models import (
     Vehicle,
 )
 from autoshop.services import availability as queries
+from autoshop.timeutil import utcnow
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday morning in New York; March has DST
 MONTH = (date(2026, 3, 2), date(2026, 3, 31))
@@ -278,7 +279,8 @@ def main() -> None:
     if args.write:
         text = args.write.read_text() if args.write.exists() else ""
         begin, end = "<!-- availability:begin -->", "<!-- availability:end -->"
-        block = f"{begin}\nMeasured {date.today().isoformat()} with `make bench`:\n\n{table}\n{end}"  # noqa: DTZ011
+        measured = utcnow().date().isoformat()
+        block = f"{begin}\nMeasured {measured} with `make bench`:\n\n{table}\n{end}"
         if begin in text:
             text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
         else:

@@ -21,11 +21,13 @@ import subprocess
 import sys
 import threading
 import time as clock
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+
+from autoshop.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = ZoneInfo("America/New_York")
@@ -98,7 +100,7 @@ def seed(url: str) -> tuple[int, date]:
         )
         db.session.add(service)
         db.session.commit()
-        today = datetime.now(UTC).astimezone(ZONE).date()
+        today = utcnow().astimezone(ZONE).date()
         return service.id, today + timedelta(days=1)
 
 
@@ -261,7 +263,7 @@ def main() -> None:
         text = args.write.read_text()
         begin, end = "<!-- booking:begin -->", "<!-- booking:end -->"
         block = (
-            f"{begin}\nMeasured {date.today().isoformat()} with `make bench` "  # noqa: DTZ011
+            f"{begin}\nMeasured {utcnow().date().isoformat()} with `make bench` "
             f"(PostgreSQL, gunicorn 4 workers x 8 threads, {args.clients} clients):\n\n"
             f"{table}\n{end}"
         )

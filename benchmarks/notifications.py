@@ -21,7 +21,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -268,7 +268,7 @@ def report(runs: list[dict[str, Any]], late: dict[str, Any]) -> str:
 def write_block(path: Path, table: str) -> None:
     text = path.read_text() if path.exists() else ""
     block = (
-        f"{BEGIN}\nMeasured {date.today().isoformat()} with "  # noqa: DTZ011
+        f"{BEGIN}\nMeasured {utcnow().date().isoformat()} with "
         f"`python -m benchmarks.notifications`:\n\n{table}\n{END}"
     )
     if BEGIN in text and END in text:

@@ -16,13 +16,13 @@ from flask import Flask, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_security import SQLAlchemyUserDatastore, user_registered
-from flask_security.utils import aware_utcnow
 from flask_security.views import login as _security_login
 
 from autoshop.domain.choices import Role
 from autoshop.extensions import db, limiter, security
 from autoshop.models import Role as RoleModel
 from autoshop.models import User
+from autoshop.timeutil import utcnow
 
 
 def login_failed(response: Response) -> bool:
@@ -75,7 +75,8 @@ def _give_customer_role(_app: Flask, user: User, **_extra: Any) -> None:
 
 def init_app(app: Flask) -> None:
     datastore = SQLAlchemyUserDatastore(db, User, RoleModel)
-    # Our UTC column type refuses naive datetimes, so Flask-Security must make aware ones.
-    security.init_app(app, datastore, datetime_factory=aware_utcnow)
+    # Our UTC column type refuses naive datetimes, so Flask-Security must make aware ones; and
+    # it reads the app's one clock (autoshop.timeutil), like everything else.
+    security.init_app(app, datastore, datetime_factory=utcnow)
     user_registered.connect(_give_customer_role, app)
     app.view_functions["security.login"] = throttled_login

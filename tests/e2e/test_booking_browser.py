@@ -15,7 +15,7 @@ import time_machine
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment
-from tests.support.browser import VIEWPORTS, assert_accessible, screenshot
+from tests.support.browser import VIEWPORTS, assert_accessible, htmx_settled, screenshot
 from tests.support.factories import Factories
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
@@ -94,6 +94,7 @@ def test_customer_books_two_services_by_keyboard_on_a_phone(browser, live_server
         tab_to(page, "#month-next")
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="December 2026").wait_for()
+        htmx_settled(page)  # the days' links are live (a key press sooner loads the whole page)
         assert page.evaluate("document.activeElement.id") == "month-next"  # focus kept
         assert "month=2026-12" in page.url  # the swap is in the history too
         live = page.locator("#booking-live")
@@ -103,6 +104,7 @@ def test_customer_books_two_services_by_keyboard_on_a_phone(browser, live_server
         tab_to(page, "#day-2026-12-01")
         page.keyboard.press("Enter")
         page.get_by_text("Free times on Tuesday, December 1").wait_for()
+        htmx_settled(page)
         assert re.fullmatch(r"December 1: \d+ times available", live.inner_text())
         day = page.locator("#day-2026-12-01")
         assert day.get_attribute("aria-current") == "date"
@@ -167,10 +169,14 @@ def test_guest_books_and_cancels_through_the_manage_link(page, shop):
     page.get_by_label("VIN (optional)").fill("1HGCM82633A004352")
     page.get_by_role("button", name="Continue").click()
 
+    page.get_by_role("heading", name="When suits you?").wait_for()
+    page.wait_for_load_state("load")  # htmx is ready to swap the calendar in place
     page.get_by_role("link", name="Next month").click()
     page.get_by_role("heading", name="December 2026").wait_for()
+    htmx_settled(page)
     page.get_by_role("link", name=re.compile(r"^Wednesday, December 2: \d+ times free$")).click()
     page.get_by_text("Free times on Wednesday, December 2").wait_for()
+    htmx_settled(page)
     page.go_back()  # the day swap is a history entry: back shows the month without a day
     page.wait_for_url(re.compile(r"month=2026-12$"))
     page.get_by_text("Choose a day in the calendar to see its free times.").wait_for()
@@ -178,6 +184,7 @@ def test_guest_books_and_cancels_through_the_manage_link(page, shop):
     page.go_forward()
     page.wait_for_url(re.compile(r"day=2026-12-02$"))
     page.get_by_text("Free times on Wednesday, December 2").wait_for()
+    htmx_settled(page)
     page.locator("label", has_text=re.compile(r"^\s*1:30 PM\s*$")).click()
     assert_accessible(page, "book-guest-times")
     page.locator(".time-form").get_by_role("button", name="Continue").click()
@@ -208,9 +215,13 @@ def test_guest_books_and_cancels_through_the_manage_link(page, shop):
 
     page.get_by_role("link", name="Reschedule").click()
     page.get_by_role("heading", name="Move your visit").wait_for()
+    page.wait_for_load_state("load")  # htmx is ready to swap the calendar in place
     page.get_by_role("link", name="Next month").click()
+    page.get_by_role("heading", name="December 2026").wait_for()
+    htmx_settled(page)
     page.get_by_role("link", name=re.compile(r"^Thursday, December 3: ")).click()
     page.get_by_text("Free times on Thursday, December 3").wait_for()
+    htmx_settled(page)
     assert_accessible(page, "appointment-reschedule")
     page.get_by_role("link", name="Keep the current time").click()
     page.get_by_role("link", name="Cancel appointment").click()

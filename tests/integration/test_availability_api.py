@@ -251,6 +251,58 @@ def test_sql_statements_do_not_grow_with_the_range(client, shop, factories, froz
     assert counts["2026-12-01"] == counts["2026-12-30"] <= 5
 
 
+def test_a_saved_vehicle_is_not_offered_times_it_is_already_booked(
+    client, login, shop, factories, frozen
+):
+    customer = factories.customer()
+    car = factories.vehicle(owner=customer)
+    factories.appointment(  # 09:00-10:30 on one of three lifts: the bays have room
+        location=shop["location"],
+        customer=customer,
+        vehicle=car,
+        services=[shop["brakes"]],
+        starts_at=datetime(2026, 12, 1, 14, 0, tzinfo=UTC),
+    )
+    for day in range(2, 30):  # more visits of the car do not mean more statements
+        factories.appointment(
+            location=shop["location"],
+            customer=customer,
+            vehicle=car,
+            services=[shop["oil"]],
+            starts_at=datetime(2026, 12, day, 20, 0, tzinfo=UTC),
+        )
+    oil = shop["oil"].id
+
+    def starts(**params) -> list[str]:
+        response = get(client, services=oil, start="2026-12-01", end="2026-12-01", **params)
+        assert response.status_code == 200, response.get_json()
+        return [slot["start"][11:16] for slot in response.get_json()["days"][0]["slots"]]
+
+    assert "09:00" in starts()
+    response = get(client, services=oil, start="2026-12-01", end="2026-12-01", vehicle=car.id)
+    assert response.status_code == 401
+    assert response.get_json()["type"].endswith("/login-required")
+
+    login(customer)
+    for end in ("2026-12-01", "2026-12-30"):
+        with count_statements() as statements:
+            response = get(client, services=oil, start="2026-12-01", end=end, vehicle=car.id)
+        assert response.status_code == 200
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len([s for s in selects if "appointments" in s]) == 2  # bays' and car's visits
+    offered = starts(vehicle=car.id)
+    assert "08:30" in offered and "10:30" in offered  # ends as the visit starts; starts as it ends
+    assert [s for s in offered if "08:30" < s < "10:30"] == []
+    assert "09:00" in starts()  # without the vehicle, as before
+
+    someone_elses = factories.vehicle(owner=factories.customer())
+    for vehicle in (someone_elses.id, 999_999):
+        response = get(client, services=oil, start="2026-12-01", end="2026-12-01", vehicle=vehicle)
+        assert response.status_code == 422
+        assert response.get_json()["type"].endswith("/unknown-vehicle")
+        assert response.get_json()["detail"] == "Choose one of your own vehicles."
+
+
 def test_services_and_categories(client, shop, factories):
     factories.service("Retired", active=False)
     services = client.get("/api/v1/services").get_json()

@@ -424,21 +424,81 @@ def test_a_time_taken_meanwhile_offers_the_nearest_free_ones(client, shop, facto
     assert len(appointments()) == before + 1
 
 
-def test_the_service_refusal_is_shown_next_to_its_field(client, login, shop, factories):
-    # The same vehicle can't be in two places: the service says so, the page puts it at the vehicle.
-    customer = factories.customer()
-    car = factories.vehicle(owner=customer)
-    book_directly(shop, customer=customer, vehicle=None, vehicle_id=car.id)
+def offered_starts(page: str, action: str = "/book") -> list[str]:
+    """The local start times a page's time form offers, as "HH:MM"."""
+    return [value[11:16] for value in form_on(page, action)["options"].get("start", [])]
+
+
+def test_the_calendar_leaves_out_times_at_which_the_saved_vehicle_is_busy(
+    client, login, shop, customer, factories
+):
+    # Cara's car is in for 9:00-11:00 on Tuesday (one bay); the other bay is free all day.
+    car = customer_vehicle_id(customer)
+    book_directly(shop, customer=customer, vehicle=None, vehicle_id=car)
     login(customer)
-    url = _url(shop, vehicle=car.id, start="2026-12-01T09:15:00-05:00")
-    page = text_of(client.get(url))
+    url = _url(shop, vehicle=car, start=None, mode=None, name=None, email=None, phone=None)
+    page = text_of(client.get(url + "&day=2026-12-01"))
+    assert "Free times on Tuesday, December 1" in page
+    starts = offered_starts(page)
+    # A 30-minute oil change can end at 9:00 or start at 11:00, nothing in between.
+    assert "08:30" in starts and "11:00" in starts
+    assert [s for s in starts if "08:30" < s < "11:00"] == []
+
+    # Another of her cars (or a guest's) can have those times: the bays aren't the reason.
+    other = factories.vehicle(owner=customer, year=2015, make="Ford", model="Focus")
+    page = text_of(
+        client.get(url.replace(f"vehicle={car}", f"vehicle={other.id}") + "&day=2026-12-01")
+    )
+    assert {"09:00", "10:00", "10:45"} <= set(offered_starts(page))
+    page = text_of(client.get(_url(shop, start=None) + "&day=2026-12-01"))
+    assert "09:00" in offered_starts(page)
+
+    # A start typed into the address (or kept from before) at a busy time is refused at its step.
+    page = text_of(client.get(_url(shop, vehicle=car, start="2026-12-01T09:30:00-05:00")))
+    assert "That time isn&#39;t free for this visit" in page
+    assert "Check and confirm" not in page
+
+
+def test_a_vehicle_booked_meanwhile_sends_the_customer_back_to_the_times(
+    client, login, shop, customer
+):
+    # The car gets booked elsewhere (by phone, say) while Cara is on the review page: the time
+    # is what she has to change, so she is shown the times again, with the reason.
+    car = customer_vehicle_id(customer)
+    login(customer)
+    page = text_of(client.get(_url(shop, vehicle=car, start="2026-12-01T09:15:00-05:00")))
     assert "Check and confirm" in page
+    book_directly(shop, customer=customer, vehicle=None, vehicle_id=car)
     response = submit(client, page, method="post")
     assert response.status_code == 422
     page = text_of(response)
     assert "This vehicle already has an appointment at that time." in page
-    assert "Which vehicle are we seeing?" in page
+    assert "When suits you?" in page
+    assert "Which vehicle are we seeing?" not in page
+    assert "09:15" not in offered_starts(page)
     assert len(appointments()) == 1
+
+
+def test_rescheduling_leaves_out_times_at_which_the_vehicle_is_in_another_visit(
+    client, login, shop, customer
+):
+    car = customer_vehicle_id(customer)
+    book_directly(shop, customer=customer, vehicle=None, vehicle_id=car)  # Tue 9:00-11:00
+    moving = book_directly(
+        shop,
+        customer=customer,
+        vehicle=None,
+        vehicle_id=car,
+        service_ids=[shop["oil"].id],
+        starts_at=TUE_9 + timedelta(hours=5),  # Tue 14:00-14:30
+    )
+    login(customer)
+    action = f"/appointments/{moving.reference}/reschedule"
+    page = text_of(client.get(action + "?day=2026-12-01"))
+    starts = offered_starts(page, action)
+    assert "08:30" in starts and "11:00" in starts
+    assert [s for s in starts if "08:30" < s < "11:00"] == []
+    assert "14:00" in starts  # its own time is free for it
 
 
 # --- the appointment pages -----------------------------------------------------------------------

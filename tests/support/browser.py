@@ -87,6 +87,20 @@ def page(request: pytest.FixtureRequest, browser: Any, live_server: LiveServer) 
         context.close()
 
 
+#: htmx's classes while a request, swap or settle is under way (htmx.config's defaults).
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
+def htmx_settled(page: Any) -> None:
+    """Wait until htmx has finished every request, swap and settle on the page.
+
+    Call it after waiting for the swapped-in content, before using it: htmx wires up the links
+    it swapped in (their hx-get) in its settle step, a moment after they appear, so a key press
+    or click any sooner follows the plain link (a whole page load) instead.
+    """
+    page.wait_for_function(f"() => !document.querySelector({HTMX_BUSY!r})")
+
+
 def assert_accessible(page: Any, name: str | None = None) -> None:
     """Run axe-core on the page; fail listing every violation. Saves a screenshot either way."""
     from axe_playwright_python.sync_playwright import Axe

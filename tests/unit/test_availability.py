@@ -287,6 +287,49 @@ CASES = {
         absent=("12:30", "13:00"),
         free={"07:30": 1, "14:00": 1, "15:00": 2},
     ),
+    # `blocked`: times the visit itself can't overlap (its vehicle is in another visit then).
+    "blocked-time-hides-overlapping-starts-whatever-the-bays": Case(
+        overrides={"blocked": ((utc(TUESDAY, "09:00"), utc(TUESDAY, "10:00")),)},
+        present=("08:00", "10:00"),  # ends exactly as it starts; starts exactly as it ends
+        absent=("08:15", "09:00", "09:45"),
+        free={"08:00": 2, "10:00": 2},  # the bays are untouched
+        count=34 - 7,
+    ),
+    "blocked-time-takes-no-buffer": Case(
+        overrides={
+            "blocked": ((utc(TUESDAY, "09:00"), utc(TUESDAY, "10:00")),),
+            "rules": BookingRules(slot_interval=timedelta(minutes=5), buffer=timedelta(hours=1)),
+        },
+        present=("08:00", "10:00"),
+        absent=("08:05", "09:55"),
+    ),
+    "blocked-times-that-touch-leave-the-point-between-them": Case(
+        overrides={
+            "blocked": (
+                (utc(TUESDAY, "11:00"), utc(TUESDAY, "11:30")),  # unsorted, in two zones
+                (at(TUESDAY, "09:00").astimezone(ZoneInfo("Asia/Tokyo")), at(TUESDAY, "10:00")),
+            )
+        },
+        present=("08:00", "10:00"),
+        absent=("08:15", "09:45", "10:15", "11:00"),
+    ),
+    "overlapping-blocked-times-merge": Case(
+        overrides={
+            "blocked": (
+                (utc(TUESDAY, "09:00"), utc(TUESDAY, "10:00")),
+                (utc(TUESDAY, "09:30"), utc(TUESDAY, "13:00")),
+                (utc(TUESDAY, "10:00"), utc(TUESDAY, "10:30")),
+            )
+        },
+        present=("07:30", "08:00", "13:00"),
+        absent=("08:15", "10:00", "11:00", "12:30", "12:45"),
+    ),
+    "empty-blocked-time-blocks-nothing": Case(
+        overrides={"blocked": ((utc(TUESDAY, "10:00"), utc(TUESDAY, "10:00")),)}, count=34
+    ),
+    "blocked-time-on-another-day-changes-nothing": Case(
+        overrides={"blocked": ((utc(SATURDAY, "08:00"), utc(SATURDAY, "14:00")),)}, count=34
+    ),
 }
 
 
@@ -482,6 +525,15 @@ AGREEMENT_SCENARIOS = {
             "now": utc(TUESDAY, "06:00"),
         },
     ),
+    "blocked-times": (
+        TUESDAY,
+        {
+            "blocked": (
+                (utc(TUESDAY, "09:00"), utc(TUESDAY, "10:00")),
+                (utc(TUESDAY, "13:00"), utc(TUESDAY, "13:10")),
+            )
+        },
+    ),
     "spring-forward-night": (
         SPRING_FORWARD,
         {"opening_hours": (OpeningInterval(6, time(0), time(6)),)},
@@ -523,6 +575,7 @@ INVALID = {
     "naive-now": {"now": NAIVE},
     "naive-busy": {"busy": (Busy(1, NAIVE, NAIVE + timedelta(hours=1)),)},
     "naive-closure": {"closures": (Closure(NAIVE, NAIVE + timedelta(hours=1), "x"),)},
+    "naive-blocked": {"blocked": ((NAIVE, NAIVE + timedelta(hours=1)),)},
     "zero-slot-interval": {"rules": BookingRules(slot_interval=timedelta(0))},
     "interval-closing-before-opening": {"opening_hours": (OpeningInterval(1, time(12), time(8)),)},
     "bad-weekday": {"opening_hours": (OpeningInterval(7, time(8), time(12)),)},

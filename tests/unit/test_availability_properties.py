@@ -1,8 +1,9 @@
 """Property tests of the availability engine against a brute-force reference.
 
 Random opening hours (night hours included, so DST gaps and folds are hit), closures, busy blocks
-(overlapping, unsorted, in mixed zones, on unknown bays), durations, grids and `now`, around the
-DST transitions of New York and Lord Howe Island (a 30 minute shift), and in UTC.
+(overlapping, unsorted, in mixed zones, on unknown bays), blocked times (the vehicle's other
+visits), durations, grids and `now`, around the DST transitions of New York and Lord Howe Island
+(a 30 minute shift), and in UTC.
 """
 
 from __future__ import annotations
@@ -123,6 +124,13 @@ def scenarios(draw: st.DrawFn, transition_day: bool = False) -> Scenario:
             Busy(bay_id, begin.astimezone(busy_zone), (begin + length).astimezone(busy_zone))
         )
 
+    blocked = []
+    for _ in range(draw(st.integers(0, 4))):
+        begin = instant()
+        length = timedelta(minutes=draw(st.integers(0, 48)) * 5)  # empty ones too
+        blocked_zone = draw(st.sampled_from([UTC, zone]))
+        blocked.append((begin.astimezone(blocked_zone), (begin + length).astimezone(blocked_zone)))
+
     now = origin + timedelta(
         minutes=draw(st.integers(-2 * 24 * 60, 0 if transition_day else 24 * 60)),
         microseconds=draw(st.sampled_from([0, 0, 1, 123_456, 59_999_999])),
@@ -147,6 +155,7 @@ def scenarios(draw: st.DrawFn, transition_day: bool = False) -> Scenario:
         "rules": rules,
         "zone": zone,
         "now": now,
+        "blocked": blocked,
     }
     return Scenario(kwargs, start, end)
 
@@ -240,6 +249,7 @@ def reference_day(s: Scenario, day: date) -> DayAvailability:
                 and t_end <= b
                 and k["now"] + rules.minimum_notice <= t <= k["now"] + rules.horizon
                 and not any(overlaps(t, t_end, c.starts_at, c.ends_at) for c in live)
+                and not any(overlaps(t, t_end, b, e) for b, e in k["blocked"])
             ):
                 free = free_capable_bays(s, t)
                 if free:
@@ -295,6 +305,15 @@ def test_offered_slots_lie_in_opening_hours_and_outside_closures(s: Scenario) ->
             )
             for c in s.kwargs["closures"]:
                 assert not overlaps(slot.starts_at, slot.ends_at, c.starts_at, c.ends_at)
+
+
+@SETTINGS
+@given(ANY_SCENARIO)
+def test_no_offered_slot_overlaps_a_blocked_time(s: Scenario) -> None:
+    for day in s.run():
+        for slot in day.slots:
+            for begin, end in s.kwargs["blocked"]:
+                assert not overlaps(slot.starts_at, slot.ends_at, begin, end)
 
 
 @SETTINGS

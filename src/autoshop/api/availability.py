@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 from flask import Response
+from flask_security import current_user
 from flask_smorest import Blueprint
 
 from autoshop.api.problems import problem_response
 from autoshop.api.schemas import AvailabilityQuerySchema, AvailabilitySchema, ProblemSchema
 from autoshop.errors import problem
-from autoshop.services.availability import AvailabilityError, find_availability
+from autoshop.services.availability import AvailabilityError, check_vehicle, find_availability
 from autoshop.timeutil import utcnow
 
 blp = Blueprint("availability", __name__, description="Free times for one or more services")
@@ -20,18 +21,32 @@ blp = Blueprint("availability", __name__, description="Free times for one or mor
 @blp.get("/availability")
 @blp.arguments(AvailabilityQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, AvailabilitySchema)
+@problem_response(blp, 401, "A vehicle was given without logging in", ProblemSchema)
 @problem_response(blp, 404, "Unknown location", ProblemSchema)
-@problem_response(blp, 422, "Invalid services or dates", ProblemSchema)
-def availability(services: str, start: Any, end: Any, location: int | None) -> Response:
+@problem_response(blp, 422, "Invalid services, dates or vehicle", ProblemSchema)
+def availability(
+    services: str, start: Any, end: Any, location: int | None, vehicle: int | None
+) -> Response:
     """Each local day from `start` to `end`: open or not, why closed, and the free start times.
 
     A start is offered when the whole visit (the services' durations added up) fits in one
     opening interval, outside closures, within the booking notice and horizon, and some bay with
-    every capability the services need is free for it plus the buffer.
+    every capability the services need is free for it plus the buffer. With `vehicle` (one of
+    your saved vehicles), the times at which that vehicle is already in another visit are left out.
     """
     ids = [int(part) for part in services.split(",")]
+    if vehicle is not None and not current_user.is_authenticated:
+        return problem(
+            401,
+            "Log in (session) or send an Authentication-Token header to ask about your vehicle.",
+            type_="login-required",
+        )
     try:
-        result = find_availability(ids, start, end, now=utcnow(), location_id=location)
+        if vehicle is not None:
+            check_vehicle(current_user, vehicle)
+        result = find_availability(
+            ids, start, end, now=utcnow(), location_id=location, vehicle_id=vehicle
+        )
     except AvailabilityError as exc:
         return problem(exc.status, str(exc), type_=exc.kind)
     zone = result.zone

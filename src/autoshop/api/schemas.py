@@ -121,6 +121,14 @@ class AvailabilityQuerySchema(Schema):
         load_default=None,
         metadata={"description": "Location id; the shop's first location when omitted."},
     )
+    vehicle = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "One of your saved vehicles (logged in): the times at which it is "
+            "already in another visit are left out, as booking them would fail."
+        },
+    )
 
 
 class SlotSchema(Schema):

@@ -1,9 +1,10 @@
 """Availability engine: the start times a visit can be booked at, day by day.
 
-A pure function of its inputs (opening hours, closures, bays, busy blocks, the visit, the booking
-rules, the shop's zone and `now`); see DESIGN.md section 4. Busy blocks are filtered to the range,
-merged per bay into sorted "blocked start" windows once, and each candidate start is then checked
-with a few `bisect` calls, so a month for a busy shop takes a few milliseconds.
+A pure function of its inputs (opening hours, closures, bays, busy blocks, the times the visit
+itself can't overlap, the visit, the booking rules, the shop's zone and `now`); see DESIGN.md
+section 4. Busy blocks are filtered to the range, merged per bay into sorted "blocked start"
+windows once, and each candidate start is then checked with a few `bisect` calls, so a month for a
+busy shop takes a few milliseconds.
 
 Local-time rules (the shop's zone, via `zoneinfo`):
 
@@ -131,12 +132,17 @@ def free_slots(
     start: date,
     end: date,
     now: datetime,
+    blocked: Sequence[tuple[datetime, datetime]] = (),
 ) -> list[DayAvailability]:
     """Every local date in [start, end] with the starts a visit of `duration` can be booked at.
 
     `busy` may be unsorted and may mention bays not in `bays` (they are ignored). A slot is offered
     when it is on the grid, fits in one opening interval, avoids every closure, respects minimum
     notice and horizon, and at least one capable bay is free over [t, t + duration + buffer).
+
+    `blocked` are times [starts_at, ends_at) the visit itself can't overlap, whatever the bays
+    (e.g. the customer's vehicle is in another visit then): a start t is not offered when
+    [t, t + duration) overlaps one of them. No buffer applies; an empty interval blocks nothing.
     """
     if end < start:
         raise ValueError("end must not be before start")
@@ -152,6 +158,7 @@ def free_slots(
         start=start,
         end=end,
         now=now,
+        blocked=blocked,
     )
     return [engine.day(start + timedelta(days=i)) for i in range((end - start).days + 1)]
 
@@ -168,6 +175,7 @@ def slot_at(
     rules: BookingRules,
     zone: ZoneInfo,
     now: datetime,
+    blocked: Sequence[tuple[datetime, datetime]] = (),
 ) -> Slot | None:
     """The slot `free_slots` would offer at `start_at`, or None; used to re-check a booking.
 
@@ -188,6 +196,7 @@ def slot_at(
         start=day,
         end=day,
         now=now,
+        blocked=blocked,
     )
     for slot in availability.slots:
         if slot.starts_at == start_at:
@@ -207,6 +216,7 @@ def is_offered(
     rules: BookingRules,
     zone: ZoneInfo,
     now: datetime,
+    blocked: Sequence[tuple[datetime, datetime]] = (),
 ) -> bool:
     """Whether `free_slots` would offer a visit starting at `start_at` (see `slot_at`)."""
     return (
@@ -221,6 +231,7 @@ def is_offered(
             rules=rules,
             zone=zone,
             now=now,
+            blocked=blocked,
         )
         is not None
     )
@@ -259,6 +270,8 @@ class _Engine:
     __slots__ = (
         "_block_closes",
         "_block_opens",
+        "_blocked_closes",
+        "_blocked_opens",
         "_closure_ends",
         "_closure_starts",
         "_closures",
@@ -287,6 +300,7 @@ class _Engine:
         start: date,
         end: date,
         now: datetime,
+        blocked: Sequence[tuple[datetime, datetime]] = (),
     ) -> None:
         _require_aware(now, "now")
         if duration <= timedelta(0):
@@ -343,6 +357,35 @@ class _Engine:
         hi = min(_from_us((end.toordinal() - _EPOCH_ORDINAL + 3) * _DAY_US), self._last)
         if capable and busy and lo <= hi:
             self._index_busy(busy, capable, lo, hi, duration + rules.buffer)
+        self._blocked_opens, self._blocked_closes = self._index_blocked(blocked, duration)
+
+    @staticmethod
+    def _index_blocked(
+        blocked: Sequence[tuple[datetime, datetime]], duration: timedelta
+    ) -> tuple[list[datetime], list[datetime]]:
+        """Blocked intervals as disjoint sorted open windows of blocked starts.
+
+        A visit [t, t + duration) overlaps [s, e) iff t lies in the open window (s - duration, e).
+        Windows that overlap are merged (windows that only touch are not: their common point is
+        in neither), so a start is blocked iff it lies before the close of the last window that
+        opens before it: one bisect per candidate start.
+        """
+        windows: list[tuple[datetime, datetime]] = []
+        for s, e in blocked:
+            _require_aware(s, "blocked start")
+            _require_aware(e, "blocked end")
+            if s < e:
+                windows.append((_utc(s) - duration, _utc(e)))
+        windows.sort()
+        opens: list[datetime] = []
+        closes: list[datetime] = []
+        for w_open, w_close in windows:
+            if closes and w_open < closes[-1]:
+                closes[-1] = max(closes[-1], w_close)
+            else:
+                opens.append(w_open)
+                closes.append(w_close)
+        return opens, closes
 
     def _index_busy(
         self, busy: Sequence[Busy], capable: set[int], lo: datetime, hi: datetime, reach: timedelta
@@ -424,6 +467,7 @@ class _Engine:
         c_starts, c_ends = self._closure_starts, self._closure_ends
         n_closures = len(c_ends)
         opens, closes = self._block_opens, self._block_closes
+        v_opens, v_closes = self._blocked_opens, self._blocked_closes
         out: list[Slot] = []
         for t in starts:
             if t < first or t > last:
@@ -432,6 +476,10 @@ class _Engine:
             if n_closures:
                 i = bisect_right(c_ends, t)
                 if i < n_closures and c_starts[i] < t_end:
+                    continue
+            if v_opens:
+                j = bisect_left(v_opens, t)
+                if j and t < v_closes[j - 1]:
                     continue
             free = n_capable - bisect_left(opens, t) + bisect_right(closes, t)
             if free > 0:

@@ -2,7 +2,8 @@
 
 Statements per request, whatever the number of days: the location with its opening hours, the
 services, the active bays, the closures in the range, and one indexed range query for the busy
-blocks of the range (never one per day or per slot).
+blocks of the range (never one per day or per slot). For a chosen saved vehicle, a sixth: one
+range query for the vehicle's own visits, which the new visit can't overlap.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from autoshop.domain import availability as engine
 from autoshop.extensions import db
-from autoshop.models import Appointment, Bay, Closure, Location, Service
+from autoshop.models import Appointment, Bay, Closure, Location, Service, User, Vehicle
 from autoshop.models.appointments import HOLDS_BAY
 
 MAX_RANGE_DAYS = 62
@@ -163,6 +164,32 @@ def load_busy(
     ]
 
 
+def check_vehicle(user: User, vehicle_id: int) -> None:
+    """A customer may ask about their own saved vehicles, staff about any vehicle (as booking
+    allows); anything else is refused like an unknown vehicle, revealing nothing."""
+    owner = db.session.execute(
+        sa.select(Vehicle.owner_id).where(Vehicle.id == vehicle_id)
+    ).one_or_none()
+    if owner is None or (not user.is_staff and owner[0] != user.id):
+        raise AvailabilityError("Choose one of your own vehicles.", kind="unknown-vehicle")
+
+
+def load_vehicle_visits(
+    vehicle_id: int, start_at: datetime, end_at: datetime, *, exclude: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The vehicle's active visits [starts_at, ends_at) overlapping the range, at any location:
+    the database refuses a vehicle in two overlapping visits (no buffer between them)."""
+    stmt = sa.select(Appointment.starts_at, Appointment.ends_at).where(
+        Appointment.vehicle_id == vehicle_id,
+        HOLDS_BAY,
+        Appointment.ends_at > start_at,
+        Appointment.starts_at < end_at,
+    )
+    if exclude is not None:
+        stmt = stmt.where(Appointment.id != exclude)
+    return [(r[0], r[1]) for r in db.session.execute(stmt)]
+
+
 def range_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The instants that enclose local days start..end (a day of margin for long visits)."""
     return (
@@ -204,11 +231,13 @@ def find_availability(
     location_id: int | None = None,
     exclude_appointment_id: int | None = None,
     by_staff: bool = False,
+    vehicle_id: int | None = None,
 ) -> Availability:
     """Free starts per local day for a visit (service ids, or an existing appointment's visit).
 
     `exclude_appointment_id` leaves that appointment's own block out (rescheduling it);
-    `by_staff` drops the minimum notice.
+    `by_staff` drops the minimum notice; `vehicle_id` (a saved vehicle already checked to be the
+    caller's) leaves out the starts at which that vehicle is in another visit.
     """
     location = load_location(location_id)
     check_range(start, end, location)
@@ -239,5 +268,10 @@ def find_availability(
         start=start,
         end=end,
         now=now,
+        blocked=(
+            load_vehicle_visits(vehicle_id, start_at, end_at, exclude=exclude_appointment_id)
+            if vehicle_id is not None
+            else ()
+        ),
     )
     return Availability(location=location, zone=zone, visit=visit, days=days)

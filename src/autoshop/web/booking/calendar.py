@@ -76,8 +76,12 @@ def month_calendar(
     month_url: Callable[[date], str],
     exclude_appointment_id: int | None = None,
     by_staff: bool = False,
+    vehicle_id: int | None = None,
 ) -> Calendar:
-    """A month of days with their free times: one availability query for the whole month."""
+    """A month of days with their free times: one availability query for the whole month.
+
+    With `vehicle_id` (a saved vehicle), times at which that vehicle is in another visit are not
+    offered: booking them would fail."""
     zone = ZoneInfo(location.timezone)
     today = now.astimezone(zone).date()
     last_bookable = (now + timedelta(days=location.horizon_days)).astimezone(zone).date()
@@ -96,6 +100,7 @@ def month_calendar(
                 location_id=location.id,
                 exclude_appointment_id=exclude_appointment_id,
                 by_staff=by_staff,
+                vehicle_id=vehicle_id,
             )
             found = {d.date: d for d in result.days}
         except AvailabilityError as exc:

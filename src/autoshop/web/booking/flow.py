@@ -183,6 +183,7 @@ def _check_offered(flow: Flow, start: datetime) -> dict[str, str]:
             now=flow.now,
             location_id=flow.location.id,
             by_staff=current_staff() is not None,
+            vehicle_id=flow.vehicle.vehicle_id if flow.vehicle else None,
         )
     except AvailabilityError as exc:
         return {"start": str(exc)}
@@ -231,6 +232,7 @@ def flow_calendar(flow: Flow) -> Calendar:
         day_url=lambda d: flow.url(("day", "start"), day=d.isoformat()),
         month_url=lambda m: flow.url(("day", "start"), month=f"{m:%Y-%m}"),
         by_staff=current_staff() is not None,
+        vehicle_id=flow.vehicle.vehicle_id if flow.vehicle else None,
     )
 
 
@@ -321,6 +323,10 @@ def confirm() -> Response:
         return render_flow(flow, "review", status=409, taken=exc)
     except booking.BookingError as exc:
         place, name = ERROR_PLACES.get(exc.field or "", ("review", "form"))
+        if exc.kind == "vehicle-busy" and flow.vehicle.vehicle_id is not None:
+            # The saved vehicle was booked elsewhere meanwhile: the time is what to change (the
+            # calendar no longer offers it), not the vehicle.
+            place, name = ERROR_PLACES["starts_at"]
         return render_flow(flow, place, status=exc.status, extra_errors={name: exc.message})
     if isinstance(outcome, idempotency.Stored):
         # The same form sent again (a double click, a reload): the visit it booked.

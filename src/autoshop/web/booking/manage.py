@@ -194,6 +194,7 @@ def _reschedule(access: Access) -> Response:
             month_url=lambda m: access.url("_reschedule", month=f"{m:%Y-%m}"),
             exclude_appointment_id=appointment.id,
             by_staff=access.staff,
+            vehicle_id=appointment.vehicle_id,
         )
     context.update(
         cal=cal,

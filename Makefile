@@ -9,8 +9,10 @@ BIN := $(VENV)/bin
 VENDOR := src/autoshop/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The day `make test-future-date` pretends it is (any date libfaketime's faketime takes).
+FAKETIME ?= 2027-03-14 10:00:00
 
-.PHONY: run test install assets lint format bench clean
+.PHONY: run test test-future-date install assets lint format bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -54,6 +56,13 @@ format: install
 
 test: install lint
 	$(BIN)/pytest
+
+# The suite on a day it was never run on: the app's wall clock (every Python process) set to
+# $(FAKETIME) by libfaketime; the monotonic clock and the browser keep the real time (see
+# tests/support/faketime/sitecustomize.py and tests/support/browser.py for why).
+test-future-date: install lint
+	@command -v faketime >/dev/null || { echo "test-future-date needs faketime: apt-get install -y faketime"; exit 1; }
+	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH=tests/support/faketime faketime '$(FAKETIME)' $(BIN)/pytest
 
 bench: install
 	$(BIN)/python -m benchmarks --write docs/PERFORMANCE.md

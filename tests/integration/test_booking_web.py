@@ -575,6 +575,14 @@ def test_customer_reschedules_and_cancels_on_the_web(client, login, shop, custom
     assert int(_event(ics)["sequence"]) == 2
 
 
+def test_the_calendar_file_is_stamped_when_the_visit_was_booked(client, login, shop, customer):
+    # DTSTAMP: when the booking was made (`now`), not whatever the database's clock said.
+    appointment = book_directly(shop, customer=customer)
+    login(customer)
+    event = _event(client.get(f"/appointments/{appointment.reference}/calendar.ics").data)
+    assert event.decoded("dtstamp") == NOW
+
+
 def test_guest_reschedules_and_cancels_by_link(client, shop):
     appointment = book_directly(
         shop, guest=booking.GuestContact(name="Gus", email="gus@example.com", phone="")

@@ -32,6 +32,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+def browser_env() -> dict[str, str]:
+    """The browser's environment: the real clock. Under `make test-future-date` only the app's
+    clock (Python's) is faked: Chromium doesn't run under libfaketime (its pages never settle)."""
+    if "faketime" not in os.environ.get("LD_PRELOAD", ""):
+        return dict(os.environ)
+    return {
+        k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
+    }
+
+
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -67,7 +77,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, env=browser_env()
+        )
         try:
             yield instance
         finally:

@@ -122,8 +122,9 @@ SQL_CLOCK = re.compile(r"\b(current_timestamp|current_date|localtimestamp|now\s*
 ALLOWED_CLOCK_READS = {
     # The clock module: the one place the app reads the time, at its edges, as utcnow().
     ("src/autoshop/timeutil.py", "datetime.now"): "the clock itself",
-    # When a row was written, by the database's clock, as a default for rows written outside
-    # the services: a record nobody decides on (the services set the stamps they show from `now`).
+    # When a row was written, by the database's clock: a default, a record nobody decides on.
+    # Where a customer sees such a stamp (an appointment's, in its calendar file) the service
+    # sets it from `now`.
     ("src/autoshop/models/*.py", "func.current_timestamp"): "a record of the write",
     ("src/autoshop/migrations/versions/*.py", "SQL CURRENT_TIMESTAMP"): "the same, in the schema",
 }

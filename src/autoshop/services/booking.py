@@ -381,6 +381,7 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         def attempt(bay_id: int) -> Appointment:
             appointment = _new_appointment(req, ctx, vehicle, starts_at)
             appointment.bay_id = bay_id
+            appointment.created_at = appointment.updated_at = now  # not the database's clock
             return appointment
 
         ends_at = starts_at + ctx.visit.duration

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -70,27 +71,11 @@ def staff_members() -> list[User]:
     )
 
 
-def create_user(
-    email: str,
-    password: str,
-    *,
-    roles: list[RoleName],
-    first_name: str = "",
-    last_name: str = "",
-    phone: str | None = None,
-    confirmed: bool = True,
-) -> User:
-    """Create an account from a trusted place (the CLI, staff tools) in its own transaction."""
+def create_user(email: str, password: str, **details: Any) -> User:
+    """Create an account from a trusted place (the CLI, staff tools) in its own transaction;
+    `details` as add_user() takes them."""
     with write_transaction():
-        return add_user(
-            email,
-            password,
-            roles=roles,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-            confirmed=confirmed,
-        )
+        return add_user(email, password, **details)
 
 
 def add_user(

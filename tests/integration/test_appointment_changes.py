@@ -274,3 +274,29 @@ def _csrf(page: str) -> str:
     from tests.conftest import csrf_token_from
 
     return csrf_token_from(page)
+
+
+def test_a_taken_time_offers_no_alternative_at_which_the_vehicle_is_busy(shop, factories):
+    customer = factories.customer()
+    car = factories.vehicle(owner=customer, make="Subaru", model="Forester")
+    # The car's other visit, Tuesday 09:30 to 10:00, on the second lift.
+    _book(
+        shop,
+        customer=customer,
+        vehicle=None,
+        vehicle_id=car.id,
+        starts_at=TUE_9 + timedelta(minutes=30),
+    )
+    for bay in shop["location"].bays:  # Tuesday 09:00 is full
+        factories.appointment(
+            location=shop["location"],
+            bay=bay,
+            starts_at=TUE_9 - timedelta(hours=1, minutes=30),
+            services=[shop["pads"]],
+        )
+    with pytest.raises(booking.SlotTaken) as taken:
+        _book(shop, customer=customer, vehicle=None, vehicle_id=car.id, starts_at=TUE_9)
+    alternatives = taken.value.alternatives
+    assert alternatives
+    busy_from, busy_to = TUE_9 + timedelta(minutes=30), TUE_9 + timedelta(minutes=60)
+    assert all(not (a < busy_to and busy_from < a + timedelta(minutes=30)) for a in alternatives)

@@ -140,6 +140,8 @@ class _Context:
     rules: engine.BookingRules
     hours: list[engine.OpeningInterval]
     bays: list[engine.BayInfo]
+    #: The saved vehicle being booked, whose other visits the alternatives must avoid.
+    vehicle_id: int | None = None
 
     def engine_args(self) -> dict[str, Any]:
         """What every engine call for this visit at this location takes."""
@@ -153,7 +155,13 @@ class _Context:
         }
 
 
-def _context(location_id: int | None, visit: queries.Visit | list[int], *, staff: bool) -> _Context:
+def _context(
+    location_id: int | None,
+    visit: queries.Visit | list[int],
+    *,
+    staff: bool,
+    vehicle_id: int | None = None,
+) -> _Context:
     """The location, its rules (staff: without the minimum notice) and the visit to place."""
     try:
         location = queries.load_location(location_id)
@@ -170,6 +178,7 @@ def _context(location_id: int | None, visit: queries.Visit | list[int], *, staff
         rules=queries.staff_rules(rules) if staff else rules,
         hours=hours,
         bays=queries.load_bays(location),
+        vehicle_id=vehicle_id,
     )
 
 
@@ -271,9 +280,14 @@ def alternatives_near(
     """The free starts closest to the one asked for, over that day and the next six."""
     day = starts_at.astimezone(ctx.zone).date()
     closures, busy = _day_data(ctx, day, days=7, exclude=exclude)
+    blocked: list[tuple[datetime, datetime]] = []
+    if ctx.vehicle_id is not None:
+        start_at, end_at = queries.range_bounds(day, day + timedelta(days=6), ctx.zone)
+        blocked = queries.load_vehicle_visits(ctx.vehicle_id, start_at, end_at, exclude=exclude)
     days = engine.free_slots(
         closures=closures,
         busy=busy,
+        blocked=blocked,
         start=day,
         end=day + timedelta(days=6),
         now=now,
@@ -369,7 +383,12 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
     def work(session: Session) -> Appointment:
         if req.once is not None:
             req.once.claim()
-        ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
+        ctx = _context(
+            req.location_id,
+            req.service_ids,
+            staff=req.by_staff is not None,
+            vehicle_id=req.vehicle_id,
+        )
         _check_offset(req.starts_at, ctx.zone)
         starts_at = req.starts_at.astimezone(ctx.zone)
         lock_schedule(session, ctx.location.id, [starts_at.date()])
@@ -407,7 +426,12 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
     except Contended as exc:
         # Every attempt lost to concurrent bookings: as good as taken.
         db.session.rollback()
-        ctx = _context(req.location_id, req.service_ids, staff=req.by_staff is not None)
+        ctx = _context(
+            req.location_id,
+            req.service_ids,
+            staff=req.by_staff is not None,
+            vehicle_id=req.vehicle_id,
+        )
         raise _taken(ctx, req.starts_at.astimezone(ctx.zone), now) from exc
 
 
@@ -603,7 +627,12 @@ def reschedule(
         enforce(refuse_reschedule(facts_of(current), who, now))
         staff = who.role is not Role.CUSTOMER
         # The visit as booked (snapshot durations), even if the catalog changed since.
-        ctx = _context(current.location_id, queries.visit_of(current), staff=staff)
+        ctx = _context(
+            current.location_id,
+            queries.visit_of(current),
+            staff=staff,
+            vehicle_id=current.vehicle_id,
+        )
         _check_offset(starts_at, ctx.zone)
         target = starts_at.astimezone(ctx.zone)
         previous = current.starts_at

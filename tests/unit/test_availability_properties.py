@@ -182,7 +182,9 @@ def wall_exists(wall: datetime, zone: ZoneInfo) -> bool:
 
 
 def overlaps(a: datetime, b: datetime, c: datetime, d: datetime) -> bool:
-    return a < d and c < b
+    """Whether [a, b) and [c, d) share an instant; an empty interval shares none (as
+    PostgreSQL's ranges, which guard a vehicle's visits, see it)."""
+    return a < b and c < d and a < d and c < b
 
 
 def interval_bounds(s: Scenario, day: date) -> list[tuple[datetime, datetime]]:

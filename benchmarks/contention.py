@@ -30,7 +30,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks.booking import (
-    ROOT,
     ZONE,
     double_bookings,
     drop_database,
@@ -38,6 +37,7 @@ from benchmarks.booking import (
     prepare_database,
     seed,
     serve,
+    server_pythonpath,
 )
 
 DB_NAME = "autoshop_bench_contention"
@@ -159,7 +159,7 @@ def run(
             "AUTOSHOP_ENV": "testing",
             "SECRET_KEY": "bench-secret-key-0000",
             "RATELIMIT_ENABLED": "false",
-            "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT),
+            "PYTHONPATH": server_pythonpath(),
         }
         # An hour apart, so the 30-minute visit and its buffer never reach the next start.
         times = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from autoshop.extensions import db
 from autoshop.models import Notification
@@ -26,7 +27,7 @@ def test_register_confirm_and_log_in(page, factories):
 
     # A bad submission first: the errors are shown and announced with the fields.
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_text("Enter your first name.").is_visible()
+    expect(page.get_by_text("Enter your first name.")).to_be_visible()
     assert_accessible(page, "register-errors")
 
     page.get_by_label("First name").fill("Rosa")
@@ -40,7 +41,7 @@ def test_register_confirm_and_log_in(page, factories):
     from tests.support.browser import screenshot
 
     screenshot(page, "after-register")
-    assert page.get_by_text("We've sent an email to rosa@example.com").is_visible()
+    expect(page.get_by_text("We've sent an email to rosa@example.com")).to_be_visible()
 
     db.session.commit()
     mail = db.session.scalar(
@@ -56,8 +57,8 @@ def test_register_confirm_and_log_in(page, factories):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/account/")
-    assert page.get_by_role("heading", name="My account").is_visible()
-    assert page.get_by_text("rosa@example.com").is_visible()
+    expect(page.get_by_role("heading", name="My account")).to_be_visible()
+    expect(page.get_by_text("rosa@example.com")).to_be_visible()
     assert_accessible(page, "account")
 
     page.goto("/account/nope")

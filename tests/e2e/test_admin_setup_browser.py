@@ -6,6 +6,7 @@ import re
 from datetime import time
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from autoshop.domain.choices import PriceKind
 from autoshop.extensions import db
@@ -41,15 +42,15 @@ def test_admin_sets_up_catalog_bays_and_hours(page, factories):
     page.get_by_label("Price, or lowest price, in dollars").fill("180")
     page.get_by_label("Highest price in dollars").fill("120")
     page.get_by_role("button", name="Save service").click()
-    assert page.get_by_text("The duration must be at least 1 minute.").is_visible()
-    assert page.get_by_text("The highest price must be at least the lowest price.").is_visible()
+    expect(page.get_by_text("The duration must be at least 1 minute.")).to_be_visible()
+    expect(page.get_by_text("The highest price must be at least the lowest price.")).to_be_visible()
     assert_accessible(page, "admin-service-errors")
     page.get_by_label("Duration in minutes").fill("90")
     page.get_by_label("Highest price in dollars").fill("260.50")
     page.get_by_label("Lift", exact=True).check()
     page.get_by_role("button", name="Save service").click()
     page.wait_for_url(re.compile(r"/admin/catalog/$"))
-    assert page.get_by_text("$180–$260.50").is_visible()
+    expect(page.get_by_text("$180–$260.50")).to_be_visible()
     assert_accessible(page, "admin-catalog")
 
     # The shop: created from the calendar page, then a bay and Monday's hours.
@@ -65,7 +66,7 @@ def test_admin_sets_up_catalog_bays_and_hours(page, factories):
     page.get_by_role("link", name="Add a bay").click()
     page.get_by_label("Name").fill("Lift 1")
     page.get_by_role("button", name="Save bay").click()
-    assert page.get_by_text("Tick at least one thing the bay is equipped for.").is_visible()
+    expect(page.get_by_text("Tick at least one thing the bay is equipped for.")).to_be_visible()
     assert_accessible(page, "admin-bay-errors")
     page.get_by_label("Lift", exact=True).check()
     page.get_by_label("General", exact=True).check()
@@ -81,8 +82,8 @@ def test_admin_sets_up_catalog_bays_and_hours(page, factories):
     page.get_by_role("button", name="Save Monday").click()
     page.get_by_text("Monday hours were saved.").wait_for()
     page.get_by_role("link", name="Back to the shop calendar").click()
-    assert page.get_by_text("8:00 AM–12:00 PM, 1:00 PM–5:30 PM").is_visible()
-    assert page.get_by_role("cell", name="General, Lift").is_visible()
+    expect(page.get_by_text("8:00 AM–12:00 PM, 1:00 PM–5:30 PM")).to_be_visible()
+    expect(page.get_by_role("cell", name="General, Lift")).to_be_visible()
     assert_accessible(page, "admin-calendar")
 
     db.session.commit()

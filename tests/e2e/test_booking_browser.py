@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 import time_machine
+from playwright.sync_api import expect
 
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
@@ -128,14 +129,14 @@ def test_customer_books_two_services_by_keyboard_on_a_phone(browser, live_server
         page.keyboard.press("Enter")
 
         page.get_by_role("heading", name="Check and confirm").wait_for()
-        assert page.get_by_text("Tuesday, December 1, 2026 at 9:00 AM").is_visible()
+        expect(page.get_by_text("Tuesday, December 1, 2026 at 9:00 AM")).to_be_visible()
         assert_accessible(page, "book-review")
         tab_to(page, "main form button[type=submit]")
         page.keyboard.press("Enter")
 
         page.get_by_role("heading", name="Your appointment").wait_for()
         (appointment,) = booked()
-        assert page.get_by_text(appointment.reference).is_visible()
+        expect(page.get_by_text(appointment.reference)).to_be_visible()
         assert appointment.customer_id == customer.id
         assert appointment.concern == "Grinding noise from the front left."
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -200,16 +201,16 @@ def test_guest_books_and_cancels_through_the_manage_link(page, shop):
     page.get_by_role("button", name="Review booking").click()
 
     page.get_by_role("heading", name="Check and confirm").wait_for()
-    assert page.get_by_text("<b>Squeal</b> when braking").is_visible()  # shown as text
+    expect(page.get_by_text("<b>Squeal</b> when braking")).to_be_visible()  # shown as text
     assert_accessible(page, "book-guest-review")
     page.get_by_role("button", name="Confirm booking").click()
 
     page.get_by_role("heading", name="Your appointment").wait_for()
     assert "/appointments/manage/" in page.url
     (appointment,) = booked()
-    assert page.get_by_text(appointment.reference).is_visible()
-    assert page.get_by_text("Wednesday, December 2, 2026 at 1:30 PM").first.is_visible()
-    assert page.get_by_role("link", name="Create an account").is_visible()
+    expect(page.get_by_text(appointment.reference)).to_be_visible()
+    expect(page.get_by_text("Wednesday, December 2, 2026 at 1:30 PM").first).to_be_visible()
+    expect(page.get_by_role("link", name="Create an account")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     assert_accessible(page, "appointment-guest")
 
@@ -229,7 +230,7 @@ def test_guest_books_and_cancels_through_the_manage_link(page, shop):
     assert_accessible(page, "appointment-cancel")
     page.get_by_role("button", name="Yes, cancel the appointment").click()
     page.get_by_text("Your appointment was cancelled.").wait_for()
-    assert page.locator(".badge", has_text="Cancelled").is_visible()
+    expect(page.locator(".badge", has_text="Cancelled")).to_be_visible()
     assert_accessible(page, "appointment-cancelled")
     (appointment,) = booked()
     assert appointment.status is AppointmentStatus.CANCELLED

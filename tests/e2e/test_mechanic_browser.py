@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import time_machine
+from playwright.sync_api import expect
 
 from tests.support.browser import assert_accessible
 from tests.support.factories import Factories
@@ -27,14 +28,14 @@ def test_mechanic_checks_in_a_job_with_a_note(page, factories):
         page.get_by_role("button", name="Log in").click()
         page.goto("/staff/today")
         job = page.get_by_role("article", name="10:00 AM · 2018 Subaru Outback")
-        assert job.get_by_text("Grinding noise from the front left").is_visible()
+        expect(job.get_by_text("Grinding noise from the front left")).to_be_visible()
         assert_accessible(page, "mechanic-today")
         job.get_by_label("Note for the customer (optional)").fill("Looking at the brakes now.")
         job.get_by_role("button", name="Check in").click()
         page.wait_for_load_state()
-        assert page.get_by_text("is now checked in").is_visible()
+        expect(page.get_by_text("is now checked in")).to_be_visible()
         job = page.get_by_role("article", name="10:00 AM · 2018 Subaru Outback")
-        assert job.get_by_role("button", name="Start work").is_visible()
+        expect(job.get_by_role("button", name="Start work")).to_be_visible()
         job.get_by_role("link", name="10:00 AM · 2018 Subaru Outback").click()
-        assert page.get_by_text("Looking at the brakes now.").is_visible()
+        expect(page.get_by_text("Looking at the brakes now.")).to_be_visible()
         assert_accessible(page, "mechanic-job")

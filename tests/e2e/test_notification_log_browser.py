@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from playwright.sync_api import expect
+
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
 from autoshop.models import Notification
@@ -77,13 +79,13 @@ def test_admin_filters_to_failed_and_retries_one(page, factories):
     page.get_by_role("link", name="Booked: Tue Dec 1 at 9:00 AM").click()
     page.wait_for_url(re.compile(rf"/admin/notifications/{failed.id}$"))
     page.get_by_role("heading", name="This message was not delivered").wait_for()
-    assert page.get_by_text("550 5.1.1").first.is_visible()
+    expect(page.get_by_text("550 5.1.1").first).to_be_visible()
     assert_accessible(page, "admin-notification-failed")
 
     page.get_by_role("button", name="Retry now").click()
     page.get_by_text("The message is queued again").wait_for()
     assert page.get_by_role("button", name="Retry now").count() == 0
-    assert page.locator(".badge", has_text="Pending").is_visible()
+    expect(page.locator(".badge", has_text="Pending")).to_be_visible()
     assert_accessible(page, "admin-notification-retried")
 
     db.session.commit()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
@@ -76,12 +77,12 @@ def test_admin_closes_a_booked_day_and_cancels_the_visit_and_the_customer_is_tol
 
     page.get_by_role("heading", name="This change affects booked visits").wait_for()
     visits = page.get_by_role("list", name="Affected visits")
-    assert visits.get_by_role("link", name=visit.reference).is_visible()
+    expect(visits.get_by_role("link", name=visit.reference)).to_be_visible()
     item = visits.get_by_role("listitem").first
     for text in ("Tue Nov 17, 2026, 10:00 AM–12:00 PM", "Kim Lee", "2020 Mazda 3"):
-        assert item.get_by_text(text, exact=False).first.is_visible()
-    assert item.get_by_text("Oil change, Brake pads").is_visible()
-    assert item.get_by_text("Shop closed: Staff training").is_visible()
+        expect(item.get_by_text(text, exact=False).first).to_be_visible()
+    expect(item.get_by_text("Oil change, Brake pads")).to_be_visible()
+    expect(item.get_by_text("Shop closed: Staff training")).to_be_visible()
     assert_no_sideways_scroll(page)
     assert_accessible(page, "admin-closure-confirm")
 
@@ -99,8 +100,8 @@ def test_admin_closes_a_booked_day_and_cancels_the_visit_and_the_customer_is_tol
     )
     page.get_by_role("button", name="Save the change").click()
     page.get_by_text("The closure was added.").wait_for()
-    assert page.get_by_text("1 visit cancelled; each customer is being told").is_visible()
-    assert page.get_by_role("cell", name="Staff training", exact=True).is_visible()
+    expect(page.get_by_text("1 visit cancelled; each customer is being told")).to_be_visible()
+    expect(page.get_by_role("cell", name="Staff training", exact=True)).to_be_visible()
     assert_accessible(page, "admin-calendar-after-closure")
 
     db.session.commit()
@@ -125,8 +126,8 @@ def test_admin_closes_a_booked_day_and_cancels_the_visit_and_the_customer_is_tol
 
     page.goto(link)
     page.get_by_role("heading", name="Which vehicle are we seeing?").wait_for()
-    assert page.get_by_text("Oil change").first.is_visible()
-    assert page.get_by_text("Brake pads").first.is_visible()
+    expect(page.get_by_text("Oil change").first).to_be_visible()
+    expect(page.get_by_text("Brake pads").first).to_be_visible()
 
 
 def test_admin_keeps_the_visits_on_a_bay_taken_out_of_use_and_sees_them_on_the_dashboard(
@@ -138,17 +139,17 @@ def test_admin_keeps_the_visits_on_a_bay_taken_out_of_use_and_sees_them_on_the_d
     open_menu_item(page, "Shop calendar", menu="Shop")
     page.get_by_role("button", name="Deactivate Lift 1").click()
     page.get_by_role("heading", name="This change affects booked visits").wait_for()
-    assert page.get_by_text("Lift 1 is not in use").is_visible()
+    expect(page.get_by_text("Lift 1 is not in use")).to_be_visible()
     page.get_by_label("Keep them booked", exact=False).check()
     page.get_by_role("button", name="Save the change").click()
     page.get_by_text("Lift 1 was deactivated").wait_for()
-    assert page.get_by_text("1 visit kept.", exact=False).is_visible()
+    expect(page.get_by_text("1 visit kept.", exact=False)).to_be_visible()
 
     page.goto("/admin/")
     section = page.get_by_role("region", name=re.compile("Booked visits that don't fit"))
-    assert section.get_by_role("link", name=visit.reference, exact=True).is_visible()
-    assert section.get_by_text("Lift 1 is not in use").is_visible()
-    assert section.get_by_role("link", name=f"Reschedule {visit.reference}").is_visible()
+    expect(section.get_by_role("link", name=visit.reference, exact=True)).to_be_visible()
+    expect(section.get_by_text("Lift 1 is not in use")).to_be_visible()
+    expect(section.get_by_role("link", name=f"Reschedule {visit.reference}")).to_be_visible()
     assert_no_sideways_scroll(page)
     assert_accessible(page, "admin-dashboard-conflict")
 

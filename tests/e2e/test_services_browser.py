@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from autoshop.domain.choices import PriceKind
 from tests.support.browser import assert_accessible
 
@@ -28,13 +30,13 @@ def test_services_page(page, factories):
     )
 
     page.goto("/services")
-    assert page.get_by_role("heading", name="Services and prices", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Services and prices", level=1)).to_be_visible()
     maintenance = page.get_by_role("region", name="Maintenance")
-    assert maintenance.get_by_role("heading", name="Oil change (full synthetic)").is_visible()
-    assert maintenance.get_by_text("$90–$135").is_visible()
-    assert maintenance.get_by_text("About 45 min").is_visible()
+    expect(maintenance.get_by_role("heading", name="Oil change (full synthetic)")).to_be_visible()
+    expect(maintenance.get_by_text("$90–$135")).to_be_visible()
+    expect(maintenance.get_by_text("About 45 min")).to_be_visible()
     diagnostics = page.get_by_role("region", name="Diagnostics")
-    assert diagnostics.get_by_text("From $85, priced after diagnosis").is_visible()
+    expect(diagnostics.get_by_text("From $85, priced after diagnosis")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"]  # nothing sideways-scrolls on a phone
     assert_accessible(page, "services")

@@ -267,4 +267,10 @@ def test_browser_tests_wait_on_conditions_never_for_a_time():
             name = _dotted_tail(node) if isinstance(node, ast.Attribute) else None
             if name and name.split(".")[1] in ("wait_for_timeout", "sleep"):
                 offenders.append(f"{path.name}:{node.lineno}: {name}")
+            # `assert locator.is_visible()` answers at once, before a page that is still loading
+            # shows anything: expect(locator).to_be_visible() waits for it.
+            if isinstance(node, ast.Assert) and any(
+                isinstance(n, ast.Attribute) and n.attr == "is_visible" for n in ast.walk(node)
+            ):
+                offenders.append(f"{path.name}:{node.lineno}: assert ….is_visible()")
     assert offenders == []

@@ -205,7 +205,11 @@ def test_cancel_racing_check_in_ends_in_one_consistent_state(app, visit):
         )
 
     outcomes = _race(app, [cancel, check_in])
-    assert sorted(outcomes) in (["changed", "done"], ["done", "refused:bad-transition"]), outcomes
+    # One wins; the other either saw the winner's change happen under it (changed meanwhile) or
+    # started after it and is refused on the status it finds (checked in: the customer can't
+    # cancel; cancelled: the mechanic can't check in).
+    lost = {"changed", "refused:not-cancellable", "refused:bad-transition"}
+    assert outcomes.count("done") == 1 and set(outcomes) - {"done"} <= lost, outcomes
     final = _get(Appointment, appointment_id).status
     trail = _trail(appointment_id)
     assert trail[-1] == ("scheduled", final.value)  # the trail tells what really happened

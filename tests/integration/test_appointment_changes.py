@@ -300,3 +300,19 @@ def test_a_taken_time_offers_no_alternative_at_which_the_vehicle_is_busy(shop, f
     assert alternatives
     busy_from, busy_to = TUE_9 + timedelta(minutes=30), TUE_9 + timedelta(minutes=60)
     assert all(not (a < busy_to and busy_from < a + timedelta(minutes=30)) for a in alternatives)
+
+
+def test_assigning_a_mechanic_goes_through_the_guarded_path(shop, factories):
+    from autoshop.services.booking import NotAllowed
+    from autoshop.services.status import assign_mechanic
+
+    appointment = _book(shop, customer=factories.customer())
+    admin, mike, sam = factories.admin(), factories.mechanic(), factories.mechanic()
+    assign_mechanic(appointment, sam, actor=sam, now=NOW)  # Sam takes the open job
+    with pytest.raises(NotAllowed, match="another mechanic"):
+        assign_mechanic(appointment, mike, actor=mike, now=NOW)
+    assign_mechanic(appointment, mike, actor=admin, now=NOW)  # the admin hands it over
+    with pytest.raises(booking.BookingError, match="one of the shop's mechanics"):
+        assign_mechanic(appointment, factories.customer(), actor=admin, now=NOW)
+    db.session.expire_all()
+    assert db.session.get(Appointment, appointment.id).mechanic_id == mike.id

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from autoshop.domain.choices import Role
 from autoshop.domain.status import AppointmentStatus, allowed_targets, refuse_assign, refuse_move
-from autoshop.extensions import db
 from autoshop.models import Appointment, StatusChange, User
-from autoshop.models import Role as RoleRow
 from autoshop.services import outbox_planning
 from autoshop.services.booking import (
     BookingError,
@@ -104,14 +101,3 @@ def assign_mechanic(
         return current
 
     return change_write(appointment, expected_version, work)
-
-
-def mechanics() -> list[User]:
-    """Everyone a job can be assigned to, by name."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.roles.any(RoleRow.name == Role.MECHANIC.value), User.active.is_(True))
-            .order_by(User.first_name, User.last_name)
-        )
-    )

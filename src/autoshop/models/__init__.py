@@ -6,7 +6,7 @@ from autoshop.models.base import Base, UTCDateTime
 from autoshop.models.catalog import Service, ServiceCategory
 from autoshop.models.idempotency import IdempotencyKey
 from autoshop.models.notifications import Notification
-from autoshop.models.shop import Bay, Closure, Location, OpeningHours
+from autoshop.models.shop import Bay, BayDowntime, Closure, Location, OpeningHours
 from autoshop.models.vehicles import Vehicle
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "AppointmentService",
     "Base",
     "Bay",
+    "BayDowntime",
     "Closure",
     "IdempotencyKey",
     "Location",

@@ -164,3 +164,30 @@ class Bay(Base):
 
     def __repr__(self) -> str:
         return f"<Bay {self.name}>"
+
+
+class BayDowntime(Base):
+    """A bay out of service for a period (lift inspection, repair): nothing may be booked in it."""
+
+    __tablename__ = "bay_downtimes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bay_id: Mapped[int] = mapped_column(sa.ForeignKey("bays.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
+
+    bay: Mapped[Bay] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        sa.CheckConstraint(within_years_sql("starts_at", "ends_at"), name="within_years"),
+        sa.Index("ix_bay_downtimes_bay_ends", "bay_id", "ends_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<BayDowntime bay={self.bay_id} {self.starts_at}..{self.ends_at}>"

@@ -523,3 +523,61 @@ def test_only_admins_move_visits(client, shop, factories, login):
         assert response.status_code == 403
         client.post("/account/logout", data={"csrf_token": csrf_token_from(page)})
     assert snapshot(job.id) == before
+
+
+# --- two staff moving two visits into the same free slot at once ---------------------------------
+
+
+@pytest.mark.settings(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0})
+def test_two_moves_into_the_same_free_slot_of_one_bay_one_wins(app, shop, factories):
+    import threading
+
+    from autoshop.models import User
+    from autoshop.services import booking
+
+    admin_ids = [factories.admin().id, factories.admin().id]
+    jobs = [shop["brake_job"].id, shop["oil_job"].id]
+    target = datetime(2026, 12, 2, 19, 0, tzinfo=UTC)  # 2:00 PM, Lift 2 free
+    bay_id = shop["lift2"].id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = ["", ""]
+
+    def run(i: int) -> None:
+        with app.app_context(), time_machine.travel(NOW, tick=False):
+            appointment = db.session.get(Appointment, jobs[i])
+            actor = db.session.get(User, admin_ids[i])
+            version = appointment.version
+            db.session.commit()  # end the read; the move decides under its own lock
+            barrier.wait(timeout=60)
+            try:
+                booking.reschedule(
+                    appointment,
+                    target,
+                    now=NOW,
+                    actor=actor,
+                    expected_version=version,
+                    bay_id=bay_id,
+                )
+                outcomes[i] = "moved"
+            except booking.SlotTaken:
+                outcomes[i] = "taken"
+            except booking.BookingError as exc:
+                outcomes[i] = f"refused:{exc.kind}"
+            except Exception as exc:
+                outcomes[i] = f"error:{exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["moved", "taken"], outcomes
+    db.session.expire_all()
+    there = db.session.scalars(
+        sa.select(Appointment).where(Appointment.bay_id == bay_id, Appointment.starts_at == target)
+    ).all()
+    assert len(there) == 1
+    loser = jobs[outcomes.index("taken")]
+    assert db.session.get(Appointment, loser).starts_at == WED_10  # the loser stays put

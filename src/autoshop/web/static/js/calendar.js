@@ -24,6 +24,12 @@
     }
   });
 
+  // A page loaded with the "Move to…" form open (without htmx) puts the keyboard there too.
+  document.addEventListener("DOMContentLoaded", function () {
+    var heading = document.querySelector("#calendar-board [data-autofocus]");
+    if (heading) heading.focus();
+  });
+
   var drag = null;
   var THRESHOLD = 5;
 

@@ -111,6 +111,16 @@ def open_wednesday(page) -> None:
     htmx_settled(page)
 
 
+def assert_no_sideways_scroll(page) -> None:
+    """The page itself never scrolls sideways; the calendar scrolls inside its own region."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+        "window.innerWidth + 1 && !e.closest('.cal-scroll table')).slice(0, 5)"
+        ".map(e => e.tagName + '.' + e.className).join(' | ')"
+    )
+
+
 def block(page, appointment):
     return page.locator(f'article[data-reference="{appointment.reference}"]')
 
@@ -130,6 +140,7 @@ def test_the_admin_drags_a_visit_to_another_bay_and_time(page, factories, shop):
     log_in_as_admin(page, factories)
     open_wednesday(page)
     assert_accessible(page, "bay-calendar-day")
+    assert_no_sideways_scroll(page)
     lift1 = shop["bays"][0]
     oil = shop["oil"]
     drag(page, oil, cell(page, lift1, at(11)))
@@ -197,3 +208,4 @@ def test_the_week_by_bay_is_readable(page, factories, shop):
     expect(table.get_by_role("rowheader", name=re.compile("Wed Dec 2"))).to_be_visible()
     expect(table).to_contain_text("Out of service 2:30 PM–4:30 PM: Annual rack inspection")
     assert_accessible(page, "bay-calendar-week")
+    assert_no_sideways_scroll(page)

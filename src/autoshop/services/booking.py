@@ -696,8 +696,9 @@ def _only_bay(ctx: _Context, bay_id: int) -> _Context:
 
 def _refuse_downtime(bay_id: int, starts_at: datetime, block_ends_at: datetime) -> None:
     """Refuse a staff-chosen bay that is out of service during any part of the visit."""
-    reason = db.session.scalar(
-        sa.select(BayDowntime.reason)
+    found = db.session.execute(
+        sa.select(Bay.name, BayDowntime.reason)
+        .join(Bay, Bay.id == BayDowntime.bay_id)
         .where(
             BayDowntime.bay_id == bay_id,
             BayDowntime.starts_at < block_ends_at,
@@ -705,10 +706,10 @@ def _refuse_downtime(bay_id: int, starts_at: datetime, block_ends_at: datetime) 
         )
         .order_by(BayDowntime.starts_at)
         .limit(1)
-    )
-    if reason is not None:
+    ).first()
+    if found is not None:
         raise BookingError(
-            f"That bay is out of service then: {reason}.", kind="bay-down", field="bay"
+            f"{found.name} is out of service then: {found.reason}.", kind="bay-down", field="bay"
         )
 
 

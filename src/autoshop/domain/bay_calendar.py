@@ -169,23 +169,20 @@ def day_rows(start: datetime, end: datetime, interval: timedelta, zone: ZoneInfo
     rows: list[Row] = []
     at = start.astimezone(UTC)
     end = end.astimezone(UTC)
-    seen: set[tuple[int, int]] = set()
     while at < end:
         local = at.astimezone(zone)
         ambiguous = _is_ambiguous(local, zone)
         label = local.strftime("%-I:%M %p")
         if ambiguous:
             label += f" {local.tzname()}"
-        key = (local.hour, local.minute)
         rows.append(
             Row(
                 starts_at=at,
                 ends_at=min(at + interval, end),
                 label=label,
-                on_the_hour=local.minute == 0 or key in seen,
+                on_the_hour=local.minute == 0,
             )
         )
-        seen.add(key)
         at += interval
     return rows
 

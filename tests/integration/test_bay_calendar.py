@@ -581,3 +581,18 @@ def test_two_moves_into_the_same_free_slot_of_one_bay_one_wins(app, shop, factor
     assert len(there) == 1
     loser = jobs[outcomes.index("taken")]
     assert db.session.get(Appointment, loser).starts_at == WED_10  # the loser stays put
+
+
+def test_the_demo_shop_shows_a_busy_day_and_its_lift_inspection(client, login):
+    from autoshop.models import User
+    from autoshop.services import demo
+
+    logins = demo.seed(now=NOW)
+    admin_email = next(email for role, email in logins if role == "admin")
+    login(db.session.scalar(sa.select(User).where(User.email == admin_email)), demo.DEMO_PASSWORD)
+    page = client.get(f"{PAGE}?date=2026-12-01").get_data(as_text=True)
+    text = text_of(page)
+    assert "Out of service: Annual lift inspection" in text
+    assert text.count("Move to…") >= 2
+    week = text_of(client.get(f"{PAGE}?date=2026-12-01&view=week").get_data(as_text=True))
+    assert "Out of service 12:30 PM–4:00 PM: Annual lift inspection" in week

@@ -596,3 +596,22 @@ def test_the_demo_shop_shows_a_busy_day_and_its_lift_inspection(client, login):
     assert text.count("Move to…") >= 2
     week = text_of(client.get(f"{PAGE}?date=2026-12-01&view=week").get_data(as_text=True))
     assert "Out of service 12:30 PM–4:00 PM: Annual lift inspection" in week
+
+
+def test_staff_may_move_a_visit_inside_the_online_notice_but_not_into_the_past(admin_client, shop):
+    """Customers need two hours' notice online; the shop books and moves without it (as
+    reschedule allows staff), but never to a time that has passed."""
+    job = shop["oil_job"]
+    location = shop["location"]
+    soon = post_move(
+        admin_client, location, job, date="2026-11-30", time="08:30", bay=str(shop["lift2"].id)
+    )
+    assert soon.status_code == 200, text_of(soon.get_data(as_text=True))[:300]
+    db.session.expire_all()
+    job = db.session.get(Appointment, job.id)
+    assert job.starts_at == datetime(2026, 11, 30, 13, 30, tzinfo=UTC)
+    before = snapshot(job.id)
+    past = post_move(
+        admin_client, location, job, date="2026-11-30", time="07:45", bay=str(shop["lift2"].id)
+    )
+    assert_refused(past, 422, "already passed", before, job.id)

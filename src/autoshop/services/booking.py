@@ -11,7 +11,7 @@ write lock up front (BEGIN IMMEDIATE), so writers queue instead of failing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -35,6 +35,8 @@ from autoshop.extensions import db
 from autoshop.models import (
     Appointment,
     AppointmentService,
+    Bay,
+    BayDowntime,
     Location,
     StatusChange,
     User,
@@ -619,8 +621,11 @@ def reschedule(
     actor: User | None,
     via_link: bool = False,
     expected_version: int | None = None,
+    bay_id: int | None = None,
 ) -> Appointment:
-    """Move an appointment through the same guarded path as a new booking."""
+    """Move an appointment through the same guarded path as a new booking. Staff may name the
+    bay (`bay_id`): it must be one of the location's bays in use, able to do the visit, not out
+    of service and free; otherwise the service picks the best-fitting free bay."""
     who = actor_of(actor, via_link=via_link)
 
     def work(session: Session, current: Appointment) -> Appointment:
@@ -633,6 +638,8 @@ def reschedule(
             staff=staff,
             vehicle_id=current.vehicle_id,
         )
+        if bay_id is not None:
+            ctx = _only_bay(ctx, bay_id)
         _check_offset(starts_at, ctx.zone)
         target = starts_at.astimezone(ctx.zone)
         previous = current.starts_at
@@ -640,9 +647,11 @@ def reschedule(
             session, ctx.location.id, [previous.astimezone(ctx.zone).date(), target.date()]
         )
         closures, busy = _day_data(ctx, target.date(), exclude=current.id)
-        _require_offered(ctx, target, closures, busy, now, exclude=current.id)
         ends_at = target + ctx.visit.duration
         block_ends_at = ends_at + ctx.rules.buffer
+        if bay_id is not None and _slot(ctx, target, closures, [], now) is not None:
+            _refuse_downtime(bay_id, target, block_ends_at)
+        _require_offered(ctx, target, closures, busy, now, exclude=current.id)
         sequence = current.sequence + 1
 
         def attempt(bay_id: int) -> Appointment:
@@ -666,6 +675,42 @@ def reschedule(
         return current
 
     return change_write(appointment, expected_version, work)
+
+
+def _only_bay(ctx: _Context, bay_id: int) -> _Context:
+    """The context with the staff-chosen bay as the only one to place the visit in."""
+    bay = db.session.get(Bay, bay_id)
+    if bay is None or bay.location_id != ctx.location.id:
+        raise BookingError("Choose one of this location's bays.", kind="unknown-bay", field="bay")
+    if not bay.active:
+        raise BookingError(f"{bay.name} is not in use.", kind="bay-inactive", field="bay")
+    missing = ctx.visit.capabilities - frozenset(bay.capabilities)
+    if missing:
+        raise BookingError(
+            f"{bay.name} can't take this visit (it needs {' and '.join(sorted(missing))}).",
+            kind="bay-incapable",
+            field="bay",
+        )
+    return replace(ctx, bays=[b for b in ctx.bays if b.id == bay_id])
+
+
+def _refuse_downtime(bay_id: int, starts_at: datetime, block_ends_at: datetime) -> None:
+    """Refuse a staff-chosen bay that is out of service during any part of the visit."""
+    found = db.session.execute(
+        sa.select(Bay.name, BayDowntime.reason)
+        .join(Bay, Bay.id == BayDowntime.bay_id)
+        .where(
+            BayDowntime.bay_id == bay_id,
+            BayDowntime.starts_at < block_ends_at,
+            BayDowntime.ends_at > starts_at,
+        )
+        .order_by(BayDowntime.starts_at)
+        .limit(1)
+    ).first()
+    if found is not None:
+        raise BookingError(
+            f"{found.name} is out of service then: {found.reason}.", kind="bay-down", field="bay"
+        )
 
 
 def cancel(

@@ -16,6 +16,7 @@ from autoshop.models import (
     Appointment,
     AppointmentService,
     Bay,
+    BayDowntime,
     Location,
     OpeningHours,
     Service,
@@ -201,7 +202,28 @@ def _seed(now: datetime) -> list[tuple[str, str]]:
         logins.append(("customer", email))
     db.session.flush()
     _appointments(location, bays, services, customers, mechanics, now)
+    _inspection(location, bays, admin, now)
     return logins
+
+
+def _inspection(location: Location, bays: list[Bay], admin: User, now: datetime) -> None:
+    """Lift 4 out of service for its inspection on the next weekday afternoon (shaded on the
+    calendar by bay)."""
+    zone = ZoneInfo(location.timezone)
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    lift4 = next(b for b in bays if b.name == "Lift 4")
+    db.session.add(
+        BayDowntime(
+            bay=lift4,
+            starts_at=datetime.combine(day, time(12, 30), zone),
+            ends_at=datetime.combine(day, time(16), zone),
+            reason="Annual lift inspection",
+            created_by_id=admin.id,
+            created_at=now,
+        )
+    )
 
 
 def _appointments(

@@ -44,6 +44,7 @@ def navigation() -> list[NavItem]:
             items.append(NavItem("Dashboard", "admin.dashboard"))
         if current_user.has_role("mechanic") or current_user.has_role("admin"):
             items.append(NavItem("Today's jobs", "staff.today"))
+            items.append(NavItem("Calendar by bay", "staff.calendar"))
         if current_user.has_role("admin"):
             shop_menu = (
                 NavItem("Catalog", "admin.catalog"),

@@ -421,3 +421,17 @@ def test_review_moderation_posts_answer_each_role_as_designed(app, factories):
     )
     db.session.refresh(review)
     assert review.staff_reply == "Thanks" and not review.hidden
+
+
+def test_the_demo_shop_has_reviews_with_replies_on_its_services_page(app, client):
+    with time_machine.travel(datetime(2026, 12, 2, 15, 30, tzinfo=UTC), tick=False):
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        all_reviews = db.session.scalars(sa.select(Review)).all()
+        assert len(all_reviews) >= 4
+        assert all(r.appointment.status is S.COMPLETED for r in all_reviews)
+        replied = [r for r in all_reviews if r.staff_reply]
+        assert replied and all(r.replied_by_id and r.replied_at for r in replied)
+        page = client.get("/services").get_data(as_text=True)
+        assert "review" in page and replied[0].staff_reply[:40] in page.replace("&#39;", "'")
+        assert all(a.mileage is not None for r in all_reviews for a in [r.appointment])

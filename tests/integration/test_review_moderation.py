@@ -171,7 +171,9 @@ def test_another_customer_cannot_edit_a_review(factories):
     assert review.rating == 5
 
 
-def test_admin_replies_hides_with_a_reason_and_shows_again_with_an_audit(client, factories, login):
+def test_admin_replies_hides_with_a_reason_and_shows_again_with_an_audit(
+    app, client, factories, login
+):
     admin = factories.admin(first_name="Ana", last_name="Admin")
     customer = factories.customer(first_name="Rob", last_name="Rude")
     service = factories.service("Oil change")
@@ -220,6 +222,11 @@ def test_admin_replies_hides_with_a_reason_and_shows_again_with_an_audit(client,
     assert client.get("/api/v1/services").get_json()[0]["rating"] == {"average": None, "count": 0}
     listing = client.get("/admin/reviews?show=hidden").get_data(as_text=True)
     assert "idiots" in listing and "Insults staff" in listing and "Ana Admin" in listing
+    # The customer still sees their own review, but never the shop's internal reason.
+    own = app.test_client()
+    login(customer, test_client=own)
+    mine = own.get("/appointments").get_data(as_text=True)
+    assert "idiots" in mine and "Insults staff" not in mine
 
     shown = submit_form(client, "/admin/reviews", {}, action=f"/admin/reviews/{review.id}/unhide")
     assert shown.status_code == 303
@@ -435,3 +442,30 @@ def test_the_demo_shop_has_reviews_with_replies_on_its_services_page(app, client
         page = client.get("/services").get_data(as_text=True)
         assert "review" in page and replied[0].staff_reply[:40] in page.replace("&#39;", "'")
         assert all(a.mileage is not None for r in all_reviews for a in [r.appointment])
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("Dana", "Kowalski", "Dana K."),
+        ("Mary Ann", "o'neil", "Mary O."),
+        ("Cher", "", "Cher"),
+        ("", "Smith", "A customer"),
+    ],
+)
+def test_the_public_sees_a_first_name_and_an_initial(first, last, shown):
+    assert ratings.reviewer_name(first, last) == shown
+
+
+def test_a_guests_review_shows_their_first_name_and_initial(client, factories):
+    service = factories.service("Battery test")
+    visit = factories.appointment(
+        services=[service],
+        status=S.COMPLETED,
+        guest_name="Gail van Guest",
+        guest_email="gail@example.com",
+        starts_at=VISIT,
+    )
+    factories.review(visit, rating=5, comment="Fast")
+    page = client.get(f"/services/{service.id}").get_data(as_text=True)
+    assert "Gail G." in page and "gail@example.com" not in page and "van Guest" not in page

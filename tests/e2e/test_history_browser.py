@@ -116,6 +116,18 @@ def test_a_customer_books_again_from_their_history(page, factories):
     _fits(page)
     assert_accessible(page, "book-again-booked")
 
+    # The car's service record lists the earlier work, with its mileage and the shop's note.
+    open_menu_item(page, "My account")
+    page.get_by_role("link", name="Service history of the 2020 Mazda 3").click()
+    page.get_by_role("heading", name="Service history").wait_for()
+    expect(page.get_by_text("At 48,250 mi", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text("Rear pads at 40%; check again in spring.", exact=False)
+    ).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Book again"))).to_have_count(1)
+    _fits(page)
+    assert_accessible(page, "vehicle-history")
+
 
 def test_a_customer_reviews_a_visit_and_an_admin_replies(page, browser, live_server, factories):
     shop = factories.booking_shop()

@@ -19,6 +19,7 @@ from autoshop.models import (
     Closure,
     Location,
     OpeningHours,
+    Review,
     Service,
     ServiceCategory,
     User,
@@ -230,3 +231,25 @@ class Factories:
         db.session.add(downtime)
         db.session.commit()
         return downtime
+
+    def review(
+        self,
+        appointment: Appointment | None = None,
+        *,
+        rating: int = 5,
+        comment: str = "",
+        created_at: datetime | None = None,
+        **fields: Any,
+    ) -> Review:
+        """A review of a completed visit (one is made for it when none is given)."""
+        appointment = appointment or self.appointment(status=AppointmentStatus.COMPLETED)
+        review = Review(
+            appointment_id=appointment.id,
+            rating=rating,
+            comment=comment,
+            created_at=created_at or datetime(2026, 12, 1, 20, 0, tzinfo=UTC),
+            **fields,
+        )
+        db.session.add(review)
+        db.session.commit()
+        return review

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from autoshop.api.schemas import ServiceCategorySchema, ServiceSchema
 from autoshop.domain.money import describe_price
-from autoshop.services import catalog
+from autoshop.services import catalog, ratings
 
 blp = Blueprint("catalog", __name__, description="Services and categories customers can book")
 
@@ -16,7 +16,8 @@ blp = Blueprint("catalog", __name__, description="Services and categories custom
 @blp.get("/services")
 @blp.response(200, ServiceSchema(many=True))
 def list_services() -> list[dict[str, Any]]:
-    """Every active service, by category and display order."""
+    """Every active service, by category and display order, with its customers' rating."""
+    rated = ratings.ratings_by_service()
     return [
         {
             "id": s.id,
@@ -29,6 +30,7 @@ def list_services() -> list[dict[str, Any]]:
             "price_max_cents": s.price_max_cents,
             "price_label": describe_price(s.price_kind, s.price_min_cents, s.price_max_cents),
             "capability": s.capability.value,
+            "rating": _rating(rated.get(s.id, ratings.NO_RATING)),
         }
         for category in catalog.active_catalog()
         for s in category.services
@@ -49,3 +51,7 @@ def list_categories() -> list[dict[str, Any]]:
         }
         for c in catalog.active_catalog()
     ]
+
+
+def _rating(rating: ratings.Rating) -> dict[str, Any]:
+    return {"average": rating.average, "count": rating.count}

@@ -83,6 +83,21 @@ def sane_instant(**kwargs: Any) -> fields.AwareDateTime:
 PRICE_KINDS = ["fixed", "range", "diagnosis"]
 
 
+class RatingSchema(Schema):
+    average = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Mean of 1-5 star ratings (two decimals); null without reviews",
+            "example": 4.5,
+        },
+    )
+    count = fields.Integer(
+        required=True,
+        metadata={"description": "Visible reviews of completed visits with this service"},
+    )
+
+
 class ServiceSchema(Schema):
     id = fields.Integer(required=True)
     category_id = fields.Integer(required=True)
@@ -94,6 +109,11 @@ class ServiceSchema(Schema):
     price_max_cents = fields.Integer(required=True, allow_none=True)
     price_label = fields.String(required=True, metadata={"example": "$50–$75"})
     capability = fields.String(required=True, metadata={"example": "lift"})
+    rating = fields.Nested(
+        RatingSchema,
+        required=True,
+        metadata={"description": "What customers rated visits that included this service"},
+    )
 
 
 class ServiceCategorySchema(Schema):

@@ -1,7 +1,13 @@
 """SQLAlchemy models: every table of the domain, importable from here."""
 
 from autoshop.models.accounts import Role, User, roles_users
-from autoshop.models.appointments import Appointment, AppointmentService, Review, StatusChange
+from autoshop.models.appointments import (
+    Appointment,
+    AppointmentService,
+    Review,
+    ReviewEvent,
+    StatusChange,
+)
 from autoshop.models.base import Base, UTCDateTime
 from autoshop.models.catalog import Service, ServiceCategory
 from autoshop.models.idempotency import IdempotencyKey
@@ -21,6 +27,7 @@ __all__ = [
     "Notification",
     "OpeningHours",
     "Review",
+    "ReviewEvent",
     "Role",
     "Service",
     "ServiceCategory",

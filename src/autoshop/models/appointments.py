@@ -55,6 +55,8 @@ class Appointment(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     promised_at: Mapped[datetime | None]
+    #: The odometer when the visit was booked (the car's last known mileage), if known.
+    mileage: Mapped[int | None]
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
     )
@@ -172,7 +174,8 @@ class StatusChange(Base):
 
 
 class Review(Base):
-    """One review per completed appointment."""
+    """One review per completed appointment, written by its customer; staff reply in public and
+    may hide an abusive one (with a reason, in the audit trail of ReviewEvent)."""
 
     __tablename__ = "reviews"
 
@@ -184,9 +187,42 @@ class Review(Base):
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     staff_reply: Mapped[str] = mapped_column(sa.Text, default="")
     replied_at: Mapped[datetime | None]
+    replied_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
+    updated_at: Mapped[datetime | None]
 
     appointment: Mapped[Appointment] = relationship()
+    replied_by: Mapped[User | None] = relationship(foreign_keys=[replied_by_id])
+    hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
+    events: Mapped[list[ReviewEvent]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="ReviewEvent.at"
+    )
 
-    __table_args__ = (sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+    __table_args__ = (
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        sa.Index("ix_reviews_visible", "hidden", "appointment_id"),
+    )
+
+
+class ReviewEvent(Base):
+    """The moderation audit: who hid, unhid or replied to a review, when, and why."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    review: Mapped[Review] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

@@ -455,6 +455,7 @@ def _new_appointment(
         mode=req.mode,
         concern=req.concern.strip(),
         staff_notes=req.staff_notes.strip(),
+        mileage=vehicle.mileage,
         status=AppointmentStatus.SCHEDULED,
     )
     appointment.services = [

@@ -19,6 +19,8 @@ from autoshop.models import (
     BayDowntime,
     Location,
     OpeningHours,
+    Review,
+    ReviewEvent,
     Service,
     ServiceCategory,
     StatusChange,
@@ -203,6 +205,8 @@ def _seed(now: datetime) -> list[tuple[str, str]]:
     db.session.flush()
     _appointments(location, bays, services, customers, mechanics, now)
     _inspection(location, bays, admin, now)
+    db.session.flush()
+    _reviews(admin, now)
     return logins
 
 
@@ -224,6 +228,47 @@ def _inspection(location: Location, bays: list[Bay], admin: User, now: datetime)
             created_at=now,
         )
     )
+
+
+#: (rating, comment, the shop's reply) for the demo's reviews of past visits.
+_REVIEWS = [
+    (
+        5,
+        "In and out in under an hour, and they showed me the old filter.",
+        "Thanks, Sam! See you at the next change.",
+    ),
+    (
+        4,
+        "Good work on the brakes. The waiting room coffee could be better.",
+        "Noted on the coffee, we're on it.",
+    ),
+    (5, "They found the loose gas cap instead of selling me a new sensor. Honest shop.", ""),
+    (
+        3,
+        "Alignment is fine now but I waited 20 minutes past my time.",
+        "Sorry about the wait; a job before yours ran long. Thanks for your patience.",
+    ),
+    (5, "A/C blows cold again. Clear price before they started.", ""),
+    (4, "Friendly, quick, fair price.", "Thank you!"),
+]
+
+
+def _reviews(admin: User, now: datetime) -> None:
+    """Reviews of some completed visits, most with a reply from the shop."""
+    done = db.session.scalars(
+        sa.select(Appointment)
+        .where(Appointment.status == AppointmentStatus.COMPLETED)
+        .order_by(Appointment.starts_at)
+    ).all()
+    for visit, (rating, comment, reply) in zip(done[::2], _REVIEWS, strict=False):
+        written = min(visit.ends_at + timedelta(hours=5), now)
+        review = Review(appointment_id=visit.id, rating=rating, comment=comment, created_at=written)
+        if reply:
+            review.staff_reply = reply
+            review.replied_at = min(written + timedelta(hours=18), now)
+            review.replied_by_id = admin.id
+            review.events = [ReviewEvent(action="replied", actor_id=admin.id, at=review.replied_at)]
+        db.session.add(review)
 
 
 def _appointments(
@@ -313,6 +358,7 @@ def _book(
         concern="Routine visit booked for the demo.",
         mechanic=mechanic,
         status=status,
+        mileage=_odometer(vehicle, starts_at, now),
     )
     appointment.services = [AppointmentService.snapshot(s, i) for i, s in enumerate(chosen)]
     appointment.status_changes = [
@@ -344,3 +390,11 @@ def _book(
             )
             previous = target
     db.session.add(appointment)
+
+
+def _odometer(vehicle: Vehicle, starts_at: datetime, now: datetime) -> int | None:
+    """The car's mileage at a visit: its mileage today less about 35 miles a day since."""
+    if vehicle.mileage is None:
+        return None
+    days = max((now - starts_at).days, 0)
+    return max(vehicle.mileage - 35 * days, 0)

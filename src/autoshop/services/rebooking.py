@@ -42,3 +42,32 @@ def rebook_url(appointment: Appointment) -> str:
         if offered == set(ids):
             return public_url(f"{BOOK_PATH}?{urlencode([('services', i) for i in ids])}")
     return public_url(BOOK_PATH)
+
+
+@dataclass(frozen=True)
+class Rebooking:
+    """What "Book again" pre-fills: the visit's services still offered, and the names of those
+    that aren't any more (left out, and said so)."""
+
+    service_ids: list[int]
+    dropped: list[str]
+
+
+def rebooking_of(appointment: Appointment) -> Rebooking:
+    """The visit's services as they can be booked today, in the visit's order."""
+    ids = [s.service_id for s in appointment.services if s.service_id is not None]
+    offered = (
+        set(db.session.scalars(sa.select(Service.id).where(Service.id.in_(ids), Service.active)))
+        if ids
+        else set()
+    )
+    kept: list[int] = []
+    dropped: list[str] = []
+    for snapshot in appointment.services:
+        service_id = snapshot.service_id
+        if service_id is not None and service_id in offered:
+            if service_id not in kept:
+                kept.append(service_id)
+        else:
+            dropped.append(snapshot.name)
+    return Rebooking(kept, dropped)

@@ -51,6 +51,7 @@ def navigation() -> list[NavItem]:
                 NavItem("Shop calendar", "admin.calendar"),
                 NavItem("Staff", "admin.staff"),
                 NavItem("Notifications", "admin.notifications"),
+                NavItem("Reviews", "admin.reviews_page"),
             )
             items.append(NavItem("Shop", children=shop_menu))
         items.append(NavItem("My account", "account.overview"))

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, url_for
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
-from autoshop.services import accounts
+from autoshop.services import accounts, history, reviews
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
 from autoshop.web.account.forms import ProfileForm
+from autoshop.web.booking.rendering import totals_of
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -28,4 +31,27 @@ def overview() -> str | Response:
         return redirect(url_for("account.overview"))
     return render_template(
         "account/overview.html", form=form, vehicles=accounts.vehicles_of(current_user)
+    )
+
+
+@bp.get("/vehicles/<int:vehicle_id>/history")
+@auth_required()
+def vehicle_history(vehicle_id: int) -> str:
+    """The customer's car's service record: what was done, when, at what mileage, and the
+    shop's notes for the customer. Someone else's car is a 404."""
+    customer = current_user._get_current_object()
+    vehicle = history.vehicle_of(customer, vehicle_id)
+    if vehicle is None:
+        abort(404)
+    visits = history.vehicle_record(customer, vehicle)
+    now = utcnow()
+    return render_template(
+        "account/vehicle_history.html",
+        vehicle=vehicle,
+        visits=visits,
+        reviews=history.reviews_of(visits),
+        customer_notes=history.customer_notes,
+        totals_of=totals_of,
+        zones={a.id: ZoneInfo(a.location.timezone) for a in visits},
+        can_edit=lambda r: reviews.can_edit(r, now),
     )

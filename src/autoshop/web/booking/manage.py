@@ -231,27 +231,6 @@ def _cancel(access: Access) -> Response:
     return page(render_template("booking/cancel.html", error=error, **context), status)
 
 
-@bp.get("/appointments")
-@auth_required()
-def my_appointments() -> Response:
-    now = utcnow()
-    everything = booking.appointments_of(current_user._get_current_object())
-    upcoming = sorted(
-        (a for a in everything if a.starts_at >= now), key=lambda a: a.starts_at, reverse=True
-    )
-    past = [a for a in everything if a.starts_at < now]
-    return page(
-        render_template(
-            "booking/my_appointments.html",
-            upcoming=upcoming,
-            past=past,
-            zones={a.id: ZoneInfo(a.location.timezone) for a in everything},
-            when_label=when_label,
-            totals_of=totals_of,
-        )
-    )
-
-
 @bp.get("/appointments/<reference>")
 @auth_required()
 def detail(reference: str) -> Response:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from autoshop.domain.choices import NotificationChannel
 from autoshop.domain.choices import Role as RoleName
 from autoshop.extensions import db, security
-from autoshop.models import Role, User, Vehicle
+from autoshop.models import Appointment, Notification, Role, User, Vehicle
 from autoshop.services import outbox_planning
 from autoshop.services.transactions import write_transaction
 
@@ -107,3 +107,48 @@ def add_user(
         roles=[datastore.find_or_create_role(r.value) for r in roles],
     )
     return user
+
+
+def claim_guest_visits(user: User) -> int:
+    """Bring the visits booked as a guest with the account's email into the account, with their
+    cars and messages: the customer proved the address is theirs by confirming it.
+
+    Runs inside the caller's transaction (Flask-Security's confirm view commits it), so the
+    account and its visits appear together or not at all. The account's text preference rules
+    from now on: texts a guest visit had planned stop unless the account takes texts.
+    """
+    visits = db.session.scalars(
+        sa.select(Appointment).where(
+            Appointment.customer_id.is_(None),
+            sa.func.lower(Appointment.guest_email) == user.email.casefold(),
+        )
+    ).all()
+    if not visits:
+        return 0
+    for visit in visits:
+        visit.customer = user
+        if visit.vehicle.owner_id is None:
+            visit.vehicle.owner = user
+    db.session.flush()
+    db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.appointment_id.in_([v.id for v in visits]),
+            Notification.user_id.is_(None),
+        )
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if not user.sms_opt_in:
+        outbox_planning.withdraw_reminders(user, NotificationChannel.SMS)
+    if not user.email_opt_in:
+        outbox_planning.withdraw_reminders(user, NotificationChannel.EMAIL)
+    return len(visits)
+
+
+def follow_new_email(user: User, *, now: datetime) -> None:
+    """The customer confirmed a new email address: reminders still waiting go to the new one.
+    Part of the caller's transaction (Flask-Security's change-email confirmation commits it)."""
+    outbox_planning.withdraw_reminders(user, NotificationChannel.EMAIL)
+    if user.email_opt_in:
+        outbox_planning.replan_reminders(user, NotificationChannel.EMAIL, now=now)

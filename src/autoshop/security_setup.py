@@ -21,6 +21,7 @@ from flask_security import (
     user_confirmed,
     user_registered,
 )
+from flask_security.utils import send_mail
 from flask_security.views import login as _security_login
 
 from autoshop.domain.choices import Role
@@ -84,10 +85,18 @@ def _claim_guest_visits(_app: Flask, user: User, **_extra: Any) -> None:
     claim_guest_visits(user)
 
 
-def _follow_new_email(_app: Flask, user: User, **_extra: Any) -> None:
+def _follow_new_email(_app: Flask, user: User, old_email: str, **_extra: Any) -> None:
     from autoshop.services.accounts import follow_new_email
 
     follow_new_email(user, now=utcnow())
+    # The old address hears of it too, in case the change wasn't its owner's doing.
+    send_mail(
+        f"Your {current_app.config['SHOP_NAME']} email address was changed",
+        old_email,
+        "security/email/email_changed_notice",
+        user=user,
+        old_email=old_email,
+    )
 
 
 def init_app(app: Flask) -> None:

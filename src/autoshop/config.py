@@ -165,7 +165,13 @@ def load_config(
         "SECURITY_CONFIRM_EMAIL_WITHIN": timedelta(days=3),
         "SECURITY_RESET_PASSWORD_WITHIN": timedelta(hours=2),
         "SECURITY_LOGIN_WITHIN": timedelta(days=1),
+        "SECURITY_CHANGE_EMAIL": True,
         "SECURITY_CHANGE_EMAIL_WITHIN": timedelta(hours=2),
+        "SECURITY_CHANGE_EMAIL_SUBJECT": "Confirm your new email address",
+        "SECURITY_POST_CHANGE_EMAIL_VIEW": "/account/",
+        # Changing the email or the password asks for the password again after 15 minutes.
+        "SECURITY_FRESHNESS": timedelta(minutes=15),
+        "SECURITY_FRESHNESS_GRACE_PERIOD": timedelta(minutes=5),
         "SECURITY_TWO_FACTOR_SETUP_WITHIN": timedelta(minutes=30),
         "SECURITY_US_SETUP_WITHIN": timedelta(minutes=30),
         "SECURITY_WAN_REGISTER_WITHIN": timedelta(minutes=30),

@@ -15,7 +15,13 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from flask_security import SQLAlchemyUserDatastore, user_registered
+from flask_security import (
+    SQLAlchemyUserDatastore,
+    change_email_confirmed,
+    user_confirmed,
+    user_registered,
+)
+from flask_security.utils import send_mail
 from flask_security.views import login as _security_login
 
 from autoshop.domain.choices import Role
@@ -73,10 +79,32 @@ def _give_customer_role(_app: Flask, user: User, **_extra: Any) -> None:
     datastore.add_role_to_user(user, datastore.find_or_create_role(Role.CUSTOMER.value))
 
 
+def _claim_guest_visits(_app: Flask, user: User, **_extra: Any) -> None:
+    from autoshop.services.accounts import claim_guest_visits
+
+    claim_guest_visits(user)
+
+
+def _follow_new_email(_app: Flask, user: User, old_email: str, **_extra: Any) -> None:
+    from autoshop.services.accounts import follow_new_email
+
+    follow_new_email(user, now=utcnow())
+    # The old address hears of it too, in case the change wasn't its owner's doing.
+    send_mail(
+        f"Your {current_app.config['SHOP_NAME']} email address was changed",
+        old_email,
+        "security/email/email_changed_notice",
+        user=user,
+        old_email=old_email,
+    )
+
+
 def init_app(app: Flask) -> None:
     datastore = SQLAlchemyUserDatastore(db, User, RoleModel)
     # Our UTC column type refuses naive datetimes, so Flask-Security must make aware ones; and
     # it reads the app's one clock (autoshop.timeutil), like everything else.
     security.init_app(app, datastore, datetime_factory=utcnow)
     user_registered.connect(_give_customer_role, app)
+    user_confirmed.connect(_claim_guest_visits, app)
+    change_email_confirmed.connect(_follow_new_email, app)
     app.view_functions["security.login"] = throttled_login

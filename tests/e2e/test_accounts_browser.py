@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from autoshop.extensions import db
 from autoshop.models import Notification
-from tests.support.browser import assert_accessible
+from tests.support.browser import assert_accessible, screenshot
 
 PASSWORD = "tractor-lantern-orbit-93"
 
@@ -38,7 +38,6 @@ def test_register_confirm_and_log_in(page, factories):
     page.get_by_label("Retype Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(re.compile(r"/$"))
-    from tests.support.browser import screenshot
 
     screenshot(page, "after-register")
     expect(page.get_by_text("We've sent an email to rosa@example.com")).to_be_visible()
@@ -63,3 +62,41 @@ def test_register_confirm_and_log_in(page, factories):
 
     page.goto("/account/nope")
     assert_accessible(page, "not-found")
+
+
+def test_change_the_email_then_delete_the_account(page, factories):
+    factories.location(name="Main Street Auto")
+    factories.customer(email="rosa@example.com", password=PASSWORD, first_name="Rosa")
+
+    page.goto("/account/login")
+    page.get_by_label("Email").fill("rosa@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+    page.goto("/account/")
+    page.get_by_role("link", name="Change your email").click()
+    expect(page.get_by_role("heading", name="Change your email")).to_be_visible()
+    assert_accessible(page, "change-email")
+    page.get_by_label("Email").fill("rosa.parks@example.com")
+    page.get_by_role("button", name="Send the confirmation link").click()
+    db.session.commit()
+    mail = db.session.scalar(
+        sa.select(Notification).where(Notification.recipient == "rosa.parks@example.com")
+    )
+    link = re.search(r"https?://[^/\s]+(/account/change-email/\S+)", mail.body_text).group(1)
+    page.goto(link)
+    expect(page.get_by_text("rosa.parks@example.com").first).to_be_visible()
+
+    page.goto("/account/")
+    page.get_by_role("link", name="Delete your account").click()
+    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Enter your password to delete the account.")).to_be_visible()
+    expect(page.get_by_text("Tick the box to confirm you want this.")).to_be_visible()
+    assert_accessible(page, "delete-account-errors")
+    screenshot(page, "delete-account")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account was deleted.")).to_be_visible()

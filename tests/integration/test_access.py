@@ -21,6 +21,14 @@ ROUTES = [
         {"anonymous": LOGIN, "customer_a": 200, "customer_b": 200, "mechanic": 200, "admin": 200},
     ),
     Route(
+        "/account/change-email",
+        {"anonymous": LOGIN, "customer_a": 200, "customer_b": 200, "mechanic": 200, "admin": 200},
+    ),
+    Route(
+        "/account/delete",
+        {"anonymous": LOGIN, "customer_a": 200, "customer_b": 200, "mechanic": 403, "admin": 403},
+    ),
+    Route(
         "/staff/today",
         {"anonymous": LOGIN, "customer_a": 403, "customer_b": 403, "mechanic": 200, "admin": 200},
     ),

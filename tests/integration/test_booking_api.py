@@ -56,6 +56,28 @@ def test_guest_books_through_the_api(client, shop):
     assert appointment.vehicle.vin == "1G4AH59H45G118341"
 
 
+@pytest.mark.parametrize(("sms_opt_in", "texted"), [(True, True), (False, False), (None, False)])
+def test_a_guest_may_agree_to_texts_through_the_api(client, shop, sms_opt_in, texted):
+    guest = GUEST if sms_opt_in is None else {**GUEST, "sms_opt_in": sms_opt_in}
+    body = {"services": [shop["oil"].id], "start": START, "vehicle": CAR, "guest": guest}
+    assert post(client, "/api/v1/appointments", body).status_code == 201
+    appointment = db.session.scalar(sa.select(Appointment))
+    assert appointment.guest_sms_opt_in is texted
+    texts = db.session.scalars(
+        sa.select(Notification.recipient).where(Notification.channel == "sms")
+    ).all()
+    assert (set(texts) == {"+12015550100"}) if texted else texts == []
+
+
+def test_a_guest_texts_answer_must_be_true_or_false(client, shop):
+    guest = {**GUEST, "sms_opt_in": "perhaps"}
+    body = {"services": [shop["oil"].id], "start": START, "vehicle": CAR, "guest": guest}
+    response = post(client, "/api/v1/appointments", body)
+    assert response.status_code == 422
+    assert "sms_opt_in" in str(response.get_json())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 0
+
+
 def test_taken_time_is_409_with_alternatives(client, shop):
     body = {"services": [shop["oil"].id], "start": START, "vehicle": CAR, "guest": GUEST}
     assert post(client, "/api/v1/appointments", body).status_code == 201

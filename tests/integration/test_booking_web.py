@@ -17,7 +17,7 @@ import time_machine
 from icalendar import Calendar
 from werkzeug.datastructures import MultiDict
 
-from autoshop.domain.choices import VisitMode
+from autoshop.domain.choices import NotificationChannel, VisitMode
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Notification, Vehicle
@@ -296,6 +296,34 @@ def test_guest_books_a_new_vehicle_and_gets_a_manage_link(client, shop):
     assert str(event["uid"]) == f"appointment-{appointment.reference}@autoshop"
     assert "/appointments/manage/" in str(event["description"])
     assert str(_calendar(ics.data)["method"]) == "PUBLISH"
+
+
+@pytest.mark.parametrize("agrees", [True, False])
+def test_a_guest_may_agree_to_texts_about_the_visit(client, shop, agrees):
+    page = text_of(
+        client.get(f"/book?services={shop['pads'].id}&year=2016&make=Toyota&model=Corolla")
+    )
+    page = text_of(client.get(link(page, "month-next")))
+    page = text_of(client.get(link(page, "day-2026-12-01")))
+    page = text_of(submit(client, page, start=TUE_9_LOCAL))
+    assert "Text me about this visit" in page
+    extra = {"sms": "1"} if agrees else {}
+    page = text_of(
+        submit(
+            client, page, name="Gus Guest", email="gus@example.com", phone="(201) 555-0100", **extra
+        )
+    )
+    assert ("(texts about this visit)" in page) is agrees
+    assert submit(client, page, method="post").status_code == 303
+    (appointment,) = appointments()
+    assert appointment.guest_sms_opt_in is agrees
+    texts = db.session.scalars(
+        sa.select(Notification.kind).where(
+            Notification.appointment_id == appointment.id,
+            Notification.channel == NotificationChannel.SMS,
+        )
+    ).all()
+    assert ("appointment_confirmation" in texts) is agrees
 
 
 # --- bad input -----------------------------------------------------------------------------------

@@ -449,3 +449,59 @@ def test_the_url_is_accepted_with_or_without_the_default_port(app, client, facto
     response = client.post(WEBHOOK, data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200
     assert not reload(customer).sms_opt_in
+
+
+# --- guests ---------------------------------------------------------------------------------------
+
+
+def _guest_visit(make_appointment, phone: str, *, sms: bool) -> Any:
+    return make_appointment(
+        guest_name="Gus Guest",
+        guest_email=f"gus{phone[-2:]}@example.com",
+        guest_phone=phone,
+        guest_sms_opt_in=sms,
+    )
+
+
+@pytest.mark.settings(**TWILIO)
+def test_a_guest_who_agreed_to_texts_gets_them_and_one_who_did_not_gets_none(
+    app, twilio, smtp_server, make_appointment
+):
+    app.config.update(smtp_server.mail_settings)
+    texted = _guest_visit(make_appointment, "+12015550147", sms=True)
+    quiet = _guest_visit(make_appointment, "+12015550148", sms=False)
+    for appointment in (texted, quiet):
+        outbox_planning.plan_booking(appointment, now=NOW)
+    db.session.commit()
+
+    assert work(app) == 3  # two emails and the one text
+    (sent,) = twilio.sent
+    assert sent.form["To"] == "+12015550147"
+    assert f"ref {texted.reference}" in sent.form["Body"]
+
+
+@pytest.mark.settings(**TWILIO)
+def test_stop_from_a_guest_ends_the_texts_about_their_visits(app, client, twilio, make_appointment):
+    phone = "+12015550147"
+    first = _guest_visit(make_appointment, phone, sms=True)
+    outbox_planning.plan_booking(first, now=NOW)
+    db.session.commit()
+    pending = db.session.scalars(
+        sa.select(Notification).where(
+            Notification.channel == NotificationChannel.SMS,
+            Notification.status == NotificationStatus.PENDING,
+        )
+    ).all()
+    assert pending, "the booking queued texts for the guest"
+
+    assert reply(client, phone, "STOP").status_code == 200
+
+    assert not reload(first).guest_sms_opt_in
+    for row in pending:
+        assert reload(row).status == NotificationStatus.CANCELLED
+    # Nothing planned later for that visit goes to the phone either.
+    assert outbox_planning.recipients(reload(first)) == [
+        (NotificationChannel.EMAIL, first.guest_email)
+    ]
+    work(app, NOW + timedelta(days=3))
+    assert twilio.to(phone) == []

@@ -177,7 +177,9 @@ def _guest(data: dict[str, Any] | None) -> booking.GuestContact:
         phone = normalize_phone(data["phone"], current_app.config["DEFAULT_PHONE_REGION"])
     except ValueError as exc:
         raise booking.BookingError(str(exc), kind="bad-phone", field="guest.phone") from exc
-    return booking.GuestContact(name=data["name"].strip(), email=email, phone=phone)
+    return booking.GuestContact(
+        name=data["name"].strip(), email=email, phone=phone, sms_opt_in=data["sms_opt_in"]
+    )
 
 
 REPLAYED_HEADER = {

@@ -214,6 +214,10 @@ class GuestSchema(Schema):
     name = _line(1, 120, required=True)
     email = _line(3, 254, required=True)
     phone = _line(3, 32, required=True)
+    sms_opt_in = fields.Boolean(
+        load_default=False,
+        metadata={"description": "The guest agrees to texts about this visit at `phone`"},
+    )
 
 
 class BookingInSchema(Schema):

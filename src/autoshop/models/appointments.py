@@ -41,6 +41,8 @@ class Appointment(Base):
     guest_name: Mapped[str] = mapped_column(sa.String(120), default="")
     guest_email: Mapped[str] = mapped_column(sa.String(254), default="")
     guest_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: A guest agreed to texts about this visit at guest_phone (cleared by a STOP reply).
+    guest_sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"), index=True)
     location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id"))
     bay_id: Mapped[int] = mapped_column(sa.ForeignKey("bays.id"))

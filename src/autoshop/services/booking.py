@@ -101,6 +101,8 @@ class GuestContact:
     name: str
     email: str
     phone: str | None = None
+    #: They agreed to texts about this visit at `phone`.
+    sms_opt_in: bool = False
 
 
 class OnceHook(Protocol):
@@ -447,6 +449,7 @@ def _new_appointment(
         guest_name=req.guest.name.strip() if req.guest else "",
         guest_email=req.guest.email if req.guest else "",
         guest_phone=(req.guest.phone or "") if req.guest else "",
+        guest_sms_opt_in=bool(req.guest and req.guest.sms_opt_in and req.guest.phone),
         vehicle=vehicle,
         location=ctx.location,
         starts_at=starts_at,

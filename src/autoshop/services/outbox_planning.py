@@ -53,14 +53,15 @@ SUBJECTS = {
 
 
 def recipients(appointment: Appointment) -> list[tuple[NotificationChannel, str]]:
-    """Email unless the customer turned it off; SMS only for customers who opted in."""
+    """Email unless the customer turned it off; SMS only for customers (and guests) who opted in."""
     customer = appointment.customer
     if customer is None:
-        return (
-            [(NotificationChannel.EMAIL, appointment.guest_email)]
-            if appointment.guest_email
-            else []
-        )
+        guest: list[tuple[NotificationChannel, str]] = []
+        if appointment.guest_email:
+            guest.append((NotificationChannel.EMAIL, appointment.guest_email))
+        if appointment.guest_sms_opt_in and appointment.guest_phone:
+            guest.append((NotificationChannel.SMS, appointment.guest_phone))
+        return guest
     out = []
     if customer.email_opt_in:
         out.append((NotificationChannel.EMAIL, customer.email))

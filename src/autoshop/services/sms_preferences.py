@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
-from autoshop.models import Notification, User
+from autoshop.models import Appointment, Notification, User
 from autoshop.services.transactions import write_transaction
 
 #: Twilio's standard opt-out and opt-in keywords (a reply that is exactly the word).
@@ -51,9 +51,17 @@ def handle_inbound_sms(phone: str, body: str) -> InboundOutcome:
 
 
 def opt_out(phone: str) -> InboundOutcome:
-    """Every account with `phone` stops getting texts; texts waiting for it are cancelled."""
+    """Every account with `phone` stops getting texts, and so does every guest visit that gave it;
+    texts waiting for it are cancelled. (START gives accounts their texts back; a guest opts in
+    again when booking, since a guest's consent was given for one visit.)"""
     with write_transaction() as session:
         users = _set_opt_in(phone, False)
+        session.execute(
+            sa.update(Appointment)
+            .where(Appointment.guest_phone == phone.strip(), Appointment.guest_sms_opt_in)
+            .values(guest_sms_opt_in=False)
+            .execution_options(synchronize_session=False)
+        )
         result = session.execute(
             sa.update(Notification)
             .where(

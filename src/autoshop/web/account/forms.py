@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, SubmitField, TelField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from autoshop.security_forms import PhoneNumber
@@ -32,3 +32,16 @@ class ProfileForm(FlaskForm):
     def validate_sms_opt_in(self, field: BooleanField) -> None:
         if field.data and not self.phone.data:
             raise ValidationError("Add a mobile number to get text messages.")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Enter your password to delete the account.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    understood = BooleanField(
+        "I understand that my account, vehicles and contact details are removed for good",
+        validators=[DataRequired(message="Tick the box to confirm you want this.")],
+    )
+    submit = SubmitField("Delete my account")

@@ -3,13 +3,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_security import auth_required, current_user
+from flask_security import auth_required, current_user, logout_user, verify_password
 from werkzeug.wrappers import Response
 
+from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.services import accounts, history, reviews
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
-from autoshop.web.account.forms import ProfileForm
+from autoshop.web.account.forms import DeleteAccountForm, ProfileForm
 from autoshop.web.booking.rendering import totals_of
 
 
@@ -55,3 +56,32 @@ def vehicle_history(vehicle_id: int) -> str:
         zones={a.id: ZoneInfo(a.location.timezone) for a in visits},
         can_edit=lambda r: reviews.can_edit(r, now),
     )
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@auth_required()
+def delete() -> str | Response | tuple[str, int]:
+    """A customer deletes their account; staff accounts are deactivated by an admin instead."""
+    if current_user.is_staff:
+        abort(403)
+    form = DeleteAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        if not verify_password(form.password.data or "", current_user.password or ""):
+            form.password.errors = ["That isn't your password."]
+            status = 422
+        else:
+            try:
+                accounts.delete_account(current_user._get_current_object())
+            except ValidationFailed as exc:
+                flash(str(exc), "danger")
+                status = 409
+            else:
+                logout_user()
+                flash("Your account was deleted. Thank you for coming to us.", "success")
+                return redirect(url_for("public.home"))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "account/delete.html", form=form, open_visits=accounts.open_visits(current_user)
+    ), status

@@ -25,7 +25,7 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "services": ("services",),
     "vehicle": ("vehicle", "year", "make", "model", "plate", "vin", "mileage"),
     "when": ("day", "start"),
-    "details": ("mode", "concern", "name", "email", "phone"),
+    "details": ("mode", "concern", "name", "email", "phone", "sms"),
 }
 STATE_FIELDS = tuple(f for fields in STEP_FIELDS.values() for f in fields)
 OLDEST_YEAR = bounds.MODEL_YEAR.low
@@ -223,7 +223,9 @@ def parse_details(
             except ValueError as exc:
                 errors["phone"] = str(exc)
         if not errors:
-            contact = GuestContact(name=name, email=email, phone=phone)
+            contact = GuestContact(
+                name=name, email=email, phone=phone, sms_opt_in=flow.get("sms") == "1"
+            )
     if errors:
         return None, errors
     return Details(mode=mode, concern=concern, guest=contact), {}

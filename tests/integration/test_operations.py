@@ -199,3 +199,9 @@ def test_outbox_shows_due_time_attempts_and_last_error(app):
     assert "550 no such user" in failed.output and "rosa@example.com" not in failed.output
     both = app.test_cli_runner().invoke(args=["outbox", "--failed", "--all"])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_the_api_docs_show_each_path_once_as_it_is_called(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "<code>/api/v1/health</code>" in page
+    assert "/api/v1/api/v1" not in page

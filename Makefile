@@ -12,7 +12,7 @@ PORT ?= 5000
 # The day `make test-future-date` pretends it is (any date libfaketime's faketime takes).
 FAKETIME ?= 2027-03-14 10:00:00
 
-.PHONY: run test test-future-date install assets lint format bench clean
+.PHONY: run test test-future-date install assets lint format bench prod-check clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -69,6 +69,12 @@ bench: install
 	$(BIN)/python -m benchmarks.booking --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.notifications --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.contention --write docs/PERFORMANCE.md
+
+# The production shape on this machine against a fresh PostgreSQL database: gunicorn (2 workers),
+# 2 outbox workers, Redis, a local SMTP server; a smoke test over HTTP, the logs checked, a backup
+# restored. See deploy/prod_check.py.
+prod-check: install
+	$(BIN)/python -m deploy.prod_check
 
 clean:
 	rm -rf $(VENV) .tools node_modules $(VENDOR) test-artifacts instance

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from autoshop import errors, input_guard, security_setup
+from autoshop import errors, input_guard, observability, security_setup
 from autoshop.config import load_config
 from autoshop.db_setup import configure_engines
 from autoshop.extensions import api, csrf, db, limiter, migrate
@@ -28,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     _trust_proxies(app)
+    observability.init_app(app)
     input_guard.register(app)
     _register_extensions(app)
     _register_blueprints(app)

@@ -121,29 +121,55 @@ def _print_logins(logins: list[tuple[str, str]], password: str) -> None:
 
 
 @click.command("outbox")
-@click.option("--all", "show_all", is_flag=True, help="Include messages already sent.")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Every message, sent and cancelled too.")
+@click.option("--failed", is_flag=True, help="Only messages that failed for good.")
+@click.option("--bodies", is_flag=True, help="Print each message's text too.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
-def outbox(show_all: bool, limit: int) -> None:
-    """Print the newest messages waiting in the outbox (for development)."""
+def outbox(show_all: bool, failed: bool, bodies: bool, limit: int) -> None:
+    """The outbox: messages waiting (or being sent), when they are due, attempts and last error.
+
+    `--failed` lists the messages given up on (a bounced address, a refused number), newest
+    first; `--all` everything. Times are UTC.
+    """
     import sqlalchemy as sa
 
     from autoshop.domain.choices import NotificationStatus
     from autoshop.extensions import db
     from autoshop.models import Notification
 
-    stmt = sa.select(Notification).order_by(Notification.id.desc()).limit(limit)
-    if not show_all:
-        stmt = stmt.where(Notification.status == NotificationStatus.PENDING)
+    if show_all and failed:
+        raise click.UsageError("Choose --all or --failed, not both.")
+    stmt = sa.select(Notification).limit(limit)
+    if failed:
+        stmt = stmt.where(Notification.status == NotificationStatus.FAILED).order_by(
+            Notification.id.desc()
+        )
+    elif show_all:
+        stmt = stmt.order_by(Notification.id.desc())
+    else:
+        waiting = (NotificationStatus.PENDING, NotificationStatus.SENDING)
+        stmt = stmt.where(Notification.status.in_(waiting)).order_by(
+            Notification.due_at, Notification.id
+        )
     rows = db.session.scalars(stmt).all()
     if not rows:
-        click.echo("The outbox is empty.")
+        click.echo("No failed messages." if failed else "The outbox is empty.")
+        return
+    click.echo(
+        f"{'id':>6}  {'status':<9}  {'channel':<5}  {'due (UTC)':<16}  {'tries':>5}  kind / to"
+    )
     for row in rows:
+        due = row.due_at.strftime("%Y-%m-%d %H:%M")
         click.echo(
-            f"#{row.id} [{row.status.value}] {row.channel.value} to {row.recipient}: {row.subject}"
+            f"{row.id:>6}  {row.status.value:<9}  {row.channel.value:<5}  {due:<16}  "
+            f"{row.attempts:>5}  {row.kind} to {row.recipient}: {row.subject}"
         )
-        click.echo(row.body_text.strip())
-        click.echo("-" * 60)
+        if row.last_error:
+            click.echo(f"{'':>8}last error: {row.last_error.strip().splitlines()[0][:200]}")
+        if bodies:
+            click.echo(row.body_text.strip())
+            click.echo("-" * 60)
 
 
 @click.command("worker")
@@ -161,16 +187,16 @@ def outbox(show_all: bool, limit: int) -> None:
 @with_appcontext
 def worker(once: bool, poll_interval: float, lease_seconds: int, worker_id: str | None) -> None:
     """Deliver the outbox: email over SMTP, SMS through SMS_PROVIDER. SIGTERM stops it cleanly."""
-    import logging
     import threading
     from datetime import timedelta
 
     from autoshop.notifications.worker import run_worker, stop_on_signals
+    from autoshop.observability import configure_logging
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("LOG_FORMAT"):
+        # The app factory configures logging when LOG_FORMAT says how; the worker always logs.
+        configure_logging("text", app.config.get("LOG_LEVEL", "INFO"))
     stop_event = threading.Event()
     if not once:
         click.echo(

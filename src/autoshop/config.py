@@ -58,6 +58,24 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
 
 
+def _choice(
+    env: Mapping[str, str],
+    name: str,
+    allowed: tuple[str, ...],
+    default: str,
+    *,
+    upper: bool = False,
+) -> str:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().upper() if upper else raw.strip().lower()
+    if value not in allowed:
+        shown = ", ".join(repr(a) for a in allowed)
+        raise ConfigError(f"{name} must be one of {shown}, got {raw!r}.")
+    return value
+
+
 def load_config(
     env: Mapping[str, str] | None = None, instance_path: str | None = None
 ) -> dict[str, Any]:
@@ -102,6 +120,17 @@ def load_config(
         # Seconds to wait for PostgreSQL to accept a connection (see db_setup).
         "DATABASE_CONNECT_TIMEOUT": _int(env, "DATABASE_CONNECT_TIMEOUT", 10),
         "SQLALCHEMY_RECORD_QUERIES": False,
+        # Logs: "json" (JSON lines, production's default), "text" (development's), or "" to
+        # leave logging as the host process set it up (the test suite's default).
+        "LOG_FORMAT": _choice(
+            env,
+            "LOG_FORMAT",
+            ("json", "text", ""),
+            {"production": "json", "development": "text"}.get(environment, ""),
+        ),
+        "LOG_LEVEL": _choice(
+            env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True
+        ),
         "SHOP_NAME": env.get("SHOP_NAME", "AutoShop"),
         "SHOP_TIMEZONE": env.get("SHOP_TIMEZONE", "America/New_York"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

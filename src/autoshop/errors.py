@@ -53,6 +53,8 @@ def problem(
     title: str | None = None,
     **extra: Any,
 ) -> Response:
+    from autoshop.observability import request_id
+
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + (type_ or _slug(status)),
         "title": title or _TITLES.get(status, "Error"),
@@ -60,6 +62,8 @@ def problem(
         "detail": detail or _DETAILS.get(status, ""),
         **extra,
     }
+    if rid := request_id():
+        body["request_id"] = rid
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"

@@ -108,9 +108,11 @@ def test_outbox_command_prints_pending_account_mail(app, client, make_user):
 
     make_user(email="forgot@example.com")
     submit_form(client, "/account/reset", {"email": "forgot@example.com"})
-    result = app.test_cli_runner().invoke(args=["outbox"])
+    result = app.test_cli_runner().invoke(args=["outbox", "--bodies"])
     assert result.exit_code == 0
-    assert "email to forgot@example.com: Reset your AutoShop password" in result.output
+    assert "account_reset_instructions to forgot@example.com: Reset your AutoShop password" in (
+        result.output
+    )
     assert "/account/reset/" in result.output
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy.exc import SQLAlchemyError
 
 from autoshop.api.problems import problem_response
 from autoshop.api.schemas import ProblemSchema
 from autoshop.errors import problem
-from autoshop.extensions import db
+from autoshop.services.health import database_state
 
 blp = Blueprint("meta", __name__, description="Service health")
 
@@ -43,21 +41,12 @@ class HealthProblemSchema(ProblemSchema):
 @problem_response(blp, 503, "The database can't be reached or has no schema", HealthProblemSchema)
 def health() -> dict[str, Any] | Response:
     """Report whether the app can reach its database, and the migration it is at."""
-    engine = db.engine
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-            migrated = sa.inspect(conn).has_table("alembic_version")
-            revision = (
-                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-                if migrated
-                else None
-            )
-    except SQLAlchemyError as exc:
+    state = database_state()
+    if not state.reachable:
         # The reason goes to the log, not to whoever asks (it can name hosts and users).
-        current_app.logger.warning("health: the database is unreachable: %s", exc)
+        current_app.logger.warning("health: the database is unreachable: %s", state.error)
         return _unavailable("The database can't be reached.", "unreachable")
-    if revision is None:
+    if state.revision is None:
         return _unavailable(
             "The database is reachable but has no schema: run `autoshop db upgrade`.",
             "not migrated",
@@ -65,8 +54,8 @@ def health() -> dict[str, Any] | Response:
     return {
         "status": "ok",
         "database": "ok",
-        "engine": engine.dialect.name,
-        "schema_revision": str(revision),
+        "engine": state.engine,
+        "schema_revision": state.revision,
     }
 
 

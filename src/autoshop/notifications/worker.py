@@ -162,7 +162,13 @@ def _deliver_one(
             failure = None
     if failure is None:
         outbox.mark_sent(session, row, now=clock(), provider_id=provider_id)
-        log.info("notification %s sent (%s to %s)", row.id, row.channel.value, row.recipient)
+        log.info(
+            "notification %s sent (%s, %s)",
+            row.id,
+            row.channel.value,
+            row.kind,
+            extra={"notification_id": row.id, "channel": row.channel.value},
+        )
     elif isinstance(failure, DeliveryError):
         log.warning(
             "notification %s (%s to %s) attempt %s failed (%s): %s",

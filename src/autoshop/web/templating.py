@@ -13,6 +13,7 @@ from flask_security import current_user
 from autoshop.domain.bounds import one_line
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price, format_cents
+from autoshop.services.health import app_version
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "navigation": navigation,
             "shop_name": current_app.config["SHOP_NAME"],
+            "app_version": app_version(),
             "describe_price": _describe_service_price,
         }
 

@@ -44,6 +44,11 @@ def navigation() -> list[NavItem]:
             items.append(NavItem("Dashboard", "admin.dashboard"))
         if current_user.has_role("mechanic") or current_user.has_role("admin"):
             items.append(NavItem("Today's jobs", "staff.today"))
+            items.append(NavItem("Job board", "staff.board"))
+        if current_user.has_role("mechanic"):
+            items.append(NavItem("My jobs", "staff.my_jobs"))
+        if current_user.has_role("mechanic") or current_user.has_role("admin"):
+            items.append(NavItem("Day sheet", "staff.day_sheet_page"))
         if current_user.has_role("admin"):
             shop_menu = (
                 NavItem("Catalog", "admin.catalog"),

@@ -12,6 +12,25 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   }
 });
 
+// After a move the card sits in another column, perhaps out of sight: bring it into view and put
+// the focus on its next move (or its link), so the person who moved it keeps their place.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var detail = event.detail || {};
+  var config = detail.requestConfig || {};
+  if (!detail.target || detail.target.id !== "board-columns" || config.verb !== "post") {
+    return;
+  }
+  var card = detail.target.querySelector(".board-card-acted");
+  if (!card) {
+    return;
+  }
+  card.scrollIntoView({ block: "nearest", inline: "nearest" });
+  var next = card.querySelector("button[name=target]") || card.querySelector("a");
+  if (next) {
+    next.focus({ preventScroll: true });
+  }
+});
+
 // The day sheet's Print button.
 document.addEventListener("click", function (event) {
   var button = event.target.closest ? event.target.closest("[data-print]") : null;

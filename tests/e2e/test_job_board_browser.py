@@ -173,3 +173,42 @@ def test_the_day_sheet_prints_one_page_per_bay(browser, live_server, shop):
         assert pdf.startswith(b"%PDF")
     finally:
         context.close()
+
+
+@pytest.mark.settings(BOARD_POLL_SECONDS=1)
+def test_the_board_follows_moves_made_elsewhere_and_explains_a_stale_card(page, shop, factories):
+    from autoshop.domain.status import AppointmentStatus
+    from autoshop.services.status import change_status
+
+    _log_in(page)
+    page.goto("/staff/board")
+    page.evaluate("window.boardLoadedOnce = true")
+    card = _column(page, "scheduled").get_by_role("article", name="2018 Subaru Outback")
+    expect(card.get_by_role("button", name="Check in")).to_be_visible()
+    # The front desk checks the car in from another screen; the open board follows by itself.
+    change_status(
+        shop["subaru"],
+        AppointmentStatus.CHECKED_IN,
+        actor=factories.admin(first_name="Ada"),
+        now=NOW,
+    )
+    moved = _column(page, "checked_in").get_by_role("article", name="2018 Subaru Outback")
+    expect(moved).to_be_visible()
+    assert page.evaluate("window.boardLoadedOnce") is True
+    # A note being written holds the refresh; the move the mechanic then makes is stale.
+    htmx_settled(page)
+    moved.get_by_text("Add a note for the customer").click()
+    moved.get_by_label("Note for the customer").fill("Starting on the brakes.")
+    change_status(shop["subaru"], AppointmentStatus.IN_PROGRESS, actor=shop["mike"], now=NOW)
+    # The next refresh is held (the board says so), and what was typed stays.
+    expect(page.locator("#board-columns")).to_have_attribute("data-paused", "true")
+    expect(moved.get_by_label("Note for the customer")).to_have_value("Starting on the brakes.")
+    moved.get_by_role("button", name="Start work").click()
+    expect(page.locator("#board-status")).to_contain_text(
+        "You already moved the 2018 Subaru Outback to in progress."
+    )
+    expect(
+        _column(page, "in_progress").get_by_role("article", name="2018 Subaru Outback")
+    ).to_be_visible()
+    assert page.evaluate("window.boardLoadedOnce") is True
+    assert_accessible(page, "job-board-stale")

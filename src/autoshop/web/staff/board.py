@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from autoshop.domain.status import AppointmentStatus
@@ -24,7 +24,7 @@ from autoshop.web.staff.workspace import (
     places,
 )
 
-#: How often an open board asks for the current state (seconds).
+#: How often an open board asks for the current state (seconds; BOARD_POLL_SECONDS overrides).
 POLL_SECONDS = 15
 
 
@@ -48,9 +48,12 @@ def _wants_fragment() -> bool:
 def _render(location: Location, *, notice: Notice | None = None, status: int = 200) -> Response:
     """The whole page, or only its columns for htmx (a poll or a move)."""
     data = job_board.board(location, viewer=me(), now=utcnow())
-    context = {"board": data, "notice": notice, "poll_seconds": POLL_SECONDS}
+    poll = current_app.config.get("BOARD_POLL_SECONDS", POLL_SECONDS)
+    context = {"board": data, "notice": notice, "poll_seconds": poll}
     if _wants_fragment():
-        html = render_template("staff/_board_columns.html", oob_status=True, **context)
+        # A move's outcome replaces the announcement; a poll leaves it standing.
+        oob = notice is not None
+        html = render_template("staff/_board_columns.html", oob_status=oob, **context)
     else:
         locations = job_board.active_locations()
         html = render_template("staff/board.html", locations=locations, **context)

@@ -7,8 +7,15 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   if (!elt || elt.id !== "board-columns") {
     return;
   }
+  var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+  if (verb !== "get") {
+    return;
+  }
   if (elt.querySelector("details.board-note[open]") || elt.querySelector("form.htmx-request")) {
     event.preventDefault();
+    elt.setAttribute("data-paused", "true");
+  } else {
+    elt.removeAttribute("data-paused");
   }
 });
 

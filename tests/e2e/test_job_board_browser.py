@@ -171,6 +171,8 @@ def test_the_day_sheet_prints_one_page_per_bay(browser, live_server, shop):
         screenshot(page, "day-sheet-print")
         pdf = page.pdf(format="Letter")
         assert pdf.startswith(b"%PDF")
+        pages = re.findall(rb"/Type\s*/Page\b(?!s)", pdf)
+        assert len(pages) == 2, len(pages)  # Lift 1 and Lift 2, one page each
     finally:
         context.close()
 

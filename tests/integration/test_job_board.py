@@ -310,3 +310,34 @@ def test_customers_may_not_open_or_use_the_board(client, floor, login):
     )
     assert response.status_code == 403
     assert _trail(job.id) == [] and _status(job.id) is S.SCHEDULED
+
+
+def test_a_card_changed_meanwhile_without_a_move_is_shown_as_it_is(client, floor, login):
+    from autoshop.services.status import assign_mechanic
+
+    job, mike = floor["job"], floor["mike"]
+    seen_version = job.version
+    assign_mechanic(job, floor["sam"], actor=floor["admin"], now=NOW)  # given to Sam meanwhile
+    login(mike)
+    response = _move(client, job, "checked_in", version=seen_version, seen_status="scheduled")
+    _refused(response, 409, "was changed meanwhile (it is still scheduled)", job.id, [])
+    card = _column(response.get_data(as_text=True), "scheduled")
+    assert "Sam Lee" in card and ">Check in<" not in card  # now Sam's: no button for Mike
+
+
+def test_the_usual_next_step_is_the_first_button(client, factories, floor, login):
+    location = floor["location"]
+    factories.appointment(
+        location=location,
+        bay=location.bays[1],
+        starts_at=NOW - timedelta(hours=1),
+        status=S.IN_PROGRESS,
+        mechanic=floor["mike"],
+    )
+    login(floor["mike"])
+    column = _column(client.get("/staff/board").get_data(as_text=True), "in_progress")
+    buttons = re.findall(r'class="btn ([^"]+)">([^<]+)</button>', column)
+    assert buttons == [
+        ("btn-primary", "Ready for pickup"),
+        ("btn-outline-secondary btn-sm", "Wait for parts"),
+    ]

@@ -73,6 +73,8 @@ def test_my_jobs_lists_today_and_the_coming_days_by_local_day(client, shop, logi
     for absent in ("Lexus", "Honda", "Nissan", "Volvo"):
         assert absent not in mine
     assert mine.index("Subaru") < mine.index("Mazda") < mine.index("Toyota")
+    bad = client.get("/staff/my-jobs?location=404")
+    assert bad.status_code == 400 and "Choose one of the shop&#39;s locations." in bad.text
 
 
 def test_unassigned_jobs_can_be_taken(client, shop, login):

@@ -9,7 +9,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from autoshop.domain.status import BAY_HOLDING_STATUSES
 from autoshop.extensions import db
@@ -63,10 +63,10 @@ def day_sheet(location: Location, day: date, grouping: SheetGrouping) -> DayShee
             )
             .options(
                 selectinload(Appointment.services),
-                selectinload(Appointment.vehicle),
-                selectinload(Appointment.bay),
-                selectinload(Appointment.customer),
-                selectinload(Appointment.mechanic),
+                joinedload(Appointment.vehicle),
+                joinedload(Appointment.bay),
+                joinedload(Appointment.customer),
+                joinedload(Appointment.mechanic),
             )
             .order_by(Appointment.starts_at, Appointment.id)
         )

@@ -11,6 +11,10 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   if (verb !== "get") {
     return;
   }
+  if (document.hidden) {
+    event.preventDefault(); // nobody is looking: the next visible poll catches up
+    return;
+  }
   if (elt.querySelector("details.board-note[open]") || elt.querySelector("form.htmx-request")) {
     event.preventDefault();
     elt.setAttribute("data-paused", "true");

@@ -212,8 +212,9 @@ def test_the_board_follows_moves_made_elsewhere_and_explains_a_stale_card(page, 
     expect(page.locator("#board-status")).to_contain_text(
         "You already moved the 2018 Subaru Outback to in progress."
     )
-    expect(
-        _column(page, "in_progress").get_by_role("article", name="2018 Subaru Outback")
-    ).to_be_visible()
+    card = _column(page, "in_progress").get_by_role("article", name="2018 Subaru Outback")
+    expect(card).to_be_visible()
+    # The note wasn't sent with the refused move: it is given back, ready for the right one.
+    expect(card.get_by_label("Note for the customer")).to_have_value("Starting on the brakes.")
     assert page.evaluate("window.boardLoadedOnce") is True
     assert_accessible(page, "job-board-stale")

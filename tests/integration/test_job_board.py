@@ -287,7 +287,14 @@ def test_a_stale_card_is_answered_with_what_happened_meanwhile(app, client, floo
     seen_version, seen_status = job.version, job.status.value
     change_status(job, S.CHECKED_IN, actor=floor["admin"], now=NOW)
     login(mike)
-    response = _move(client, job, "checked_in", version=seen_version, seen_status=seen_status)
+    response = _move(
+        client,
+        job,
+        "checked_in",
+        version=seen_version,
+        seen_status=seen_status,
+        note="Checked the brakes.",
+    )
     _refused(
         response,
         409,
@@ -295,7 +302,11 @@ def test_a_stale_card_is_answered_with_what_happened_meanwhile(app, client, floo
         job.id,
         ["checked_in"],
     )
-    assert job.reference in _column(response.get_data(as_text=True), "checked_in")
+    card = _column(response.get_data(as_text=True), "checked_in")
+    assert job.reference in card
+    # The note wasn't sent: it comes back in the open note field, to go with the right move.
+    assert '<details class="board-note mt-1" open>' in card
+    assert ">Checked the brakes.</textarea>" in card
 
 
 def test_customers_may_not_open_or_use_the_board(client, floor, login):

@@ -12,7 +12,7 @@ from autoshop.domain.status import AppointmentStatus
 from autoshop.models import Location
 from autoshop.services import job_board
 from autoshop.services.booking import BookingError, ChangedMeanwhile, NotAllowed
-from autoshop.services.status import change_status
+from autoshop.services.status import MAX_NOTE_LENGTH, change_status
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required, seen_version
 from autoshop.web.staff import bp
@@ -35,6 +35,8 @@ class Notice:
     reference: str
     text: str
     kind: str  # a Bootstrap contextual colour: success, danger, warning
+    #: A note that wasn't sent (the move was refused): given back to finish or resend.
+    note: str = ""
 
 
 def _wants_fragment() -> bool:
@@ -87,6 +89,7 @@ def board_move(reference: str) -> Response:
         text = "Choose one of the moves offered on the card."
         return _render(location, notice=Notice(item.reference, text, "danger"), status=400)
     seen_status = request.form.get("seen_status", item.status.value)
+    note = request.form.get("note", "")[: MAX_NOTE_LENGTH * 2]
     item_id, label = item.id, item.vehicle.label
     try:
         change_status(
@@ -94,16 +97,18 @@ def board_move(reference: str) -> Response:
             target,
             actor=me(),
             now=utcnow(),
-            note=request.form.get("note", ""),
+            note=note,
             expected_version=seen_version(request.form),
         )
     except ChangedMeanwhile:
         _, text = changed_meanwhile(item_id, seen_status)
-        return _render(location, notice=Notice(reference, text, "warning"), status=409)
+        return _render(location, notice=Notice(reference, text, "warning", note), status=409)
     except NotAllowed as exc:
-        return _render(location, notice=Notice(reference, exc.message, "danger"), status=403)
+        notice = Notice(reference, exc.message, "danger", note)
+        return _render(location, notice=notice, status=403)
     except BookingError as exc:
-        return _render(location, notice=Notice(reference, exc.message, "danger"), status=422)
+        notice = Notice(reference, exc.message, "danger", note)
+        return _render(location, notice=notice, status=422)
     text = f"The {label} is now {target.label.lower()}."
     if _wants_fragment():
         return _render(location, notice=Notice(reference, text, "success"))

@@ -28,7 +28,13 @@ document.addEventListener("htmx:beforeRequest", function (event) {
 document.addEventListener("htmx:afterSettle", function (event) {
   var detail = event.detail || {};
   var config = detail.requestConfig || {};
-  if (!detail.target || detail.target.id !== "board-columns" || config.verb !== "post") {
+  if (!detail.target || detail.target.id !== "board-columns") {
+    return;
+  }
+  if (!detail.target.querySelector("details.board-note[open]")) {
+    detail.target.removeAttribute("data-paused");
+  }
+  if (config.verb !== "post") {
     return;
   }
   var card = detail.target.querySelector(".board-card-acted");

@@ -104,7 +104,7 @@ def log_in_as_admin(page, factories) -> None:
 
 
 def open_wednesday(page) -> None:
-    open_menu_item(page, "Calendar by bay")
+    open_menu_item(page, "Calendar by bay", menu="Floor")
     page.get_by_label("Date").fill("2026-12-02")
     page.get_by_role("button", name="Go", exact=True).click()
     expect(page.get_by_role("heading", name="Wednesday, December 2, 2026")).to_be_visible()

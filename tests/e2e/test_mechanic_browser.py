@@ -30,6 +30,7 @@ def test_mechanic_checks_in_a_job_with_a_note(page, factories):
         job = page.get_by_role("article", name="10:00 AM · 2018 Subaru Outback")
         expect(job.get_by_text("Grinding noise from the front left")).to_be_visible()
         assert_accessible(page, "mechanic-today")
+        job.get_by_text("Add a note for the customer").click()
         job.get_by_label("Note for the customer (optional)").fill("Looking at the brakes now.")
         job.get_by_role("button", name="Check in").click()
         page.wait_for_load_state()

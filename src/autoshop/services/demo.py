@@ -310,7 +310,8 @@ def _appointments(
                 chosen,
                 customer,
                 vehicle,
-                mechanics[n % 2],
+                # Some coming visits wait for a mechanic to take them ("Unassigned jobs").
+                None if offset > 0 and n % 3 == 0 else mechanics[n % 2],
                 day,
                 start_time,
                 zone,
@@ -326,7 +327,7 @@ def _book(
     chosen: list[Service],
     customer: User,
     vehicle: Vehicle,
-    mechanic: User,
+    mechanic: User | None,
     day: date,
     start_time: time,
     zone: ZoneInfo,
@@ -343,6 +344,8 @@ def _book(
     else:
         status = AppointmentStatus.SCHEDULED
     past = status is not AppointmentStatus.SCHEDULED
+    waits = len(chosen) == 1 and chosen[0].duration_minutes <= 45
+    mode = VisitMode.WAIT if waits else VisitMode.DROP_OFF
     appointment = Appointment(
         reference=new_reference(),
         customer=customer,
@@ -352,13 +355,13 @@ def _book(
         starts_at=starts_at,
         ends_at=ends_at,
         block_ends_at=ends_at + buffer,
-        mode=VisitMode.WAIT
-        if len(chosen) == 1 and chosen[0].duration_minutes <= 45
-        else VisitMode.DROP_OFF,
+        mode=mode,
         concern="Routine visit booked for the demo.",
         mechanic=mechanic,
         status=status,
         mileage=_odometer(vehicle, starts_at, now),
+        # Drop-offs are promised for an hour after the work ends; waiting customers leave with it.
+        promised_at=ends_at + timedelta(hours=1) if mode is VisitMode.DROP_OFF else None,
     )
     appointment.services = [AppointmentService.snapshot(s, i) for i, s in enumerate(chosen)]
     appointment.status_changes = [

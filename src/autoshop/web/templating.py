@@ -43,9 +43,16 @@ def navigation() -> list[NavItem]:
             items.append(NavItem("My appointments", "booking.my_appointments"))
         if current_user.has_role("admin"):
             items.append(NavItem("Dashboard", "admin.dashboard"))
+        if current_user.has_role("mechanic"):
+            items.append(NavItem("My jobs", "staff.my_jobs"))
         if current_user.has_role("mechanic") or current_user.has_role("admin"):
-            items.append(NavItem("Today's jobs", "staff.today"))
-            items.append(NavItem("Calendar by bay", "staff.calendar"))
+            floor_menu = (
+                NavItem("Today's jobs", "staff.today"),
+                NavItem("Job board", "staff.board"),
+                NavItem("Calendar by bay", "staff.calendar"),
+                NavItem("Day sheet", "staff.day_sheet_page"),
+            )
+            items.append(NavItem("Floor", children=floor_menu))
         if current_user.has_role("admin"):
             shop_menu = (
                 NavItem("Catalog", "admin.catalog"),

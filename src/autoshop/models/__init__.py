@@ -8,6 +8,7 @@ from autoshop.models.idempotency import IdempotencyKey
 from autoshop.models.notifications import Notification
 from autoshop.models.shop import Bay, BayDowntime, Closure, Location, OpeningHours
 from autoshop.models.vehicles import Vehicle
+from autoshop.models.waitlist import FeedToken, WaitlistEntry, WaitlistHold
 
 __all__ = [
     "Appointment",
@@ -16,6 +17,7 @@ __all__ = [
     "Bay",
     "BayDowntime",
     "Closure",
+    "FeedToken",
     "IdempotencyKey",
     "Location",
     "Notification",
@@ -28,5 +30,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Vehicle",
+    "WaitlistEntry",
+    "WaitlistHold",
     "roles_users",
 ]

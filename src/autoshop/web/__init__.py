@@ -13,11 +13,13 @@ def register_web(app: Flask) -> None:
     from autoshop.web.public import bp as public_bp
     from autoshop.web.reviews import bp as reviews_bp
     from autoshop.web.staff import bp as staff_bp
+    from autoshop.web.waitlist import bp as waitlist_bp
     from autoshop.web.webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(waitlist_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")

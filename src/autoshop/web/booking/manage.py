@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db, limiter
 from autoshop.models import Appointment, User
-from autoshop.services import booking, manage_links
+from autoshop.services import booking, manage_links, waitlist
 from autoshop.services.availability import visit_of
 from autoshop.services.ics import appointment_ics
 from autoshop.timeutil import utcnow
@@ -37,6 +37,7 @@ from autoshop.web.booking.rendering import (
     when_label,
     zone_name,
 )
+from autoshop.web.waitlist.rows import entry_rows
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,7 @@ def my_appointments() -> Response:
             zones={a.id: ZoneInfo(a.location.timezone) for a in everything},
             when_label=when_label,
             totals_of=totals_of,
+            waitlist_rows=entry_rows(waitlist.entries_of(current_user._get_current_object())),
         )
     )
 

@@ -161,3 +161,14 @@ class FeedToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        # One live feed per person: resetting revokes the old token in the same transaction.
+        sa.Index(
+            "uq_feed_tokens_live_user",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("revoked_at IS NULL"),
+            sqlite_where=sa.text("revoked_at IS NULL"),
+        ),
+    )

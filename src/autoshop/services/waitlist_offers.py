@@ -38,7 +38,7 @@ def hold_for_token(token: str, user: User | None) -> WaitlistHold:
     if hold is None or parsed is None or hold.nonce != parsed[1]:
         raise OfferProblem(NOT_FOUND, status=404)
     owner = hold.entry.customer_id
-    if owner is not None and user is not None and user.id != owner and not user.is_staff:
+    if owner is not None and user is not None and user.id != owner and not user.has_role("admin"):
         raise OfferProblem(NOT_FOUND, status=404)
     return hold
 

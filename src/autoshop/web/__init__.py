@@ -10,6 +10,7 @@ def register_web(app: Flask) -> None:
     from autoshop.web.admin import bp as admin_bp
     from autoshop.web.booking import bp as booking_bp
     from autoshop.web.devinbox import register_dev_inbox
+    from autoshop.web.feeds import bp as feeds_bp
     from autoshop.web.public import bp as public_bp
     from autoshop.web.reviews import bp as reviews_bp
     from autoshop.web.staff import bp as staff_bp
@@ -20,6 +21,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(waitlist_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -33,6 +33,13 @@ def upgrade():
     )
     with op.batch_alter_table("feed_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_feed_tokens_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(
+            "uq_feed_tokens_live_user",
+            ["user_id"],
+            unique=True,
+            postgresql_where=sa.text("revoked_at IS NULL"),
+            sqlite_where=sa.text("revoked_at IS NULL"),
+        )
 
     op.create_table(
         "waitlist_entries",
@@ -190,6 +197,7 @@ def downgrade():
 
     op.drop_table("waitlist_entries")
     with op.batch_alter_table("feed_tokens", schema=None) as batch_op:
+        batch_op.drop_index("uq_feed_tokens_live_user")
         batch_op.drop_index(batch_op.f("ix_feed_tokens_user_id"))
 
     op.drop_table("feed_tokens")

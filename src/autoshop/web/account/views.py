@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
-from autoshop.services import accounts
+from autoshop.services import accounts, feeds
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
 from autoshop.web.account.forms import ProfileForm
@@ -27,5 +27,8 @@ def overview() -> str | Response:
         flash("Your details were saved.", "success")
         return redirect(url_for("account.overview"))
     return render_template(
-        "account/overview.html", form=form, vehicles=accounts.vehicles_of(current_user)
+        "account/overview.html",
+        form=form,
+        vehicles=accounts.vehicles_of(current_user),
+        feed_token=feeds.active_token(current_user),
     )

@@ -192,7 +192,7 @@ def _open_offer(token: str) -> WaitlistHold | Response:
         return _problem(exc)
     if hold.entry.customer_id is not None and not current_user.is_authenticated:
         flash("Sign in to accept the time we're holding for you.", "info")
-        return redirect(url_for("security.login", next=request.path), 303)
+        return redirect(url_for("security.login", next=request.path))
     return hold
 
 

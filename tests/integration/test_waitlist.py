@@ -411,7 +411,8 @@ def test_offer_links_open_only_for_their_owner_and_only_once(client, login, full
     cancel(full_day)
     (hold,) = holds()
     path = _offer_path(hold)
-    assert client.get(path).status_code == 303  # signed out: log in first
+    signed_out = client.get(path)
+    assert signed_out.status_code == 302 and "/account/login" in signed_out.headers["Location"]
     assert client.get("/waitlist/offers/garbage").status_code == 404
     login(full_day["customers"][1])
     assert client.get(path).status_code == 404  # someone else's offer
@@ -483,3 +484,12 @@ def test_admin_sees_the_days_line(client, login, full_day, frozen):
     assert "held until" in html
     assert client.get("/admin/waitlist").status_code == 200  # the next day with anyone waiting
     assert client.get("/admin/waitlist?day=junk").status_code == 200
+
+
+def test_an_entry_whose_day_went_by_says_so(client, login, full_day, frozen):
+    join(full_day, 0)
+    login(full_day["customers"][0])
+    assert "Leave the waitlist" in client.get("/appointments").get_data(as_text=True)
+    frozen.move_to(datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
+    page = client.get("/appointments").get_data(as_text=True)
+    assert "Day passed" in page and "Leave the waitlist" not in page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -99,9 +98,6 @@ class WaitlistEntry(Base):
     @property
     def live_hold(self) -> WaitlistHold | None:
         return next((h for h in self.holds if h.status is HoldStatus.HELD), None)
-
-    def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "day": self.day.isoformat(), "status": self.status.value}
 
 
 class WaitlistHold(Base):

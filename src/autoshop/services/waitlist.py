@@ -13,7 +13,7 @@ The worker's `expire_holds` step lapses holds not accepted in time and offers th
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -83,7 +83,6 @@ class JoinRequest:
     vehicle_id: int | None = None
     guest: GuestDetails | None = None
     location_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 # --- links ---------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ def waitlist_day() -> Response | str:
     if location is None:
         abort(404)
     zone = ZoneInfo(location.timezone)
-    today = utcnow().astimezone(zone).date()
+    now = utcnow()
+    today = now.astimezone(zone).date()
     days = waitlist.days_with_entries(location, today)
     raw = request.args.get("day", "")
     day = parse_day(raw)
@@ -32,6 +33,6 @@ def waitlist_day() -> Response | str:
         "admin/waitlist.html",
         day=day,
         days=days,
-        rows=entry_rows(waitlist.entries_for_day(location, day)),
+        rows=entry_rows(waitlist.entries_for_day(location, day), now),
         error=error,
     )

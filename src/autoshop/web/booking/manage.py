@@ -249,7 +249,7 @@ def my_appointments() -> Response:
             zones={a.id: ZoneInfo(a.location.timezone) for a in everything},
             when_label=when_label,
             totals_of=totals_of,
-            waitlist_rows=entry_rows(waitlist.entries_of(current_user._get_current_object())),
+            waitlist_rows=entry_rows(waitlist.entries_of(current_user._get_current_object()), now),
         )
     )
 

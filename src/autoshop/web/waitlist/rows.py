@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,11 +13,12 @@ from autoshop.services import waitlist
 from autoshop.web.booking.rendering import time_label, when_label
 
 
-def entry_rows(entries: list[WaitlistEntry]) -> list[dict[str, Any]]:
+def entry_rows(entries: list[WaitlistEntry], now: datetime) -> list[dict[str, Any]]:
     """What the entry lists show: labels in the shop's time, and the live offer's link."""
     rows = []
     for entry in entries:
         zone = ZoneInfo(entry.location.timezone)
+        passed = entry.status.active and entry.day < now.astimezone(zone).date()
         hold = entry.live_hold
         rows.append(
             {
@@ -25,6 +27,8 @@ def entry_rows(entries: list[WaitlistEntry]) -> list[dict[str, Any]]:
                 "window": f"{entry.earliest:%-I:%M %p} – {entry.latest:%-I:%M %p}",
                 "services": waitlist.services_label(entry),
                 "hold": hold,
+                # The day went by without a time freeing up: nothing left to wait for.
+                "passed": passed,
                 "offer_url": (
                     url_for("waitlist.offer", token=waitlist.offer_token(hold)) if hold else ""
                 ),

@@ -145,7 +145,7 @@ def manage(token: str) -> Response:
     return page(
         render_template(
             "waitlist/manage.html",
-            rows=entry_rows([entry]),
+            rows=entry_rows([entry], utcnow()),
             leave_url=url_for("waitlist.manage_leave", token=token),
         )
     )

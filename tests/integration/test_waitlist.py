@@ -493,3 +493,22 @@ def test_an_entry_whose_day_went_by_says_so(client, login, full_day, frozen):
     frozen.move_to(datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
     page = client.get("/appointments").get_data(as_text=True)
     assert "Day passed" in page and "Leave the waitlist" not in page
+
+
+def test_the_outbox_worker_lapses_holds_and_sends_the_next_offer(app, full_day, smtp_server):
+    from autoshop.notifications.worker import run_worker
+
+    app.config.update(smtp_server.mail_settings)
+    join(full_day, 0)
+    join(full_day, 1, now=NOW + timedelta(minutes=1))
+    cancel(full_day, now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    run_worker(app, once=True, clock=lambda: NOW + timedelta(minutes=3))
+    assert [m.message["Subject"] for m in smtp_server.to("wait1@example.com")] == [
+        "You're on the waitlist for Wednesday, December 2"
+    ]
+    run_worker(app, once=True, clock=lambda: NOW + timedelta(minutes=18))
+    subjects = [m.message["Subject"] for m in smtp_server.to("wait1@example.com")]
+    assert subjects[-1] == "A time opened up: Wed Dec 2 at 10:00 AM (reply by 8:33 AM)"
+    first, second = holds()
+    assert (first.status, second.status) == (HoldStatus.EXPIRED, HoldStatus.HELD)

@@ -458,6 +458,14 @@ def offer_next(
 def expire_holds(*, now: datetime) -> int:
     """The worker's step: lapse the holds not accepted in time and offer their starts to the
     next in line. Returns how many holds lapsed."""
+    # A read first: the worker asks every poll, and most polls find nothing, which then takes
+    # no write lock (SQLite) and opens no transaction in the caller's session.
+    with db.engine.connect() as connection:
+        due = connection.scalar(
+            sa.select(WaitlistHold.id).where(HOLDING, WaitlistHold.expires_at <= now).limit(1)
+        )
+    if due is None:
+        return 0
 
     def work(session: Session) -> int:
         stmt = (

@@ -74,6 +74,7 @@ def test_customer_joins_a_full_day_and_accepts_the_offer_from_the_email(
     service, vehicle = full_day["service"], full_day["vehicle"]
     page.goto(f"/book?services={service.id}&vehicle={vehicle.id}&day=2026-12-02")
     expect(page.get_by_text("No free times on Wednesday, December 2")).to_be_visible()
+    assert_accessible(page, "waitlist-when-full")
     page.get_by_role("link", name="Join the waitlist for Wednesday, December 2").click()
 
     page.get_by_role("heading", name="Join the waitlist").wait_for()

@@ -14,6 +14,7 @@ from autoshop.models.idempotency import IdempotencyKey
 from autoshop.models.notifications import Notification
 from autoshop.models.shop import Bay, BayDowntime, Closure, Location, OpeningHours
 from autoshop.models.vehicles import Vehicle
+from autoshop.models.waitlist import FeedToken, WaitlistEntry, WaitlistHold
 
 __all__ = [
     "Appointment",
@@ -22,6 +23,7 @@ __all__ = [
     "Bay",
     "BayDowntime",
     "Closure",
+    "FeedToken",
     "IdempotencyKey",
     "Location",
     "Notification",
@@ -35,5 +37,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Vehicle",
+    "WaitlistEntry",
+    "WaitlistHold",
     "roles_users",
 ]

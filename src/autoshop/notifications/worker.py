@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -60,6 +61,17 @@ def attachments_for(row: Notification) -> list[Attachment]:
     cancelled = appointment.status is AppointmentStatus.CANCELLED
     mimetype = "text/calendar; method=CANCEL" if cancelled else "text/calendar; method=PUBLISH"
     return [("appointment.ics", mimetype, appointment_ics(appointment))]
+
+
+def waitlist_step(now: datetime) -> int:
+    """The periodic part of the loop: waitlist holds not accepted in time lapse, and their
+    starts go to the next in line (whose offer is then queued in this same outbox)."""
+    from autoshop.services.waitlist import expire_holds
+
+    lapsed = expire_holds(now=now)
+    if lapsed:
+        log.info("waitlist: %s offer(s) lapsed; offered to the next in line", lapsed)
+    return lapsed
 
 
 def default_worker_id() -> str:
@@ -233,8 +245,12 @@ def run_worker(
         session = db.session()  # this app context's own session, removed when it ends
         delivery = _Delivery(app)
         try:
+            last_step = float("-inf")
             while not stop_event.is_set():
                 try:
+                    if time.monotonic() - last_step >= poll_interval:
+                        last_step = time.monotonic()
+                        waitlist_step(clock())
                     row = outbox.claim_next(session, now=clock(), worker_id=worker_id, lease=lease)
                     if row is not None:
                         keeper = LeaseKeeper(

@@ -18,8 +18,18 @@ from sqlalchemy.orm import joinedload
 
 from autoshop.domain import availability as engine
 from autoshop.extensions import db
-from autoshop.models import Appointment, Bay, Closure, Location, Service, User, Vehicle
+from autoshop.models import (
+    Appointment,
+    Bay,
+    Closure,
+    Location,
+    Service,
+    User,
+    Vehicle,
+    WaitlistHold,
+)
 from autoshop.models.appointments import HOLDS_BAY
+from autoshop.models.waitlist import HOLDING
 
 MAX_RANGE_DAYS = 62
 
@@ -152,15 +162,44 @@ def busy_query(location_id: int, start_at: datetime, end_at: datetime) -> sa.Sel
     )
 
 
+def holds_query(
+    location_id: int, start_at: datetime, end_at: datetime, *, now: datetime | None
+) -> sa.Select[Any]:
+    """Bays held for a waitlist offer over [start_at, end_at): busy for everyone but the holder.
+    Without `now`, every hold not yet released counts (the safe side)."""
+    stmt = (
+        sa.select(WaitlistHold.bay_id, WaitlistHold.starts_at, WaitlistHold.block_ends_at)
+        .join(Bay, Bay.id == WaitlistHold.bay_id)
+        .where(
+            Bay.location_id == location_id,
+            HOLDING,
+            WaitlistHold.block_ends_at > start_at,
+            WaitlistHold.starts_at < end_at,
+        )
+    )
+    return stmt if now is None else stmt.where(WaitlistHold.expires_at > now)
+
+
 def load_busy(
-    location: Location, start_at: datetime, end_at: datetime, *, exclude: int | None = None
+    location: Location,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
 ) -> list[engine.Busy]:
-    """The busy blocks of the range; `exclude` leaves out one appointment (when moving it)."""
+    """The busy blocks of the range, live waitlist holds included (one statement); `exclude`
+    leaves out one appointment (when moving it), `holder` the hold of the one booking it."""
     stmt = busy_query(location.id, start_at, end_at)
     if exclude is not None:
         stmt = stmt.where(Appointment.id != exclude)
+    holds = holds_query(location.id, start_at, end_at, now=now)
+    if holder is not None:
+        holds = holds.where(WaitlistHold.id != holder)
     return [
-        engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in db.session.execute(stmt)
+        engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2])
+        for r in db.session.execute(sa.union_all(stmt, holds))
     ]
 
 
@@ -260,7 +299,7 @@ def find_availability(
         ],
         closures=load_closures(location, start_at, end_at),
         bays=bays,
-        busy=load_busy(location, start_at, end_at, exclude=exclude_appointment_id),
+        busy=load_busy(location, start_at, end_at, exclude=exclude_appointment_id, now=now),
         duration=visit.duration,
         capabilities=visit.capabilities,
         rules=staff_rules(rules) if by_staff else rules,

@@ -24,6 +24,7 @@ from autoshop.domain import availability as engine
 from autoshop.domain.allocation import rank_bays
 from autoshop.domain.choices import Role, VisitMode
 from autoshop.domain.status import (
+    BAY_HOLDING_STATUSES,
     Actor,
     AppointmentStatus,
     JobFacts,
@@ -43,7 +44,7 @@ from autoshop.models import (
     Vehicle,
 )
 from autoshop.services import availability as queries
-from autoshop.services import outbox_planning
+from autoshop.services import outbox_planning, waitlist
 from autoshop.services.booking_checks import check_request
 from autoshop.services.references import new_reference
 from autoshop.services.transactions import (
@@ -131,6 +132,8 @@ class BookingRequest:
     #: An idempotency key (services/idempotency.py), claimed and recorded inside the booking's
     #: transaction, so it commits or rolls back with the appointment.
     once: OnceHook | None = None
+    #: A waitlist hold (services/waitlist.py) this booking consumes: its bay isn't busy for it.
+    hold_id: int | None = None
 
 
 # --- checking a start --------------------------------------------------------------------------
@@ -187,13 +190,22 @@ def _context(
 
 
 def _day_data(
-    ctx: _Context, day: date, days: int = 1, *, exclude: int | None = None
+    ctx: _Context,
+    day: date,
+    days: int = 1,
+    *,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
 ) -> tuple[list[engine.Closure], list[engine.Busy]]:
     start_at, end_at = queries.range_bounds(
         day - timedelta(days=1), day + timedelta(days=days), ctx.zone
     )
     closures = queries.load_closures(ctx.location, start_at, end_at)
-    return closures, queries.load_busy(ctx.location, start_at, end_at, exclude=exclude)
+    busy = queries.load_busy(
+        ctx.location, start_at, end_at, exclude=exclude, now=now, holder=holder
+    )
+    return closures, busy
 
 
 def _slot(ctx: _Context, starts_at: datetime, closures, busy, now: datetime) -> engine.Slot | None:
@@ -283,7 +295,7 @@ def alternatives_near(
 ) -> list[datetime]:
     """The free starts closest to the one asked for, over that day and the next six."""
     day = starts_at.astimezone(ctx.zone).date()
-    closures, busy = _day_data(ctx, day, days=7, exclude=exclude)
+    closures, busy = _day_data(ctx, day, days=7, exclude=exclude, now=now)
     blocked: list[tuple[datetime, datetime]] = []
     if ctx.vehicle_id is not None:
         start_at, end_at = queries.range_bounds(day, day + timedelta(days=6), ctx.zone)
@@ -396,7 +408,7 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         _check_offset(req.starts_at, ctx.zone)
         starts_at = req.starts_at.astimezone(ctx.zone)
         lock_schedule(session, ctx.location.id, [starts_at.date()])
-        closures, busy = _day_data(ctx, starts_at.date())
+        closures, busy = _day_data(ctx, starts_at.date(), now=now, holder=req.hold_id)
         _require_offered(ctx, starts_at, closures, busy, now)
         vehicle = _resolve_vehicle(req)
         session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
@@ -650,7 +662,7 @@ def reschedule(
         lock_schedule(
             session, ctx.location.id, [previous.astimezone(ctx.zone).date(), target.date()]
         )
-        closures, busy = _day_data(ctx, target.date(), exclude=current.id)
+        closures, busy = _day_data(ctx, target.date(), exclude=current.id, now=now)
         ends_at = target + ctx.visit.duration
         block_ends_at = ends_at + ctx.rules.buffer
         if bay_id is not None and _slot(ctx, target, closures, [], now) is not None:
@@ -676,6 +688,7 @@ def reschedule(
             )
         )
         outbox_planning.plan_reschedule(current, now=now)
+        waitlist.capacity_freed(session, ctx.location, [previous], now=now)
         return current
 
     return change_write(appointment, expected_version, work)
@@ -746,6 +759,8 @@ def cancel(
             )
         )
         outbox_planning.plan_cancellation(current, now=now)
+        if previous in BAY_HOLDING_STATUSES:
+            waitlist.capacity_freed(session, current.location, [current.starts_at], now=now)
         return current
 
     return change_write(appointment, expected_version, work)

@@ -22,18 +22,13 @@ def uid_of(appointment: Appointment) -> str:
     return f"appointment-{appointment.reference}@autoshop"
 
 
-def appointment_ics(appointment: Appointment) -> bytes:
-    """The appointment as a one-event calendar (METHOD:PUBLISH, or METHOD:CANCEL when cancelled)."""
+def event_of(appointment: Appointment, *, link: str | None = None) -> Event:
+    """The appointment as a VEVENT: the same UID and SEQUENCE wherever it appears (the emailed
+    file, the download, the calendar feed), so calendars update one event instead of adding one.
+    `link` is where the description points (default: where the customer manages the visit)."""
     location = appointment.location
     cancelled = appointment.status is AppointmentStatus.CANCELLED
     services = ", ".join(s.name for s in appointment.services)
-
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
-    calendar.add("x-wr-timezone", location.timezone)
-
     event = Event()
     event.add("uid", uid_of(appointment))
     event.add("sequence", appointment.sequence)
@@ -47,10 +42,21 @@ def appointment_ics(appointment: Appointment) -> bytes:
     event.add(
         "description",
         f"Appointment {appointment.reference} at {location.name}.\n"
-        f"See, change or cancel it: {manage_url(appointment)}",
+        f"See, change or cancel it: {link or manage_url(appointment)}",
     )
     event.add("comment", f"Times are in UTC; the shop's time zone is {location.timezone}.")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
-    calendar.add_component(event)
+    return event
+
+
+def appointment_ics(appointment: Appointment) -> bytes:
+    """The appointment as a one-event calendar (METHOD:PUBLISH, or METHOD:CANCEL when cancelled)."""
+    cancelled = appointment.status is AppointmentStatus.CANCELLED
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("x-wr-timezone", appointment.location.timezone)
+    calendar.add_component(event_of(appointment))
     return calendar.to_ical()

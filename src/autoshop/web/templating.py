@@ -57,6 +57,7 @@ def navigation() -> list[NavItem]:
             shop_menu = (
                 NavItem("Catalog", "admin.catalog"),
                 NavItem("Shop calendar", "admin.calendar"),
+                NavItem("Waitlist", "admin.waitlist_day"),
                 NavItem("Staff", "admin.staff"),
                 NavItem("Notifications", "admin.notifications"),
                 NavItem("Reviews", "admin.reviews_page"),

@@ -7,7 +7,7 @@ from flask_security import auth_required, current_user, logout_user, verify_pass
 from werkzeug.wrappers import Response
 
 from autoshop.domain.schedule_rules import ValidationFailed
-from autoshop.services import accounts, history, reviews
+from autoshop.services import accounts, feeds, history, reviews
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
 from autoshop.web.account.forms import DeleteAccountForm, ProfileForm
@@ -31,7 +31,10 @@ def overview() -> str | Response:
         flash("Your details were saved.", "success")
         return redirect(url_for("account.overview"))
     return render_template(
-        "account/overview.html", form=form, vehicles=accounts.vehicles_of(current_user)
+        "account/overview.html",
+        form=form,
+        vehicles=accounts.vehicles_of(current_user),
+        feed_token=feeds.active_token(current_user),
     )
 
 

@@ -2,4 +2,11 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from autoshop.web.admin import calendar, catalog, notifications, reviews, views  # noqa: E402, F401
+from autoshop.web.admin import (  # noqa: E402, F401
+    calendar,
+    catalog,
+    notifications,
+    reviews,
+    views,
+    waitlist,
+)

@@ -44,6 +44,8 @@ class Calendar:
     selected: date | None
     times: dict[str, list[TimeOption]] = field(default_factory=dict)
     error: str | None = None
+    #: The selected day is open but has no free time left (a waitlist can be joined).
+    selected_full: bool = False
 
     @property
     def title(self) -> str:
@@ -77,11 +79,13 @@ def month_calendar(
     exclude_appointment_id: int | None = None,
     by_staff: bool = False,
     vehicle_id: int | None = None,
+    full_days_open: bool = False,
 ) -> Calendar:
     """A month of days with their free times: one availability query for the whole month.
 
     With `vehicle_id` (a saved vehicle), times at which that vehicle is in another visit are not
-    offered: booking them would fail."""
+    offered: booking them would fail. With `full_days_open`, fully booked days are links too
+    (the booking flow offers their waitlist)."""
     zone = ZoneInfo(location.timezone)
     today = now.astimezone(zone).date()
     last_bookable = (now + timedelta(days=location.horizon_days)).astimezone(zone).date()
@@ -128,6 +132,9 @@ def month_calendar(
             elif not info.slots:
                 state, note = "full", "Full"
                 says = "no times left today" if day == today else "fully booked"
+                if full_days_open:
+                    url = day_url(day)
+                    says += ", waitlist open"
             else:
                 free = len(info.slots)
                 state, note, url = "free", f"{free} free", day_url(day)
@@ -156,6 +163,7 @@ def month_calendar(
         selected=selected,
         error=error,
     )
+    cal.selected_full = bool(selected and selected in found and found[selected].is_open)
     day_info = found.get(selected) if selected else None
     if day_info is not None:
         chosen_value = chosen.astimezone(zone).isoformat() if chosen else ""

@@ -233,6 +233,7 @@ def flow_calendar(flow: Flow) -> Calendar:
         month_url=lambda m: flow.url(("day", "start"), month=f"{m:%Y-%m}"),
         by_staff=current_staff() is not None,
         vehicle_id=flow.vehicle.vehicle_id if flow.vehicle else None,
+        full_days_open=True,
     )
 
 
@@ -262,6 +263,11 @@ def render_flow(
     if step == "when":
         cal = flow_calendar(flow)
         context["cal"] = cal
+        if cal.selected and cal.selected_full and not cal.times:
+            context["waitlist_url"] = url_for(
+                "waitlist.join_form",
+                **flow.input.params(("day", "start"), day=cal.selected.isoformat()),
+            )
         context["time_form"] = {
             "action": url_for("booking.book"),
             "method": "get",

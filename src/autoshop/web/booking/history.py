@@ -10,11 +10,12 @@ from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
 from autoshop.models import Appointment, User
-from autoshop.services import history, manage_links, rebooking, reviews
+from autoshop.services import history, manage_links, rebooking, reviews, waitlist
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.booking import bp
 from autoshop.web.booking.rendering import page, totals_of, when_label
+from autoshop.web.waitlist.rows import entry_rows
 
 
 def _page_number() -> int:
@@ -41,6 +42,7 @@ def my_appointments() -> Response:
             customer_notes=history.customer_notes,
             can_edit=lambda r: reviews.can_edit(r, now),
             now=now,
+            waitlist_rows=entry_rows(waitlist.entries_of(customer), now),
         )
     )
 

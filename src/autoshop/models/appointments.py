@@ -55,6 +55,8 @@ class Appointment(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     promised_at: Mapped[datetime | None]
+    #: The staff member who took a phone or walk-in booking; None when booked online.
+    booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
     )
@@ -67,6 +69,7 @@ class Appointment(Base):
 
     customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
     mechanic: Mapped[User | None] = relationship(foreign_keys=[mechanic_id])
+    booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
     vehicle: Mapped[Vehicle] = relationship()
     location: Mapped[Location] = relationship()
     bay: Mapped[Bay] = relationship()

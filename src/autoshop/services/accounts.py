@@ -55,7 +55,9 @@ def update_profile(
 def vehicles_of(user: User) -> list[Vehicle]:
     return list(
         db.session.scalars(
-            sa.select(Vehicle).where(Vehicle.owner_id == user.id).order_by(Vehicle.year.desc())
+            sa.select(Vehicle)
+            .where(Vehicle.owner_id == user.id, Vehicle.archived_at.is_(None))
+            .order_by(Vehicle.year.desc())
         )
     )
 

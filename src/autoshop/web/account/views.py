@@ -4,10 +4,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
-from autoshop.services import accounts
+from autoshop.services import accounts, vehicles
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
-from autoshop.web.account.forms import ProfileForm
+from autoshop.web.account.forms import ProfileForm, RemoveVehicleForm
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -26,6 +26,11 @@ def overview() -> str | Response:
         )
         flash("Your details were saved.", "success")
         return redirect(url_for("account.overview"))
+    cars = vehicles.saved_vehicles(current_user)
     return render_template(
-        "account/overview.html", form=form, vehicles=accounts.vehicles_of(current_user)
+        "account/overview.html",
+        form=form,
+        vehicles=cars,
+        visits=vehicles.visit_counts(cars),
+        remove_form=RemoveVehicleForm(),
     )

@@ -58,6 +58,11 @@ def clean(raw: str) -> str:
     return "".join(raw.split()).replace("-", "").upper()
 
 
+def character_value(ch: str) -> int:
+    """The number a character stands for in the check-digit sum (A, J and 1 are all 1)."""
+    return _VALUES[ch]
+
+
 def check_digit(vin: str) -> str:
     """The check digit (position 9) the other 16 characters call for: '0'–'9' or 'X'."""
     total = sum(_VALUES[ch] * w for ch, w in zip(vin, _WEIGHTS, strict=True))

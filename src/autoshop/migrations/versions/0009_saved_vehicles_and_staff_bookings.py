@@ -66,7 +66,7 @@ def _normalize_vehicles():
             keys = [("vin", owner_id, vin)] if vin else []
             keys += [("plate", owner_id, clean)] if clean else []
             if any(k in seen for k in keys):
-                values["archived_at"] = sa.func.current_timestamp()
+                values["archived_at"] = sa.text("CURRENT_TIMESTAMP")
             else:
                 seen.update(keys)
         if values:

@@ -306,7 +306,9 @@ def render_flow(
     if step == "customer":
         query = request.args.get("q", "").strip()[: customers.MAX_QUERY]
         context["query"] = query
-        context["matches"] = customers.search_customers(query) if query else None
+        context["matches"] = (
+            customers.search_customers(query) if len(query) >= customers.MIN_QUERY else None
+        )
     if step == "when":
         cal = flow_calendar(flow)
         context["cal"] = cal

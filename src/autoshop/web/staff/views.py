@@ -91,5 +91,5 @@ def customer_search() -> str:
     return render_template(
         "booking/_customer_results.html",
         query=query,
-        matches=customers.search_customers(query) if query else None,
+        matches=customers.search_customers(query) if len(query) >= customers.MIN_QUERY else None,
     )

@@ -271,3 +271,16 @@ def test_every_car_route_answers_each_role_as_designed(app, factories):
         ],
     )
     assert [v.id for v in cars()] == [car.id]
+
+
+def test_the_demo_shops_saved_cars_have_vins_that_match_them(app):
+    from autoshop.domain.vin import read_vin
+    from autoshop.services import demo
+
+    demo.seed(now=NOW)
+    seeded = [car for car in cars() if car.vin]
+    assert len(seeded) >= 5
+    for car in seeded:
+        info = read_vin(car.vin, latest_year=2027)
+        assert (info.model_year, info.warning) == (car.year, None), car.label
+    assert any(car.nickname for car in seeded)

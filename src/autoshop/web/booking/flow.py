@@ -65,6 +65,11 @@ STEP_TITLES = {
     "details": "Visit details",
     "review": "Review and confirm",
 }
+#: The same steps in the words of staff booking for someone else.
+STAFF_STEP_TITLES = {
+    **STEP_TITLES,
+    "vehicle": "The customer's car",
+}
 #: Where a BookingError's `field` is shown: (step, form field).
 ERROR_PLACES = {
     "services": ("services", "services"),
@@ -294,7 +299,7 @@ def render_flow(
         "flow": flow,
         "step": step,
         "steps": flow.steps,
-        "step_titles": STEP_TITLES,
+        "step_titles": STAFF_STEP_TITLES if flow.staff else STEP_TITLES,
         "errors": errors,
         "taken": taken,
         "zone": flow.zone,

@@ -122,7 +122,21 @@ def match_or_add(session: Session, owner: User | None, car: CarFields) -> Vehicl
             return vehicle
     vehicle = Vehicle(owner=owner)
     _apply(vehicle, car)
-    session.add(vehicle)
+    if owner is None:
+        session.add(vehicle)
+        return vehicle
+    # A concurrent booking may add the same car first: the unique index refuses this one, and
+    # the car it added is the one to book.
+    savepoint = session.begin_nested()
+    try:
+        session.add(vehicle)
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        same = find_same(owner.id, vin=car.vin, plate=car.plate)
+        if same is None:
+            raise
+        return same[0]
     return vehicle
 
 

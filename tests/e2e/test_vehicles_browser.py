@@ -79,3 +79,19 @@ def test_a_customer_adds_a_car_by_vin(page, factories):
         2019,
         48200,
     )
+
+
+def test_a_guest_booking_reads_the_vin_as_it_is_typed(page, factories):
+    shop = factories.booking_shop()
+    page.goto(f"/book?services={shop['oil'].id}")
+    expect(page.get_by_role("heading", name="Which vehicle are we seeing?")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx is ready
+    page.get_by_label("VIN (optional)").press_sequentially("1HGCM82633A004352")
+    expect(page.locator("#vin-hint")).to_have_text("2003 · North America")
+    htmx_settled(page)
+    expect(page.get_by_label("Year")).to_have_value("2003")
+    assert_accessible(page, "book-vehicle-vin-read")
+    page.get_by_label("Make").fill("Honda")
+    page.get_by_label("Model").fill("Accord")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="When suits you?")).to_be_visible()

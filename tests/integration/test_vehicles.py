@@ -257,6 +257,7 @@ def test_every_car_route_answers_each_role_as_designed(app, factories):
         [
             Route("/account/vehicles/new", everyone),
             Route("/account/vehicles/vin?vin=2HKRW2H8XKH612384", everyone),
+            Route("/book/vin-hint?vin=2HKRW2H8XKH612384", {**everyone, "anonymous": 200}),
             Route(f"/account/vehicles/{car.id}/edit", own_only),
             # Customer B's car: A (walked first) is refused; B removes it (it had no visits).
             Route(
@@ -284,3 +285,19 @@ def test_the_demo_shops_saved_cars_have_vins_that_match_them(app):
         info = read_vin(car.vin, latest_year=2027)
         assert (info.model_year, info.warning) == (car.year, None), car.label
     assert any(car.nickname for car in seeded)
+
+
+def test_the_booking_flows_vin_hint_answers_anyone(client, factories):
+    body = text(client.get("/book/vin-hint", query_string={"vin": "1g4ah59h45g118341"}))
+    assert "2005 · North America" in body
+    assert 'id="f-year"' in body and 'value="2005"' in body and 'hx-swap-oob="true"' in body
+    body = text(
+        client.get("/book/vin-hint", query_string={"vin": "1G4AH59H45G118341", "year": "9"})
+    )
+    assert "2005 · North America" in body and "hx-swap-oob" not in body
+    assert "5 of 17" in text(client.get("/book/vin-hint", query_string={"vin": "1G4-AH"}))
+    body = text(client.get("/book/vin-hint", query_string={"vin": "1G4AH59H45G11834Q"}))
+    assert "except I, O and Q" in body
+    body = text(client.get("/book/vin-hint", query_string={"vin": "x" * 5000}))
+    assert "17 characters" in body  # cut to a bound, answered, not an error
+    assert text(client.get("/book/vin-hint")).count("vin-hint") == 2  # empty: the bare region

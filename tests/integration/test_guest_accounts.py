@@ -91,3 +91,29 @@ def test_the_accounts_text_preference_rules_the_claimed_visits(client, make_appo
 
     db.session.expire_all()
     assert {m.status for m in db.session.scalars(texts)} == {NotificationStatus.CANCELLED}
+
+
+def test_a_guest_who_came_twice_with_one_car_gets_that_car_once(
+    client, factories, make_appointment
+):
+    first_car = factories.vehicle(owner=None, year=2019, make="Honda", model="CR-V", plate="ROSA1")
+    second_car = factories.vehicle(owner=None, year=2019, make="Honda", model="CR-V", plate="ROSA1")
+    first = make_appointment(
+        guest_name="Rosa Parks",
+        guest_email="rosa@example.com",
+        vehicle=first_car,
+        starts_at=NOW - timedelta(days=60),
+    )
+    second = make_appointment(
+        guest_name="Rosa Parks",
+        guest_email="rosa@example.com",
+        vehicle=second_car,
+        starts_at=NOW + timedelta(days=4),
+    )
+
+    register(client)
+    user = confirm(client, "rosa@example.com")
+
+    owned = db.session.scalars(sa.select(Vehicle).where(Vehicle.owner_id == user.id)).all()
+    assert len(owned) == 1
+    assert {db.session.get(Appointment, a.id).vehicle_id for a in (first, second)} == {owned[0].id}

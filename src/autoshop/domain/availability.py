@@ -95,6 +95,19 @@ class BookingRules:
     horizon: timedelta = timedelta(days=60)
     buffer: timedelta = timedelta(minutes=10)
 
+    def for_booker(self, *, staff: bool) -> BookingRules:
+        """The rules for who books. Customers online need the minimum notice; staff taking a
+        phone or walk-in booking may book inside it (the customer is on the line or at the
+        counter). Nobody books a start that has passed: the window still opens at `now`."""
+        if not staff:
+            return self
+        return BookingRules(
+            slot_interval=self.slot_interval,
+            minimum_notice=timedelta(0),
+            horizon=self.horizon,
+            buffer=self.buffer,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Slot:

@@ -59,6 +59,8 @@ class Appointment(Base):
     promised_at: Mapped[datetime | None]
     #: The odometer when the visit was booked (the car's last known mileage), if known.
     mileage: Mapped[int | None]
+    #: The staff member who took a phone or walk-in booking; None when booked online.
+    booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
     )
@@ -71,6 +73,7 @@ class Appointment(Base):
 
     customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
     mechanic: Mapped[User | None] = relationship(foreign_keys=[mechanic_id])
+    booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
     vehicle: Mapped[Vehicle] = relationship()
     location: Mapped[Location] = relationship()
     bay: Mapped[Bay] = relationship()

@@ -11,6 +11,9 @@ from autoshop.domain import bounds
 from autoshop.models.accounts import User
 from autoshop.models.base import Base
 
+_ACTIVE_VIN = "archived_at IS NULL AND owner_id IS NOT NULL AND vin IS NOT NULL"
+_ACTIVE_PLATE = "archived_at IS NULL AND owner_id IS NOT NULL AND plate <> ''"
+
 
 class Vehicle(Base):
     __tablename__ = "vehicles"
@@ -25,8 +28,16 @@ class Vehicle(Base):
     model: Mapped[str] = mapped_column(sa.String(60))
     trim: Mapped[str] = mapped_column(sa.String(60), default="")
     vin: Mapped[str | None] = mapped_column(sa.String(17))
+    #: Upper-case without spaces or dashes (domain/vehicles.py: normalize_plate), so that one
+    #: plate typed two ways is one car.
     plate: Mapped[str] = mapped_column(sa.String(16), default="")
     mileage: Mapped[int | None]
+    colour: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
+    #: What the customer calls the car ("Mum's car"), shown before its label.
+    nickname: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    #: Set instead of deleting a car that has visits: it leaves the customer's list and frees its
+    #: VIN and plate for a new entry, while its visits keep pointing at it.
+    archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
 
     owner: Mapped[User | None] = relationship()
@@ -36,7 +47,33 @@ class Vehicle(Base):
         sa.CheckConstraint(
             f"mileage IS NULL OR {bounds.MILEAGE.sql('mileage')}", name="mileage_range"
         ),
+        # One car per VIN and per plate in an account, among the cars not archived.
+        sa.Index(
+            "uq_vehicles_owner_vin",
+            "owner_id",
+            "vin",
+            unique=True,
+            postgresql_where=sa.text(_ACTIVE_VIN),
+            sqlite_where=sa.text(_ACTIVE_VIN),
+        ),
+        sa.Index(
+            "uq_vehicles_owner_plate",
+            "owner_id",
+            "plate",
+            unique=True,
+            postgresql_where=sa.text(_ACTIVE_PLATE),
+            sqlite_where=sa.text(_ACTIVE_PLATE),
+        ),
     )
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """'Blue Honda · 2019 Honda CR-V EX' with a nickname, else the label."""
+        return f"{self.nickname} · {self.label}" if self.nickname else self.label
 
     @property
     def label(self) -> str:

@@ -20,7 +20,7 @@ from autoshop.models import (
     User,
     Vehicle,
 )
-from autoshop.services import outbox_planning
+from autoshop.services import outbox_planning, vehicles
 from autoshop.services.transactions import write_transaction
 
 
@@ -64,7 +64,9 @@ def update_profile(
 def vehicles_of(user: User) -> list[Vehicle]:
     return list(
         db.session.scalars(
-            sa.select(Vehicle).where(Vehicle.owner_id == user.id).order_by(Vehicle.year.desc())
+            sa.select(Vehicle)
+            .where(Vehicle.owner_id == user.id, Vehicle.archived_at.is_(None))
+            .order_by(Vehicle.year.desc())
         )
     )
 
@@ -136,9 +138,16 @@ def claim_guest_visits(user: User) -> int:
         return 0
     for visit in visits:
         visit.customer = user
-        if visit.vehicle.owner_id is None:
-            visit.vehicle.owner = user
-    db.session.flush()
+        car = visit.vehicle
+        if car.owner_id is None:
+            # One car per VIN and per plate in an account: a guest who came twice with the same
+            # car (or whose car is already saved) gets that one car, with both visits on it.
+            same = vehicles.find_same(user.id, vin=car.vin, plate=car.plate)
+            if same is not None:
+                visit.vehicle = same[0]
+            else:
+                car.owner = user
+        db.session.flush()
     db.session.execute(
         sa.update(Notification)
         .where(
@@ -241,7 +250,7 @@ def delete_account(user: User) -> None:
         session.execute(
             sa.update(Vehicle)
             .where(Vehicle.owner_id == user_id)
-            .values(owner_id=None, plate="")
+            .values(owner_id=None, plate="", nickname="")
             .execution_options(synchronize_session=False)
         )
         session.execute(

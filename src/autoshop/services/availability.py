@@ -253,12 +253,7 @@ def visit_of(appointment: Appointment) -> Visit:
 
 def staff_rules(rules: engine.BookingRules) -> engine.BookingRules:
     """Staff book phone and walk-in customers: the minimum notice doesn't apply to them."""
-    return engine.BookingRules(
-        slot_interval=rules.slot_interval,
-        minimum_notice=timedelta(0),
-        horizon=rules.horizon,
-        buffer=rules.buffer,
-    )
+    return rules.for_booker(staff=True)
 
 
 def find_availability(

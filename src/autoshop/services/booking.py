@@ -32,6 +32,7 @@ from autoshop.domain.status import (
     refuse_move,
     refuse_reschedule,
 )
+from autoshop.domain.vehicles import CarFields, normalize_plate
 from autoshop.extensions import db
 from autoshop.models import (
     Appointment,
@@ -44,7 +45,7 @@ from autoshop.models import (
     Vehicle,
 )
 from autoshop.services import availability as queries
-from autoshop.services import outbox_planning, waitlist
+from autoshop.services import outbox_planning, vehicles, waitlist
 from autoshop.services.booking_checks import check_request
 from autoshop.services.references import new_reference
 from autoshop.services.transactions import (
@@ -342,8 +343,11 @@ def _resolve_vehicle(req: BookingRequest) -> Vehicle:
     if req.vehicle_id is not None:
         vehicle = db.session.get(Vehicle, req.vehicle_id)
         owner_id = req.customer.id if req.customer else None
-        if vehicle is None or (
-            not req.by_staff and (owner_id is None or vehicle.owner_id != owner_id)
+        if (
+            vehicle is None
+            or vehicle.archived
+            or (owner_id is not None and vehicle.owner_id != owner_id)
+            or (owner_id is None and not req.by_staff)
         ):
             raise BookingError(
                 "Choose one of your own vehicles.", kind="unknown-vehicle", field="vehicle"
@@ -352,18 +356,17 @@ def _resolve_vehicle(req: BookingRequest) -> Vehicle:
     if req.vehicle is None:
         raise BookingError("Tell us which vehicle to book.", kind="no-vehicle", field="vehicle")
     details = req.vehicle
-    vehicle = Vehicle(
-        owner=req.customer,
+    car = CarFields(
         year=details.year,
         make=details.make.strip(),
         model=details.model.strip(),
         trim=details.trim.strip(),
-        plate=details.plate.strip().upper(),
+        plate=normalize_plate(details.plate),
         vin=details.vin,
         mileage=details.mileage,
     )
-    db.session.add(vehicle)
-    return vehicle
+    # A VIN or plate already in the account is that car, not a second one.
+    return vehicles.match_or_add(db.session, req.customer, car)
 
 
 def _validate_people(req: BookingRequest) -> None:
@@ -472,6 +475,7 @@ def _new_appointment(
         staff_notes=req.staff_notes.strip(),
         mileage=vehicle.mileage,
         status=AppointmentStatus.SCHEDULED,
+        booked_by=req.by_staff,
     )
     appointment.services = [
         AppointmentService.snapshot(s, i) for i, s in enumerate(ctx.visit.services)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import date, datetime, time, timedelta
 from importlib import resources
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -122,23 +123,52 @@ _CUSTOMERS = [
         "Maria",
         "Garcia",
         "+12015550147",
-        (2019, "Honda", "CR-V", "EX", "1G4AH59H45G118341", "NJK-4821", 48200),
+        (2019, "Honda", "CR-V", "EX", "2HKRW2H8XKH612384", "NJK4821", 48200),
     ),
     (
         "james.wilson@example.com",
         "James",
         "Wilson",
         "+12015550188",
-        (2016, "Ford", "F-150", "XLT", "1M8GDM9AXKP042788", "WLS-2290", 97350),
+        (2016, "Ford", "F-150", "XLT", "1FTEW1EP5GFA80421", "WLS2290", 97350),
     ),
     (
         "aisha.khan@example.com",
         "Aisha",
         "Khan",
         None,
-        (2021, "Toyota", "Camry", "SE", "WDBEA30D3HA391172", "AK-7713", 22900),
+        (2021, "Toyota", "Camry", "SE", "4T1B11HK7MU013579", "AK7713", 22900),
     ),
 ]
+
+#: Further saved cars (VINs valid under the check digit, decoding to the car's year): what the
+#: customer step of a phone booking and the account's car list show.
+_MORE_CARS: dict[str, tuple[dict[str, Any], ...]] = {
+    "james.wilson@example.com": (
+        {
+            "year": 1987,
+            "make": "Mercedes-Benz",
+            "model": "300E",
+            "colour": "Silver",
+            "nickname": "The classic",
+            "vin": "WDBEA30D3HA391172",
+            "plate": "JW1987",
+            "mileage": 211400,
+        },
+    ),
+    "maria.garcia@example.com": (
+        {
+            "year": 2021,
+            "make": "Mazda",
+            "model": "CX-5",
+            "trim": "Touring",
+            "colour": "Soul Red",
+            "vin": "JM3KFBDM0M0412786",
+            "plate": "MGX5521",
+            "mileage": 18750,
+        },
+    ),
+}
 
 
 _MECHANICS = [
@@ -200,6 +230,8 @@ def _seed(now: datetime) -> list[tuple[str, str]]:
             mileage=mileage,
         )
         db.session.add(vehicle)
+        for extra in _MORE_CARS.get(email, ()):
+            db.session.add(Vehicle(owner=user, **extra))
         customers.append((user, vehicle))
         logins.append(("customer", email))
     db.session.flush()

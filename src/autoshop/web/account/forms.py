@@ -45,3 +45,56 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired(message="Tick the box to confirm you want this.")],
     )
     submit = SubmitField("Delete my account")
+
+
+class VehicleForm(FlaskForm):
+    """A saved car. The fields are checked together by domain.vehicles.check_car (the same rules
+    as the booking flow), which also reads the VIN: its year and region, and a warning."""
+
+    vin = StringField(
+        "VIN",
+        description="17 characters, on the registration or the dashboard by the windshield. "
+        "We read the model year from it.",
+        render_kw={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"},
+    )
+    year = StringField(
+        "Model year",
+        render_kw={"inputmode": "numeric", "maxlength": "4", "autocomplete": "off"},
+    )
+    make = StringField("Make", render_kw={"maxlength": "40"})
+    model = StringField("Model", render_kw={"maxlength": "60"})
+    trim = StringField("Trim (optional)", render_kw={"maxlength": "60"})
+    colour = StringField("Colour (optional)", render_kw={"maxlength": "30"})
+    plate = StringField(
+        "License plate (optional)",
+        render_kw={"maxlength": "20", "autocapitalize": "characters", "autocomplete": "off"},
+    )
+    mileage = StringField(
+        "Mileage (optional)", render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
+    nickname = StringField(
+        "Nickname (optional)",
+        description="What you call it, e.g. \u201cWork truck\u201d.",
+        render_kw={"maxlength": "40"},
+    )
+    submit = SubmitField("Save car")
+
+    def raw_values(self) -> dict[str, str]:
+        return {
+            name: (getattr(self, name).data or "")
+            for name in (
+                "vin",
+                "year",
+                "make",
+                "model",
+                "trim",
+                "colour",
+                "plate",
+                "mileage",
+                "nickname",
+            )
+        }
+
+
+class RemoveVehicleForm(FlaskForm):
+    submit = SubmitField("Remove")

@@ -7,10 +7,10 @@ from flask_security import auth_required, current_user, logout_user, verify_pass
 from werkzeug.wrappers import Response
 
 from autoshop.domain.schedule_rules import ValidationFailed
-from autoshop.services import accounts, feeds, history, reviews
+from autoshop.services import accounts, feeds, history, reviews, vehicles
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
-from autoshop.web.account.forms import DeleteAccountForm, ProfileForm
+from autoshop.web.account.forms import DeleteAccountForm, ProfileForm, RemoveVehicleForm
 from autoshop.web.booking.rendering import totals_of
 
 
@@ -30,10 +30,13 @@ def overview() -> str | Response:
         )
         flash("Your details were saved.", "success")
         return redirect(url_for("account.overview"))
+    cars = vehicles.saved_vehicles(current_user)
     return render_template(
         "account/overview.html",
         form=form,
-        vehicles=accounts.vehicles_of(current_user),
+        vehicles=cars,
+        visits=vehicles.visit_counts(cars),
+        remove_form=RemoveVehicleForm(),
         feed_token=feeds.active_token(current_user),
     )
 

@@ -21,9 +21,19 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_security import current_user
 from werkzeug.wrappers import Response
 
+from autoshop.domain import bounds
+from autoshop.domain.vehicles import latest_model_year
 from autoshop.extensions import limiter
 from autoshop.models import Appointment, Location, Service, ServiceCategory, User, Vehicle
-from autoshop.services import accounts, booking, catalog, idempotency, manage_links, shop
+from autoshop.services import (
+    booking,
+    catalog,
+    customers,
+    idempotency,
+    manage_links,
+    shop,
+    vehicles,
+)
 from autoshop.services.availability import AvailabilityError, find_availability
 from autoshop.timeutil import utcnow
 from autoshop.web.booking import CHANGE_LIMIT, bp, forms
@@ -44,12 +54,21 @@ from autoshop.web.booking.rendering import (
 )
 
 STEPS = ("services", "vehicle", "when", "details", "review")
+#: Staff taking a phone or walk-in booking first say who it is for.
+STAFF_STEPS = ("customer", *STEPS)
+GUEST = "guest"
 STEP_TITLES = {
+    "customer": "Customer",
     "services": "Choose services",
     "vehicle": "Your vehicle",
     "when": "Day and time",
     "details": "Visit details",
     "review": "Review and confirm",
+}
+#: The same steps in the words of staff booking for someone else.
+STAFF_STEP_TITLES = {
+    **STEP_TITLES,
+    "vehicle": "The customer's car",
 }
 #: Where a BookingError's `field` is shown: (step, form field).
 ERROR_PLACES = {
@@ -75,14 +94,28 @@ class Flow:
     now: datetime
     categories: list[ServiceCategory]
     saved_vehicles: list[Vehicle] | None
+    #: Who takes the booking when it's staff, and the customer they chose (None: not yet, or a
+    #: new customer or walk-in, whose contact comes with the details).
+    staff: User | None = None
+    customer: User | None = None
     services: list[Service] = field(default_factory=list)
     vehicle: forms.VehicleChoice | None = None
     start: datetime | None = None
     details: forms.Details | None = None
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return STAFF_STEPS if self.staff is not None else STEPS
+
+    @property
+    def walk_in(self) -> bool:
+        """Staff booking for someone without a chosen account (a new customer or a walk-in)."""
+        return self.staff is not None and self.input.get("customer") == GUEST
+
     def complete(self, step: str) -> bool:
         return {
+            "customer": self.customer is not None or self.walk_in,
             "services": bool(self.services),
             "vehicle": self.vehicle is not None,
             "when": self.start is not None,
@@ -133,14 +166,22 @@ def build_flow(
     """Read the answers; `check_start=False` leaves the start to booking.book() (the POST), which
     answers a time taken meanwhile with the nearest free alternatives."""
     zone = ZoneInfo(location.timezone)
-    customer = current_customer()
+    staff = current_staff()
+    customer = current_customer() or (_chosen_customer(flow_input) if staff else None)
     flow = Flow(
         input=flow_input,
         location=location,
         zone=zone,
         now=now,
         categories=catalog.active_catalog(),
-        saved_vehicles=accounts.vehicles_of(customer) if customer else None,
+        saved_vehicles=vehicles.saved_vehicles(customer) if customer else None,
+        staff=staff,
+        customer=customer,
+    )
+    flow.errors["customer"] = (
+        {}
+        if flow.complete("customer") or staff is None
+        else {"customer": "Find the customer, or book for a new customer or walk-in."}
     )
     ids, errors = forms.parse_service_ids(flow_input)
     if not errors:
@@ -156,7 +197,7 @@ def build_flow(
 
     saved_ids = {v.id for v in flow.saved_vehicles} if flow.saved_vehicles is not None else None
     flow.vehicle, flow.errors["vehicle"] = forms.parse_vehicle(
-        flow_input, saved_ids, next_year=now.astimezone(zone).year + 1
+        flow_input, saved_ids, next_year=latest_model_year(now)
     )
 
     flow.errors["when"] = {}
@@ -171,6 +212,13 @@ def build_flow(
         flow_input, guest=flow.guest, phone_region=current_app.config["DEFAULT_PHONE_REGION"]
     )
     return flow
+
+
+def _chosen_customer(flow_input: FlowInput) -> User | None:
+    raw = flow_input.get("customer")
+    if not raw.isdecimal() or int(raw) not in bounds.ID:
+        return None
+    return customers.customer_for_booking(int(raw))
 
 
 def _check_offered(flow: Flow, start: datetime) -> dict[str, str]:
@@ -193,8 +241,9 @@ def _check_offered(flow: Flow, start: datetime) -> dict[str, str]:
 
 
 def current_step(flow: Flow, edit: str | None = None) -> str:
-    first_open = next((s for s in STEPS if not flow.complete(s)), "review")
-    if edit in STEPS and STEPS.index(edit) < STEPS.index(first_open):
+    steps = flow.steps
+    first_open = next((s for s in steps if not flow.complete(s)), "review")
+    if edit in steps and steps.index(edit) < steps.index(first_open):
         return edit
     return first_open
 
@@ -250,8 +299,8 @@ def render_flow(
     context: dict[str, Any] = {
         "flow": flow,
         "step": step,
-        "steps": STEPS,
-        "step_titles": STEP_TITLES,
+        "steps": flow.steps,
+        "step_titles": STAFF_STEP_TITLES if flow.staff else STEP_TITLES,
         "errors": errors,
         "taken": taken,
         "zone": flow.zone,
@@ -260,6 +309,12 @@ def render_flow(
     }
     if step == "review":
         context["nonce"] = form_nonce()
+    if step == "customer":
+        query = request.args.get("q", "").strip()[: customers.MAX_QUERY]
+        context["query"] = query
+        context["matches"] = (
+            customers.search_customers(query) if len(query) >= customers.MIN_QUERY else None
+        )
     if step == "when":
         cal = flow_calendar(flow)
         context["cal"] = cal
@@ -309,7 +364,7 @@ def confirm() -> Response:
     if step != "review":
         return render_flow(flow, step, status=422, force_errors=True)
     assert flow.start is not None and flow.vehicle is not None and flow.details is not None
-    customer = current_customer()
+    customer = current_customer() or flow.customer
     req = booking.BookingRequest(
         service_ids=[s.id for s in flow.services],
         starts_at=flow.start,

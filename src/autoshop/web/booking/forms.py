@@ -16,12 +16,16 @@ from werkzeug.datastructures import MultiDict
 
 from autoshop.domain import bounds
 from autoshop.domain.choices import VisitMode
+from autoshop.domain.vehicles import normalize_plate
 from autoshop.domain.vin import normalize_vin
 from autoshop.security_forms import normalize_phone
 from autoshop.services.booking import MAX_CONCERN_LENGTH, GuestContact, VehicleDetails
 
 #: Each step and the fields it asks for, in the order the customer meets them.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    # Staff only: the customer they book for (an account id, or "guest" for a new customer or a
+    # walk-in, whose contact details come with the visit details).
+    "customer": ("customer",),
     "services": ("services",),
     "vehicle": ("vehicle", "year", "make", "model", "plate", "vin", "mileage"),
     "when": ("day", "start"),
@@ -124,7 +128,7 @@ def parse_vehicle(
         errors["model"] = "Enter the model, e.g. Civic."
     elif len(model) > 60:
         errors["model"] = "Enter the model in at most 60 characters."
-    plate = flow.get("plate")
+    plate = normalize_plate(flow.get("plate"))
     if len(plate) > 16:
         errors["plate"] = "A plate has at most 16 characters."
     for name in ("make", "model", "plate", "vin"):
@@ -133,7 +137,7 @@ def parse_vehicle(
     vin: str | None = None
     if flow.get("vin"):
         try:
-            vin = normalize_vin(flow.get("vin"))
+            vin = normalize_vin(flow.get("vin"), latest_year=next_year)
         except ValueError as exc:
             errors["vin"] = str(exc)
     mileage: int | None = None

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment
-from autoshop.services import schedule
+from autoshop.services import customers, schedule
 from autoshop.services.booking import BookingError, change_refusal
 from autoshop.services.status import change_status, next_statuses
 from autoshop.timeutil import utcnow
@@ -80,3 +80,16 @@ def move(reference: str) -> Response:
         return redirect(target_url)
     flash(f"{item.vehicle.label} ({item.reference}) is now {target.label.lower()}.", "success")
     return redirect(target_url)
+
+
+@bp.get("/customers/search")
+@role_required("mechanic", "admin")
+def customer_search() -> str:
+    """htmx, for the staff booking's customer step: the customers matching what was typed, as
+    buttons of the step's form (which carries the booking's answers so far)."""
+    query = request.args.get("q", "").strip()[: customers.MAX_QUERY]
+    return render_template(
+        "booking/_customer_results.html",
+        query=query,
+        matches=customers.search_customers(query) if len(query) >= customers.MIN_QUERY else None,
+    )

@@ -15,6 +15,7 @@ from autoshop.models import (
     Appointment,
     AppointmentService,
     Bay,
+    BayDowntime,
     Closure,
     Location,
     OpeningHours,
@@ -220,3 +221,11 @@ class Factories:
                 price_min_cents=None,
             ),
         }
+
+    def downtime(
+        self, bay: Bay, *, starts_at: datetime, ends_at: datetime, reason: str = "Lift inspection"
+    ) -> BayDowntime:
+        downtime = BayDowntime(bay_id=bay.id, starts_at=starts_at, ends_at=ends_at, reason=reason)
+        db.session.add(downtime)
+        db.session.commit()
+        return downtime

@@ -2,7 +2,8 @@
 
 Statements per request, whatever the number of days: the location with its opening hours, the
 services, the active bays, the closures in the range, and one indexed range query for the busy
-blocks of the range (never one per day or per slot). For a chosen saved vehicle, a sixth: one
+blocks of the range (never one per day or per slot): the appointments' blocks and the bays'
+downtimes, read together in one UNION ALL. For a chosen saved vehicle, a sixth: one
 range query for the vehicle's own visits, which the new visit can't overlap.
 """
 
@@ -18,7 +19,16 @@ from sqlalchemy.orm import joinedload
 
 from autoshop.domain import availability as engine
 from autoshop.extensions import db
-from autoshop.models import Appointment, Bay, Closure, Location, Service, User, Vehicle
+from autoshop.models import (
+    Appointment,
+    Bay,
+    BayDowntime,
+    Closure,
+    Location,
+    Service,
+    User,
+    Vehicle,
+)
 from autoshop.models.appointments import HOLDS_BAY
 
 MAX_RANGE_DAYS = 62
@@ -152,15 +162,30 @@ def busy_query(location_id: int, start_at: datetime, end_at: datetime) -> sa.Sel
     )
 
 
+def downtime_query(location_id: int, start_at: datetime, end_at: datetime) -> sa.Select[Any]:
+    """The location's bay downtimes overlapping [start_at, end_at), on (bay_id, ends_at)."""
+    return (
+        sa.select(BayDowntime.bay_id, BayDowntime.starts_at, BayDowntime.ends_at)
+        .join(Bay, Bay.id == BayDowntime.bay_id)
+        .where(
+            Bay.location_id == location_id,
+            BayDowntime.ends_at > start_at,
+            BayDowntime.starts_at < end_at,
+        )
+    )
+
+
 def load_busy(
     location: Location, start_at: datetime, end_at: datetime, *, exclude: int | None = None
 ) -> list[engine.Busy]:
-    """The busy blocks of the range; `exclude` leaves out one appointment (when moving it)."""
+    """The busy blocks of the range, a bay's downtime being one too (a single statement);
+    `exclude` leaves out one appointment (when moving it)."""
     stmt = busy_query(location.id, start_at, end_at)
     if exclude is not None:
         stmt = stmt.where(Appointment.id != exclude)
+    both = sa.union_all(stmt, downtime_query(location.id, start_at, end_at))
     return [
-        engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in db.session.execute(stmt)
+        engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]) for r in db.session.execute(both)
     ]
 
 

@@ -29,7 +29,7 @@ def upgrade():
         sa.Column(
             "created_at",
             autoshop.models.base.UTCDateTime(timezone=True),
-            server_default=sa.func.current_timestamp(),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
         sa.CheckConstraint(

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from autoshop.web.admin import calendar, catalog, notifications, views  # noqa: E402, F401
+from autoshop.web.admin import calendar, catalog, downtime, notifications, views  # noqa: E402, F401

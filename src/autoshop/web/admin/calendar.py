@@ -15,7 +15,7 @@ from autoshop.domain.choices import Capability
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
 from autoshop.models import Bay, Closure, Location
-from autoshop.services import schedule_conflicts, shop_admin
+from autoshop.services import bay_downtime, schedule_conflicts, shop_admin
 from autoshop.services.schedule_conflicts import AffectedVisit
 from autoshop.services.shop import WEEKDAYS, weekly_hours
 from autoshop.timeutil import utcnow
@@ -199,6 +199,8 @@ def calendar_location(location_id: int) -> str:
         locations=shop_admin.all_locations(),
         hours=weekly_hours(location),
         closures=shop_admin.upcoming_closures(location, now=now),
+        downtimes=bay_downtime.upcoming_downtimes(location, now=now),
+        now=now,
         zone=ZoneInfo(location.timezone),
         capability_labels={c.value: c.label for c in Capability},
     )

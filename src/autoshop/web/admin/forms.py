@@ -7,6 +7,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     FieldList,
@@ -382,3 +383,49 @@ class ScheduleChangeDecisionForm(FlaskForm):
         field.data = (field.data or "").strip()
         if self.choice.data == CANCEL and not field.data:
             raise ValidationError("Tell the customers why their visit is cancelled.")
+
+
+def _id_or_none(value: Any) -> int | None:
+    """A posted id, or None for anything that isn't one (the service then says what to do)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number in bounds.ID else None
+
+
+class DowntimeForm(FlaskForm):
+    """A bay out of service for a period; times in the location's zone, empty for whole days."""
+
+    bay_id = SelectField(
+        "Bay",
+        coerce=_id_or_none,
+        validate_choice=False,  # the service says which bays belong to the location
+        validators=[InputRequired(message="Choose a bay.")],
+    )
+    start_date = DateField(
+        "From (date)", validators=[InputRequired(message="Enter the start date.")]
+    )
+    start_time = TimeField(
+        "From (time)",
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[Optional()],
+        description="Leave empty to start at the beginning of the day.",
+    )
+    end_date = DateField("Until (date)", validators=[InputRequired(message="Enter the end date.")])
+    end_time = TimeField(
+        "Until (time)",
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[Optional()],
+        description="Leave empty to keep it out of service to the end of that day.",
+    )
+    reason = StringField(
+        "Reason",
+        validators=[
+            DataRequired(message="Say why the bay is out of service."),
+            Length(max=200),
+            SingleLine(),
+        ],
+        description="For staff, for example: Annual lift inspection.",
+    )
+    submit = SubmitField("Take out of service")

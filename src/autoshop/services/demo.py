@@ -16,6 +16,7 @@ from autoshop.models import (
     Appointment,
     AppointmentService,
     Bay,
+    BayDowntime,
     Location,
     OpeningHours,
     Service,
@@ -201,7 +202,29 @@ def _seed(now: datetime) -> list[tuple[str, str]]:
         logins.append(("customer", email))
     db.session.flush()
     _appointments(location, bays, services, customers, mechanics, now)
+    _downtime(location, bays, admin, now)
     return logins
+
+
+def _downtime(location: Location, bays: list[Bay], admin: User, now: datetime) -> None:
+    """Lift 4 (which the demo visits leave free) out of service from today's lunch break to the
+    end of the next weekday: a lift repair the calendar and the availability both show."""
+    db.session.flush()
+    zone = ZoneInfo(location.timezone)
+    today = now.astimezone(zone).date()
+    back = today + timedelta(days=1)
+    while back.weekday() >= 5:
+        back += timedelta(days=1)
+    db.session.add(
+        BayDowntime(
+            bay=next(b for b in bays if b.name == "Lift 4"),
+            starts_at=datetime.combine(today, time(12), zone),
+            ends_at=datetime.combine(back, time(18), zone),
+            reason="Hydraulic leak on the lift: waiting for the seal kit",
+            created_by_id=admin.id,
+            created_at=now,
+        )
+    )
 
 
 def _appointments(

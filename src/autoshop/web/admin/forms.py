@@ -419,13 +419,11 @@ class DowntimeForm(FlaskForm):
         validators=[Optional()],
         description="Leave empty to keep it out of service to the end of that day.",
     )
+    #: Required by the service, which reports a missing reason with the other problems.
     reason = StringField(
         "Reason",
-        validators=[
-            DataRequired(message="Say why the bay is out of service."),
-            Length(max=200),
-            SingleLine(),
-        ],
+        validators=[Length(max=200), SingleLine()],
         description="For staff, for example: Annual lift inspection.",
+        render_kw={"required": True},
     )
     submit = SubmitField("Take out of service")

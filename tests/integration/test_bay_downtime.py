@@ -355,3 +355,62 @@ def test_a_visit_booked_while_deciding_is_shown_before_anything_is_saved(admin_c
     assert _count(BayDowntime) == 0
     db.session.refresh(booked["visit"])
     assert booked["visit"].status is AppointmentStatus.SCHEDULED
+
+
+def _notifications() -> list[tuple[int, str]]:
+    db.session.commit()
+    return [(n.appointment_id, n.kind) for n in db.session.scalars(sa.select(Notification))]
+
+
+def test_moving_the_visits_to_a_free_bay_keeps_their_times(admin_client, booked):
+    page = _propose(admin_client, booked)
+    assert "Move them to another bay that is free at the same time." in page
+    sent_before = _notifications()
+    response = decide(admin_client, page, _url(booked["location"]), "move")
+    assert response.status_code == 302
+    assert _count(BayDowntime) == 1
+    visit = booked["visit"]
+    db.session.refresh(visit)
+    assert visit.bay_id == booked["location"].bays[1].id
+    assert (visit.status, visit.starts_at) == (
+        AppointmentStatus.SCHEDULED,
+        TUE_9 + timedelta(hours=1),
+    )
+    assert visit.status_changes[-1].note == "Moved from Lift 1 to Lift 2."
+    assert _notifications() == sent_before  # the customer's time stands: nothing to tell
+    calendar = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"1 visit moved at the same time: {visit.reference} to Lift 2." in calendar
+    board = admin_client.get("/admin/").get_data(as_text=True)
+    assert 'id="conflicts-heading"' not in board
+
+
+def test_a_visit_with_no_free_bay_stays_where_it_is_as_a_conflict(admin_client, booked, factories):
+    location = booked["location"]
+    factories.appointment(  # Lift 2 is taken at 10:30
+        location=location,
+        bay=location.bays[1],
+        services=[booked["oil"]],
+        starts_at=TUE_9 + timedelta(minutes=90),
+    )
+    page = _propose(admin_client, booked)
+    response = decide(admin_client, page, _url(location), "move")
+    assert response.status_code == 302
+    assert _count(BayDowntime) == 1
+    visit = booked["visit"]
+    db.session.refresh(visit)
+    assert visit.bay_id == location.bays[0].id and visit.status is AppointmentStatus.SCHEDULED
+    calendar = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Not moved: {visit.reference}: no other bay is free then." in calendar
+    board = admin_client.get("/admin/").get_data(as_text=True)
+    assert visit.reference in board.split('id="conflicts-heading"')[1].split("</section>")[0]
+
+
+def test_deactivating_a_bay_can_move_its_visits_too(admin_client, booked):
+    location, visit = booked["location"], booked["visit"]
+    url = f"/admin/calendar/bays/{location.bays[0].id}/deactivate"
+    response = submit_form(admin_client, f"/admin/calendar/{location.id}", {}, action=url)
+    page = response.get_data(as_text=True)
+    assert "Move them to another bay" in page
+    assert decide(admin_client, page, url, "move").status_code == 302
+    db.session.refresh(visit)
+    assert visit.bay_id == location.bays[1].id

@@ -42,6 +42,7 @@ __all__ = [
     "affected_by_hours",
     "cancel_visits",
     "current_conflicts",
+    "move_visits",
 ]
 
 
@@ -80,6 +81,13 @@ class AffectedVisit:
 class CancelOutcome:
     cancelled: list[Appointment] = field(default_factory=list)
     #: (reference, why) of each visit that could not be cancelled (e.g. checked in meanwhile).
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class MoveOutcome:
+    moved: list[Appointment] = field(default_factory=list)
+    #: (reference, why) of each visit left where it was (no free bay then, or changed meanwhile).
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -290,4 +298,25 @@ def cancel_visits(
             outcome.refused.append((appointment.reference, exc.message))
         else:
             outcome.cancelled.append(appointment)
+    return outcome
+
+
+def move_visits(appointment_ids: Iterable[int], *, now: datetime, actor: User) -> MoveOutcome:
+    """Move each visit to another bay free at the same time, through the booking service; a
+    visit with no free bay then stays where it is (still a conflict) and is reported."""
+    outcome = MoveOutcome()
+    for appointment_id in appointment_ids:
+        appointment = db.session.get(Appointment, appointment_id)
+        if appointment is None:
+            continue
+        try:
+            booking.move_to_free_bay(appointment, now=now, actor=actor)
+        except booking.SlotTaken:
+            db.session.rollback()
+            outcome.refused.append((appointment.reference, "no other bay is free then"))
+        except booking.BookingError as exc:
+            db.session.rollback()
+            outcome.refused.append((appointment.reference, exc.message))
+        else:
+            outcome.moved.append(appointment)
     return outcome

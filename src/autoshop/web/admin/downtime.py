@@ -13,7 +13,7 @@ from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
 from autoshop.web.admin.calendar import BAY_MESSAGE, _carry_out, _decide, _get_or_404, _when
-from autoshop.web.admin.forms import DowntimeForm, apply_errors
+from autoshop.web.admin.forms import BayChangeDecisionForm, DowntimeForm, apply_errors
 
 
 @bp.route("/calendar/<int:location_id>/downtimes/new", methods=["GET", "POST"])
@@ -50,7 +50,13 @@ def downtime_new(location_id: int) -> str | Response:
             affected = schedule_conflicts.affected_by_downtime(
                 location, window.as_domain(), now=now
             )
-            decided = _decide(affected, change=change, message=BAY_MESSAGE, back_url=back_url)
+            decided = _decide(
+                affected,
+                change=change,
+                message=BAY_MESSAGE,
+                back_url=back_url,
+                form_class=BayChangeDecisionForm,
+            )
             if isinstance(decided, str):
                 return decided
             try:
@@ -67,6 +73,7 @@ def downtime_new(location_id: int) -> str | Response:
                     change=change,
                     message=BAY_MESSAGE,
                     back_url=back_url,
+                    form_class=BayChangeDecisionForm,
                 )
                 if isinstance(again, str):
                     return again

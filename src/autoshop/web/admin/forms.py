@@ -343,7 +343,7 @@ class ClosureForm(FlaskForm):
     submit = SubmitField("Add closure")
 
 
-KEEP, CANCEL = "keep", "cancel"
+KEEP, CANCEL, MOVE = "keep", "cancel", "move"
 
 
 class ScheduleChangeDecisionForm(FlaskForm):
@@ -383,6 +383,28 @@ class ScheduleChangeDecisionForm(FlaskForm):
         field.data = (field.data or "").strip()
         if self.choice.data == CANCEL and not field.data:
             raise ValidationError("Tell the customers why their visit is cancelled.")
+
+
+class BayChangeDecisionForm(ScheduleChangeDecisionForm):
+    """For a bay going out of service: the visits on it may also move to another free bay."""
+
+    choice = RadioField(
+        "What should happen to these visits?",
+        choices=[
+            SelectChoice(
+                MOVE,
+                "Move them to another bay that is free at the same time. The customers keep "
+                "their times; a visit with no free bay stays listed on the dashboard.",
+            ),
+            SelectChoice(
+                KEEP,
+                "Keep them booked. They are listed on the dashboard as conflicts "
+                "until you move or cancel them.",
+            ),
+            SelectChoice(CANCEL, "Cancel them and tell each customer, with a link to book again."),
+        ],
+        validators=[InputRequired(message="Choose whether to move, keep or cancel these visits.")],
+    )
 
 
 def _id_or_none(value: Any) -> int | None:

@@ -148,7 +148,7 @@ def test_bookings_race_downtimes_on_sqlite(app, factories, database_url):
     location, service = _shop(factories)
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    pairs = 2
+    pairs = 1  # SQLite serialises writers: one pair shows the outcome; processes are slow
     go = context.Barrier(2 * pairs)
     processes = [
         context.Process(

@@ -56,6 +56,7 @@ def shop(factories):
         "arriving": visit(ny(10), bay=lift2, services=[shop["pads"]]),  # 10:00-11:30
         "arriving_soon": visit(ny(9, 30)),
         "later": visit(ny(11, 30)),  # outside the two hours
+        "late": visit(ny(8, 45)),  # due before now, not checked in
         "checked_in": visit(ny(7, 30), S.CHECKED_IN, services=[shop["diag"]]),  # 07:30-08:30
         "in_progress": visit(ny(8, 30), S.IN_PROGRESS, bay=lift2),  # 08:30-09:00
         "ready": visit(ny(15) - 24 * HOUR, S.READY_FOR_PICKUP),  # since yesterday
@@ -100,7 +101,8 @@ def test_the_day_at_a_glance(admin_client, shop, factories):
 
     figures = page.split("Key figures")[1].split("</ul>")[0]
     numbers = re.findall(r'h2 mb-0">([^<]+)<', figures)
-    assert numbers[:4] == ["2", "3", "1", "1"]  # arriving, in the shop, ready, no-shows
+    assert numbers[:4] == ["3", "3", "1", "1"]  # arriving, in the shop, ready, no-shows
+    assert "due in the next 2 hours (1 late)" in figures
 
     arrivals = _section(page, "arrivals-heading")
     assert shop["arriving_soon"].reference in arrivals and shop["arriving"].reference in arrivals
@@ -108,6 +110,11 @@ def test_the_day_at_a_glance(admin_client, shop, factories):
         shop["arriving"].reference
     )
     assert shop["later"].reference not in arrivals
+    rows = re.findall(r"<tr>.*?</tr>", arrivals, re.S)
+    (late,) = [r for r in rows if shop["late"].reference in r]
+    (soon,) = [r for r in rows if shop["arriving_soon"].reference in r]
+    assert "8:45 AM" in late and ">Late<" in late
+    assert "9:30 AM" in soon and ">Late<" not in soon
 
     in_shop = _section(page, "in-shop-heading")
     assert (
@@ -127,14 +134,14 @@ def test_the_day_at_a_glance(admin_client, shop, factories):
     assert "Lift 2 out of service: Lift inspection" in conflicts
 
     use = _section(page, "utilisation-heading")
-    # Lift 1 today: checked in 07:30-08:30, 09:30-10:00, 11:30-12:00 (the no-show and the
-    # cancelled visit don't count) = 2 h of 10 h. Lift 2: 08:30-09:00, 10:00-11:30 = 2 h of
-    # 8 h (out of service 13:00-15:00; the visit kept in it doesn't count).
+    # Lift 1 today: checked in 07:30-08:30, 08:45-09:15, 09:30-10:00, 11:30-12:00 (the no-show
+    # and the cancelled visit don't count) = 2 h 30 min of 10 h. Lift 2: 08:30-09:00,
+    # 10:00-11:30 = 2 h of 8 h (out of service 13:00-15:00; the visit kept in it doesn't count).
     rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td data-label="Today">(.*?)</td>', use)
     today = {name: re.sub(r"<[^>]+>", "", cell) for name, cell in rows}
-    assert today["Lift 1"] == "20% (2 h of 10 h)"
+    assert today["Lift 1"] == "25% (2 h 30 min of 10 h)"
     assert today["Lift 2"] == "25% (2 h of 8 h)"
-    assert today["All bays"] == "22% (4 h of 18 h)"
+    assert today["All bays"] == "25% (4 h 30 min of 18 h)"
 
     reviews = _section(page, "reviews-heading")
     assert "4 out of 5" in reviews and done.reference in reviews

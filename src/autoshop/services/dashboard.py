@@ -49,8 +49,11 @@ class BayRow:
 class Dashboard:
     location: Location | None
     zone: ZoneInfo
+    now: datetime
     today: date
     week_start: date
+    #: Visits due from the start of today to two hours from now that haven't checked in: the
+    #: late ones (due before `now`) first.
     arrivals: list[Appointment] = field(default_factory=list)
     in_shop: dict[AppointmentStatus, list[Appointment]] = field(default_factory=dict)
     no_shows: list[Appointment] = field(default_factory=list)
@@ -152,14 +155,15 @@ def _utilisation_rows(
 
 
 def dashboard(*, now: datetime) -> Dashboard:
-    """What the admin sees first: arrivals in the next two hours, the cars in the shop by status,
+    """What the admin sees first: arrivals in the next two hours (and today's late ones), the
+    cars in the shop by status,
     today's no-shows, bay utilisation today and this week (Monday to Sunday) and recent reviews."""
     location = _location()
     zone = ZoneInfo(location.timezone if location else "UTC")
     today = now.astimezone(zone).date()
     week_start = today - timedelta(days=today.weekday())
     if location is None:
-        return Dashboard(None, zone, today, week_start)
+        return Dashboard(None, zone, now, today, week_start)
     day_start, day_end = _day_start(today, zone), _day_start(today + timedelta(days=1), zone)
     visits = db.session.scalars(
         sa.select(Appointment)
@@ -169,7 +173,7 @@ def dashboard(*, now: datetime) -> Dashboard:
                 Appointment.status.in_(IN_SHOP),
                 sa.and_(
                     Appointment.status == AppointmentStatus.SCHEDULED,
-                    Appointment.starts_at >= now,
+                    Appointment.starts_at >= day_start,
                     Appointment.starts_at < now + ARRIVALS_WINDOW,
                 ),
                 sa.and_(
@@ -209,6 +213,7 @@ def dashboard(*, now: datetime) -> Dashboard:
     return Dashboard(
         location=location,
         zone=zone,
+        now=now,
         today=today,
         week_start=week_start,
         arrivals=arrivals,

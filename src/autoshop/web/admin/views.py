@@ -20,6 +20,7 @@ def dashboard() -> str:
         board=board.dashboard(now=now),
         conflicts=schedule_conflicts.current_conflicts(now=now),
         ready_status=AppointmentStatus.READY_FOR_PICKUP,
+        arrivals_window=board.ARRIVALS_WINDOW,
     )
 
 

@@ -88,9 +88,7 @@ def shop(factories):
         "align": visit(4, rack, 15, [align]),
         "ready": visit(5, lift2, 7.5, [oil], status=S.READY_FOR_PICKUP, mechanic_id=sam.id),
     }
-    factories.bay_downtime(
-        rack, starts_at=at(14.5), ends_at=at(16.5), reason="Annual rack inspection"
-    )
+    factories.downtime(rack, starts_at=at(14.5), ends_at=at(16.5), reason="Annual rack inspection")
     return {"location": location, "bays": location.bays, **visits}
 
 

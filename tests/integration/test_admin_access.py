@@ -37,6 +37,11 @@ def test_catalog_and_calendar_pages_answer_each_role_as_designed(app, factories)
         starts_at=datetime(2027, 1, 1, 5, tzinfo=UTC),
         ends_at=datetime(2027, 1, 2, 5, tzinfo=UTC),
     )
+    downtime = factories.downtime(
+        bay,
+        starts_at=datetime(2027, 1, 4, 14, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 4, 17, tzinfo=UTC),
+    )
     routes = [
         _admin_only("/admin/catalog/"),
         _admin_only("/admin/catalog/categories/new"),
@@ -56,5 +61,8 @@ def test_catalog_and_calendar_pages_answer_each_role_as_designed(app, factories)
         _admin_only(f"/admin/calendar/{location.id}/hours/6", method="POST", admin=302),
         _admin_only(f"/admin/calendar/{location.id}/closures/new"),
         _admin_only(f"/admin/calendar/closures/{closure.id}/delete", method="POST", admin=302),
+        _admin_only(f"/admin/calendar/{location.id}/downtimes/new"),
+        _admin_only(f"/admin/calendar/{location.id}/downtimes/new", method="POST"),  # the form
+        _admin_only(f"/admin/calendar/downtimes/{downtime.id}/delete", method="POST", admin=302),
     ]
     walk(app, make_personas(factories), routes)

@@ -16,6 +16,7 @@ from autoshop.models import Closure
 # Monday 2026-11-30, 08:00 in New York: the week ahead is bookable, today from 10:00 on.
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 LIFT = [Capability.LIFT.value, Capability.GENERAL.value]
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -241,13 +242,18 @@ def test_sql_statements_do_not_grow_with_the_range(client, shop, factories, froz
             guest_email="g@example.com",
             guest_name="Guest",
         )
+    for day in range(1, 20, 3):  # bays out of service are read with the busy blocks
+        start = datetime(2026, 12, day, 18, 0, tzinfo=UTC)
+        factories.downtime(shop["location"].bays[1], starts_at=start, ends_at=start + HOUR)
     counts = {}
     oil_id = shop["oil"].id
     for end in ("2026-12-01", "2026-12-30"):
         with count_statements() as statements:
             response = get(client, services=oil_id, start="2026-12-01", end=end)
         assert response.status_code == 200
-        counts[end] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        counts[end] = len(selects)
+        assert len([s for s in selects if "bay_downtimes" in s]) == 1
     assert counts["2026-12-01"] == counts["2026-12-30"] <= 5
 
 
@@ -324,18 +330,23 @@ def test_openapi_document_and_docs_page(client):
     assert "/api/v1/availability" in page.get_data(as_text=True)
 
 
-def test_busy_query_uses_the_partial_index(app, shop):
-    """Regression: with the status list as parameters SQLite scanned every appointment."""
-    from autoshop.services.availability import busy_query
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [("busy_query", "ix_appointments_bay_block"), ("downtime_query", "ix_bay_downtimes_bay_ends")],
+)
+def test_busy_query_uses_the_partial_index(app, shop, query, index):
+    """Regression: with the status list as parameters SQLite scanned every appointment. The
+    bays' downtimes, read in the same statement, use their (bay, end) index too."""
+    from autoshop.services import availability
 
-    stmt = busy_query(shop["location"].id, NOW, NOW + timedelta(days=30))
+    stmt = getattr(availability, query)(shop["location"].id, NOW, NOW + timedelta(days=30))
     compiled = stmt.compile(db.engine)
     with db.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             plan = conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.params.values())
             ).all()
-            assert any("ix_appointments_bay_block" in str(row) for row in plan), plan
+            assert any(index in str(row) for row in plan), plan
         else:
             conn.exec_driver_sql("SET enable_seqscan = off")
             plan = conn.execute(
@@ -344,4 +355,4 @@ def test_busy_query_uses_the_partial_index(app, shop):
                     + str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
                 )
             ).all()
-            assert any("ix_appointments_bay_block" in str(row) for row in plan), plan
+            assert any(index in str(row) for row in plan), plan

@@ -145,7 +145,7 @@ def test_a_closure_and_a_bays_downtime_are_shaded_and_the_visits_in_them_flagged
         ends_at=WED_10 + timedelta(hours=1),
         reason="Power cut",
     )
-    factories.bay_downtime(
+    factories.downtime(
         shop["lift2"],
         starts_at=WED_10 - timedelta(hours=2),
         ends_at=WED_10 + timedelta(minutes=15),
@@ -205,7 +205,7 @@ def test_a_dst_day_has_one_row_per_real_quarter_hour(admin_client, factories, da
 
 def test_the_week_shows_seven_days_by_bay_with_closed_days_and_notes(admin_client, shop, factories):
     location = shop["location"]
-    factories.bay_downtime(
+    factories.downtime(
         shop["rack"],
         starts_at=datetime(2026, 12, 3, 14, 0, tzinfo=UTC),
         ends_at=datetime(2026, 12, 3, 17, 0, tzinfo=UTC),
@@ -426,7 +426,7 @@ def test_moves_into_a_closure_or_a_bays_downtime_are_refused(admin_client, shop,
         ends_at=datetime(2026, 12, 4, 5, 0, tzinfo=UTC),
         reason="Staff training",
     )
-    factories.bay_downtime(
+    factories.downtime(
         shop["lift1"],
         starts_at=datetime(2026, 12, 2, 18, 0, tzinfo=UTC),
         ends_at=datetime(2026, 12, 2, 20, 0, tzinfo=UTC),
@@ -583,7 +583,7 @@ def test_two_moves_into_the_same_free_slot_of_one_bay_one_wins(app, shop, factor
     assert db.session.get(Appointment, loser).starts_at == WED_10  # the loser stays put
 
 
-def test_the_demo_shop_shows_a_busy_day_and_its_lift_inspection(client, login):
+def test_the_demo_shop_shows_a_busy_day_and_its_lift_out_of_service(client, login):
     from autoshop.models import User
     from autoshop.services import demo
 
@@ -592,10 +592,10 @@ def test_the_demo_shop_shows_a_busy_day_and_its_lift_inspection(client, login):
     login(db.session.scalar(sa.select(User).where(User.email == admin_email)), demo.DEMO_PASSWORD)
     page = client.get(f"{PAGE}?date=2026-12-01").get_data(as_text=True)
     text = text_of(page)
-    assert "Out of service: Annual lift inspection" in text
+    assert "Out of service: Hydraulic leak on the lift" in text
     assert text.count("Move to…") >= 2
     week = text_of(client.get(f"{PAGE}?date=2026-12-01&view=week").get_data(as_text=True))
-    assert "Out of service 12:30 PM–4:00 PM: Annual lift inspection" in week
+    assert "Hydraulic leak on the lift" in week
 
 
 def test_staff_may_move_a_visit_inside_the_online_notice_but_not_into_the_past(admin_client, shop):

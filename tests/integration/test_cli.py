@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from autoshop.extensions import db
-from autoshop.models import Appointment, Bay, Location, Service, User
+from autoshop.models import Appointment, Bay, BayDowntime, Location, Service, User
 
 
 def test_seed_demo_builds_the_shop_and_refuses_a_second_run(app):
@@ -47,6 +47,13 @@ def test_seed_demo_builds_the_shop_and_refuses_a_second_run(app):
         "checked_in",
         "in_progress",
     ]
+    (downtime,) = db.session.scalars(sa.select(BayDowntime)).all()
+    assert downtime.bay.name == "Lift 4" and "Hydraulic leak" in downtime.reason
+    assert (downtime.starts_at, downtime.ends_at) == (  # Wed 12:00 to Thu 18:00 local
+        datetime(2026, 12, 2, 17, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 23, 0, tzinfo=UTC),
+    )
+    assert not any(a.bay_id == downtime.bay_id for a in appointments)  # no conflict to show
 
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0

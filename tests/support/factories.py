@@ -223,7 +223,7 @@ class Factories:
             ),
         }
 
-    def bay_downtime(
+    def downtime(
         self, bay: Bay, *, starts_at: datetime, ends_at: datetime, reason: str = "Lift inspection"
     ) -> BayDowntime:
         """A bay out of service over [starts_at, ends_at)."""

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from autoshop.domain.availability import Closure, OpeningInterval
+from autoshop.domain.availability import Closure, Downtime, OpeningInterval
 from autoshop.domain.schedule_conflicts import (
     BookedVisit,
     Conflict,
@@ -133,3 +133,17 @@ def test_naive_times_are_refused():
     naive = BookedVisit(datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10), 1)
     with pytest.raises(ValueError, match="timezone-aware"):
         conflicts_of(naive, SHOP)
+
+
+def test_a_downtime_hits_only_its_own_bay_and_only_overlapping_visits():
+    down = Downtime(2, local(2026, 12, 1, 9, 0), local(2026, 12, 1, 11, 0), "Lift inspection")
+    after = SHOP.with_downtime(down)
+    inspection = Conflict(ConflictKind.BAY_DOWN, "Lift inspection")
+    assert conflicts_of(visit(local(2026, 12, 1, 10, 30), bay=2), after) == (inspection,)
+    assert conflicts_of(visit(local(2026, 12, 1, 10, 30), bay=1), after) == ()  # another bay
+    assert conflicts_of(visit(local(2026, 12, 1, 8, 0), bay=2), after) == ()  # ends as it starts
+    assert conflicts_of(visit(local(2026, 12, 1, 11, 0), bay=2), after) == ()  # starts as it ends
+    hit = visit(local(2026, 12, 1, 8, 30), bay=2)
+    assert new_conflicts(hit, SHOP, after) == (inspection,)
+    assert new_conflicts(hit, after, after.with_downtime(down)) == ()  # already known
+    assert SHOP.downtimes == () and after.closures == SHOP.closures  # nothing else changes

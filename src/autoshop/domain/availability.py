@@ -36,6 +36,7 @@ __all__ = [
     "Busy",
     "Closure",
     "DayAvailability",
+    "Downtime",
     "OpeningInterval",
     "Slot",
     "free_slots",
@@ -79,11 +80,26 @@ class BayInfo:
 
 @dataclass(frozen=True, slots=True)
 class Busy:
-    """An active appointment's block on a bay: [starts_at, ends_at), ends_at includes its buffer."""
+    """A bay taken over [starts_at, ends_at): an active appointment's block (ends_at includes
+    its buffer) or the bay's downtime."""
 
     bay_id: int
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Downtime:
+    """One bay out of service over [starts_at, ends_at) (lift inspection, repair): to the
+    engine it is a busy block on that bay, so nothing starts on it that would overlap."""
+
+    bay_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+    def as_busy(self) -> Busy:
+        return Busy(self.bay_id, self.starts_at, self.ends_at)
 
 
 @dataclass(frozen=True, slots=True)

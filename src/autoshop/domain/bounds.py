@@ -20,6 +20,7 @@ stays far inside what Python's datetime and a 32-bit integer column can hold.
 | model year                    | 1950–2100               | older cars are booked by phone       |
 | ids (paths, queries, JSON)    | 1–2⁶³−1                 | a signed 64-bit integer              |
 | dates and instants            | years 2000–2100         | no overflow converting time zones    |
+| a bay's downtime              | at most 92 days         | longer: deactivate the bay           |
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ BUFFER_MINUTES = Range(0, 240, "minutes")
 CANCELLATION_CUTOFF_HOURS = Range(0, 720, "hours")
 REMINDER_LEAD_MINUTES = Range(1, 20_160, "minutes")
 MAX_REMINDERS = 4
+MAX_DOWNTIME_DAYS = 92
 MILEAGE = Range(0, 2_000_000, "miles")
 MODEL_YEAR = Range(1950, 2100)
 ID = Range(1, 2**63 - 1)

@@ -1,4 +1,5 @@
-"""Whether a booked visit still fits the shop's schedule (closures, bays in use, opening hours).
+"""Whether a booked visit still fits the shop's schedule (closures, bays in use and not down,
+opening hours).
 
 A visit that no longer fits is a conflict: it was booked under the old schedule and nobody has
 rescheduled or cancelled it yet. Conflicts are computed from the schedule and the visit, never
@@ -12,12 +13,12 @@ of its local day. Pure functions, standard library only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from autoshop.domain.availability import Closure, OpeningInterval
+from autoshop.domain.availability import Closure, Downtime, OpeningInterval
 
 __all__ = [
     "BookedVisit",
@@ -32,12 +33,14 @@ __all__ = [
 class ConflictKind(StrEnum):
     CLOSURE = "closure"
     BAY_INACTIVE = "bay_inactive"
+    BAY_DOWN = "bay_down"
     OUTSIDE_HOURS = "outside_hours"
 
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """Why a visit doesn't fit: `detail` is the closure's reason for a closure, else empty."""
+    """Why a visit doesn't fit: `detail` is the reason of a closure or a bay's downtime, else
+    empty."""
 
     kind: ConflictKind
     detail: str = ""
@@ -54,25 +57,28 @@ class BookedVisit:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """One location's schedule: weekly opening intervals, closures and the bays not in use."""
+    """One location's schedule: weekly opening intervals, closures, the bays not in use and
+    the bays' downtimes."""
 
     zone: ZoneInfo
     opening_hours: Sequence[OpeningInterval]
     closures: Sequence[Closure] = ()
     inactive_bays: frozenset[int] = field(default_factory=frozenset)
+    downtimes: Sequence[Downtime] = ()
 
     def with_closure(self, closure: Closure) -> Schedule:
-        return Schedule(
-            self.zone, self.opening_hours, (*self.closures, closure), self.inactive_bays
-        )
+        return replace(self, closures=(*self.closures, closure))
 
     def with_bay_inactive(self, bay_id: int) -> Schedule:
-        return Schedule(self.zone, self.opening_hours, self.closures, self.inactive_bays | {bay_id})
+        return replace(self, inactive_bays=self.inactive_bays | {bay_id})
+
+    def with_downtime(self, downtime: Downtime) -> Schedule:
+        return replace(self, downtimes=(*self.downtimes, downtime))
 
     def with_day_hours(self, weekday: int, intervals: Iterable[OpeningInterval]) -> Schedule:
         """The same schedule with `weekday`'s intervals replaced (none: closed that day)."""
         kept = [i for i in self.opening_hours if i.weekday != weekday]
-        return Schedule(self.zone, (*kept, *intervals), self.closures, self.inactive_bays)
+        return replace(self, opening_hours=(*kept, *intervals))
 
 
 def _require_aware(value: datetime, what: str) -> None:
@@ -106,6 +112,11 @@ def conflicts_of(visit: BookedVisit, schedule: Schedule) -> tuple[Conflict, ...]
             found.append(Conflict(ConflictKind.CLOSURE, closure.reason))
     if visit.bay_id in schedule.inactive_bays:
         found.append(Conflict(ConflictKind.BAY_INACTIVE))
+    for downtime in sorted(schedule.downtimes, key=lambda d: d.starts_at):
+        overlaps = downtime.starts_at < visit.ends_at and visit.starts_at < downtime.ends_at
+        conflict = Conflict(ConflictKind.BAY_DOWN, downtime.reason)
+        if downtime.bay_id == visit.bay_id and overlaps and conflict not in found:
+            found.append(conflict)
     if not _within_hours(visit, schedule):
         found.append(Conflict(ConflictKind.OUTSIDE_HOURS))
     return tuple(found)

@@ -2,7 +2,8 @@
 
 Statements per request, whatever the number of days: the location with its opening hours, the
 services, the active bays, the closures in the range, and one indexed range query for the busy
-blocks of the range (never one per day or per slot). For a chosen saved vehicle, a sixth: one
+blocks of the range (never one per day or per slot): the appointments' blocks and the bays'
+downtimes, read together in one UNION ALL. For a chosen saved vehicle, a sixth: one
 range query for the vehicle's own visits, which the new visit can't overlap.
 """
 
@@ -21,6 +22,7 @@ from autoshop.extensions import db
 from autoshop.models import (
     Appointment,
     Bay,
+    BayDowntime,
     Closure,
     Location,
     Service,
@@ -180,6 +182,19 @@ def holds_query(
     return stmt if now is None else stmt.where(WaitlistHold.expires_at > now)
 
 
+def downtime_query(location_id: int, start_at: datetime, end_at: datetime) -> sa.Select[Any]:
+    """The location's bay downtimes overlapping [start_at, end_at), on (bay_id, ends_at)."""
+    return (
+        sa.select(BayDowntime.bay_id, BayDowntime.starts_at, BayDowntime.ends_at)
+        .join(Bay, Bay.id == BayDowntime.bay_id)
+        .where(
+            Bay.location_id == location_id,
+            BayDowntime.ends_at > start_at,
+            BayDowntime.starts_at < end_at,
+        )
+    )
+
+
 def load_busy(
     location: Location,
     start_at: datetime,
@@ -189,17 +204,19 @@ def load_busy(
     now: datetime | None = None,
     holder: int | None = None,
 ) -> list[engine.Busy]:
-    """The busy blocks of the range, live waitlist holds included (one statement); `exclude`
-    leaves out one appointment (when moving it), `holder` the hold of the one booking it."""
+    """The busy blocks of the range, in one statement: bookings, a bay's downtime, and live
+    waitlist holds; `exclude` leaves out one appointment (when moving it), `holder` the hold of
+    the one booking it."""
     stmt = busy_query(location.id, start_at, end_at)
     if exclude is not None:
         stmt = stmt.where(Appointment.id != exclude)
     holds = holds_query(location.id, start_at, end_at, now=now)
     if holder is not None:
         holds = holds.where(WaitlistHold.id != holder)
+    everything = sa.union_all(stmt, downtime_query(location.id, start_at, end_at), holds)
     return [
         engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2])
-        for r in db.session.execute(sa.union_all(stmt, holds))
+        for r in db.session.execute(everything)
     ]
 
 

@@ -778,3 +778,45 @@ def appointments_of(user: User) -> list[Appointment]:
             .order_by(Appointment.starts_at.desc())
         )
     )
+
+
+def move_to_free_bay(appointment: Appointment, *, now: datetime, actor: User | None) -> Appointment:
+    """Keep the visit's time and put it on the best-fitting capable bay that is free then (its
+    own bay going out of service); SlotTaken when no bay is. The customer is not told: the time
+    they booked stands."""
+    who = actor_of(actor)
+
+    def work(session: Session, current: Appointment) -> Appointment:
+        enforce(refuse_reschedule(facts_of(current), who, now))
+        ctx = _context(
+            current.location_id,
+            queries.visit_of(current),
+            staff=True,
+            vehicle_id=current.vehicle_id,
+        )
+        starts_at = current.starts_at
+        lock_schedule(session, ctx.location.id, [starts_at.astimezone(ctx.zone).date()])
+        _, busy = _day_data(ctx, starts_at.astimezone(ctx.zone).date(), exclude=current.id)
+        previous = current.bay
+        block_ends_at = current.block_ends_at
+
+        def attempt(bay_id: int) -> Appointment:
+            current.bay_id, current.updated_at = bay_id, now
+            return current
+
+        _place(attempt, ctx, busy, starts_at, block_ends_at, now, exclude=current.id)
+        session.flush()
+        session.refresh(current, ["bay"])
+        session.add(
+            StatusChange(
+                appointment=current,
+                from_status=current.status,
+                to_status=current.status,
+                changed_by=actor,
+                changed_at=now,
+                note=f"Moved from {previous.name} to {current.bay.name}.",
+            )
+        )
+        return current
+
+    return change_write(appointment, None, work)

@@ -236,26 +236,27 @@ def _seed(now: datetime) -> list[tuple[str, str]]:
         logins.append(("customer", email))
     db.session.flush()
     _appointments(location, bays, services, customers, mechanics, now)
-    _inspection(location, bays, admin, now)
+    _downtime(location, bays, admin, now)
     db.session.flush()
     _reviews(admin, now)
     return logins
 
 
-def _inspection(location: Location, bays: list[Bay], admin: User, now: datetime) -> None:
-    """Lift 4 out of service for its inspection on the next weekday afternoon (shaded on the
-    calendar by bay)."""
+def _downtime(location: Location, bays: list[Bay], admin: User, now: datetime) -> None:
+    """Lift 4 (which the demo visits leave free) out of service from today's lunch break to the
+    end of the next weekday: a lift repair the calendar and the availability both show."""
+    db.session.flush()
     zone = ZoneInfo(location.timezone)
-    day = now.astimezone(zone).date() + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    lift4 = next(b for b in bays if b.name == "Lift 4")
+    today = now.astimezone(zone).date()
+    back = today + timedelta(days=1)
+    while back.weekday() >= 5:
+        back += timedelta(days=1)
     db.session.add(
         BayDowntime(
-            bay=lift4,
-            starts_at=datetime.combine(day, time(12, 30), zone),
-            ends_at=datetime.combine(day, time(16), zone),
-            reason="Annual lift inspection",
+            bay=next(b for b in bays if b.name == "Lift 4"),
+            starts_at=datetime.combine(today, time(12), zone),
+            ends_at=datetime.combine(back, time(18), zone),
+            reason="Hydraulic leak on the lift: waiting for the seal kit",
             created_by_id=admin.id,
             created_at=now,
         )

@@ -1,10 +1,11 @@
 """Schedule changes that hit bookings (issue 8, item 6): never silent.
 
-Before a closure, a bay deactivation or narrower hours is saved, the admin sees the visits it
-would affect (`affected_by_*`, one range query each). Kept visits stay booked and show on the
-dashboard (`current_conflicts`) until they are moved or cancelled or the schedule changes back:
-a conflict is computed from the data by domain.schedule_conflicts, never stored as a flag.
-Cancelled ones go through booking.cancel, which tells each customer (with a rebooking link).
+Before a closure, a bay deactivation, a bay's downtime or narrower hours is saved, the admin
+sees the visits it would affect (`affected_by_*`, one range query each). Kept visits stay booked
+and show on the dashboard (`current_conflicts`) until they are moved or cancelled or the
+schedule changes back: a conflict is computed from the data by domain.schedule_conflicts,
+never stored as a flag. Cancelled ones go through booking.cancel, which tells each customer
+(with a rebooking link).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from autoshop.domain.schedule_conflicts import (
 )
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
-from autoshop.models import Appointment, Bay, Closure, Location, OpeningHours, User
+from autoshop.models import Appointment, Bay, BayDowntime, Closure, Location, OpeningHours, User
 from autoshop.services import booking
 
 __all__ = [
@@ -37,9 +38,11 @@ __all__ = [
     "CancelOutcome",
     "affected_by_bay_deactivation",
     "affected_by_closure",
+    "affected_by_downtime",
     "affected_by_hours",
     "cancel_visits",
     "current_conflicts",
+    "move_visits",
 ]
 
 
@@ -67,6 +70,8 @@ class AffectedVisit:
                 out.append(f"Shop closed: {conflict.detail}")
             elif conflict.kind is ConflictKind.BAY_INACTIVE:
                 out.append(f"{self.appointment.bay.name} is not in use")
+            elif conflict.kind is ConflictKind.BAY_DOWN:
+                out.append(f"{self.appointment.bay.name} out of service: {conflict.detail}")
             else:
                 out.append("Outside opening hours")
         return out
@@ -79,19 +84,55 @@ class CancelOutcome:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass
+class MoveOutcome:
+    moved: list[Appointment] = field(default_factory=list)
+    #: (reference, why) of each visit left where it was (no free bay then, or changed meanwhile).
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
 def _intervals(rows: Iterable[OpeningHours]) -> tuple[engine.OpeningInterval, ...]:
     return tuple(engine.OpeningInterval(r.weekday, r.opens, r.closes) for r in rows)
 
 
 def _schedule(
-    location: Location, closures: Sequence[engine.Closure], hours: Iterable[OpeningHours]
+    location: Location,
+    closures: Sequence[engine.Closure],
+    hours: Iterable[OpeningHours],
+    downtimes: Sequence[engine.Downtime] = (),
 ) -> Schedule:
     return Schedule(
         zone=ZoneInfo(location.timezone),
         opening_hours=_intervals(hours),
         closures=tuple(closures),
         inactive_bays=frozenset(b.id for b in location.bays if not b.active),
+        downtimes=tuple(downtimes),
     )
+
+
+def _downtimes_from(
+    now: datetime, location_id: int | None = None
+) -> dict[int, list[engine.Downtime]]:
+    """The bays' downtimes not yet over, by location id (one statement)."""
+    stmt = (
+        sa.select(
+            Bay.location_id,
+            BayDowntime.bay_id,
+            BayDowntime.starts_at,
+            BayDowntime.ends_at,
+            BayDowntime.reason,
+        )
+        .join(Bay, Bay.id == BayDowntime.bay_id)
+        .where(BayDowntime.ends_at > now)
+    )
+    if location_id is not None:
+        stmt = stmt.where(Bay.location_id == location_id)
+    out: dict[int, list[engine.Downtime]] = defaultdict(list)
+    for row in db.session.execute(stmt):
+        out[row.location_id].append(
+            engine.Downtime(row.bay_id, row.starts_at, row.ends_at, row.reason)
+        )
+    return out
 
 
 def _closures_from(
@@ -109,9 +150,12 @@ def _closures_from(
 
 
 def location_schedule(location: Location, *, now: datetime) -> Schedule:
-    """The location's schedule as saved, with the closures not yet over."""
+    """The location's schedule as saved, with the closures and downtimes not yet over."""
     return _schedule(
-        location, _closures_from(now, location.id)[location.id], location.opening_hours
+        location,
+        _closures_from(now, location.id)[location.id],
+        location.opening_hours,
+        _downtimes_from(now, location.id)[location.id],
     )
 
 
@@ -167,6 +211,21 @@ def affected_by_closure(
     return _newly_affected(candidates, before, after)
 
 
+def affected_by_downtime(
+    location: Location, downtime: engine.Downtime, *, now: datetime
+) -> list[AffectedVisit]:
+    """The scheduled visits on the bay that a downtime [starts_at, ends_at) would fall on."""
+    before = location_schedule(location, now=now)
+    after = before.with_downtime(downtime)
+    candidates = _scheduled_visits(
+        Appointment.bay_id == downtime.bay_id,
+        Appointment.starts_at < downtime.ends_at,
+        Appointment.ends_at > downtime.starts_at,
+        now=now,
+    )
+    return _newly_affected(candidates, before, after)
+
+
 def affected_by_bay_deactivation(bay: Bay, *, now: datetime) -> list[AffectedVisit]:
     """The scheduled visits booked on a bay that is about to go out of use."""
     if not bay.active:
@@ -195,8 +254,11 @@ def current_conflicts(*, now: datetime) -> list[AffectedVisit]:
             selectinload(Location.bays), selectinload(Location.opening_hours)
         )
     ).all()
-    closures = _closures_from(now)
-    schedules = {loc.id: _schedule(loc, closures[loc.id], loc.opening_hours) for loc in locations}
+    closures, downtimes = _closures_from(now), _downtimes_from(now)
+    schedules = {
+        loc.id: _schedule(loc, closures[loc.id], loc.opening_hours, downtimes[loc.id])
+        for loc in locations
+    }
     rows = db.session.execute(
         sa.select(
             Appointment.id,
@@ -236,4 +298,25 @@ def cancel_visits(
             outcome.refused.append((appointment.reference, exc.message))
         else:
             outcome.cancelled.append(appointment)
+    return outcome
+
+
+def move_visits(appointment_ids: Iterable[int], *, now: datetime, actor: User) -> MoveOutcome:
+    """Move each visit to another bay free at the same time, through the booking service; a
+    visit with no free bay then stays where it is (still a conflict) and is reported."""
+    outcome = MoveOutcome()
+    for appointment_id in appointment_ids:
+        appointment = db.session.get(Appointment, appointment_id)
+        if appointment is None:
+            continue
+        try:
+            booking.move_to_free_bay(appointment, now=now, actor=actor)
+        except booking.SlotTaken:
+            db.session.rollback()
+            outcome.refused.append((appointment.reference, "no other bay is free then"))
+        except booking.BookingError as exc:
+            db.session.rollback()
+            outcome.refused.append((appointment.reference, exc.message))
+        else:
+            outcome.moved.append(appointment)
     return outcome

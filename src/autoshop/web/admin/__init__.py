@@ -5,6 +5,7 @@ bp = Blueprint("admin", __name__)
 from autoshop.web.admin import (  # noqa: E402, F401
     calendar,
     catalog,
+    downtime,
     notifications,
     reviews,
     views,

@@ -15,7 +15,7 @@ from autoshop.domain.choices import Capability
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
 from autoshop.models import Bay, Closure, Location
-from autoshop.services import schedule_conflicts, shop_admin
+from autoshop.services import bay_downtime, schedule_conflicts, shop_admin
 from autoshop.services.schedule_conflicts import AffectedVisit
 from autoshop.services.shop import WEEKDAYS, weekly_hours
 from autoshop.timeutil import utcnow
@@ -24,6 +24,8 @@ from autoshop.web.admin import bp
 from autoshop.web.admin.forms import (
     CANCEL,
     INTERVAL_ROWS,
+    MOVE,
+    BayChangeDecisionForm,
     BayForm,
     ClosureForm,
     DayHoursForm,
@@ -57,6 +59,8 @@ class Decision:
     affected: list[AffectedVisit]
     cancel: bool = False
     message: str = ""
+    #: Move the visits to another bay free at the same time (a bay going out of service).
+    move: bool = False
 
 
 def _carried_fields() -> list[tuple[str, str]]:
@@ -69,7 +73,12 @@ def _carried_fields() -> list[tuple[str, str]]:
 
 
 def _decide(
-    affected: list[AffectedVisit], *, change: str, message: str, back_url: str
+    affected: list[AffectedVisit],
+    *,
+    change: str,
+    message: str,
+    back_url: str,
+    form_class: type[ScheduleChangeDecisionForm] = ScheduleChangeDecisionForm,
 ) -> Decision | str:
     """The admin's decision on the affected visits, or the confirmation page that asks for it.
 
@@ -82,7 +91,7 @@ def _decide(
     shown = ",".join(str(v.appointment.id) for v in affected)
     notice = ""
     if f"{DECISION_PREFIX}-shown" in request.form:
-        form = ScheduleChangeDecisionForm(prefix=DECISION_PREFIX)
+        form = form_class(prefix=DECISION_PREFIX)
         if form.shown.data != shown:
             notice = (
                 "The visits this change affects changed while you were deciding. "
@@ -90,9 +99,14 @@ def _decide(
             )
             form.shown.data = shown
         elif form.validate():
-            return Decision(affected, form.choice.data == CANCEL, form.message.data or "")
+            return Decision(
+                affected,
+                form.choice.data == CANCEL,
+                form.message.data or "",
+                move=form.choice.data == MOVE,
+            )
     else:
-        form = ScheduleChangeDecisionForm(
+        form = form_class(
             formdata=None, prefix=DECISION_PREFIX, data={"shown": shown, "message": message}
         )
     return render_template(
@@ -111,6 +125,9 @@ def _carry_out(decision: Decision, *, now: datetime) -> None:
     what happened."""
     count = len(decision.affected)
     if not count:
+        return
+    if decision.move:
+        _move(decision, now=now)
         return
     if not decision.cancel:
         flash(
@@ -138,6 +155,23 @@ def _carry_out(decision: Decision, *, now: datetime) -> None:
     if outcome.refused:
         refused = "; ".join(f"{reference}: {why}" for reference, why in outcome.refused)
         flash(f"Not cancelled: {refused}. The dashboard lists what still doesn't fit.", "warning")
+
+
+def _move(decision: Decision, *, now: datetime) -> None:
+    outcome = schedule_conflicts.move_visits(
+        [v.appointment.id for v in decision.affected],
+        now=now,
+        actor=current_user._get_current_object(),
+    )
+    if outcome.moved:
+        moved = ", ".join(f"{a.reference} to {a.bay.name}" for a in outcome.moved)
+        flash(f"{_visits(len(outcome.moved))} moved at the same time: {moved}.", "success")
+    if outcome.refused:
+        refused = "; ".join(f"{reference}: {why}" for reference, why in outcome.refused)
+        flash(
+            f"Not moved: {refused}. The dashboard lists them until you move or cancel them.",
+            "warning",
+        )
 
 
 def _visits(count: int) -> str:
@@ -199,6 +233,8 @@ def calendar_location(location_id: int) -> str:
         locations=shop_admin.all_locations(),
         hours=weekly_hours(location),
         closures=shop_admin.upcoming_closures(location, now=now),
+        downtimes=bay_downtime.upcoming_downtimes(location, now=now),
+        now=now,
         zone=ZoneInfo(location.timezone),
         capability_labels={c.value: c.label for c in Capability},
     )
@@ -244,6 +280,7 @@ def _bay_page(location: Location, bay: Bay | None) -> str | Response:
             change=f"Take {bay.name if bay else 'the bay'} out of use",
             message=BAY_MESSAGE,
             back_url=url_for("admin.calendar_location", location_id=location.id),
+            form_class=BayChangeDecisionForm,
         )
         if isinstance(decided, str):
             return decided
@@ -275,6 +312,7 @@ def bay_deactivate(bay_id: int) -> str | Response:
         change=f"Take {bay.name} out of use",
         message=BAY_MESSAGE,
         back_url=url_for("admin.calendar_location", location_id=bay.location_id),
+        form_class=BayChangeDecisionForm,
     )
     if isinstance(decided, str):
         return decided

@@ -7,6 +7,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     FieldList,
@@ -342,7 +343,7 @@ class ClosureForm(FlaskForm):
     submit = SubmitField("Add closure")
 
 
-KEEP, CANCEL = "keep", "cancel"
+KEEP, CANCEL, MOVE = "keep", "cancel", "move"
 
 
 class ScheduleChangeDecisionForm(FlaskForm):
@@ -382,3 +383,69 @@ class ScheduleChangeDecisionForm(FlaskForm):
         field.data = (field.data or "").strip()
         if self.choice.data == CANCEL and not field.data:
             raise ValidationError("Tell the customers why their visit is cancelled.")
+
+
+class BayChangeDecisionForm(ScheduleChangeDecisionForm):
+    """For a bay going out of service: the visits on it may also move to another free bay."""
+
+    choice = RadioField(
+        "What should happen to these visits?",
+        choices=[
+            SelectChoice(
+                MOVE,
+                "Move them to another bay that is free at the same time. The customers keep "
+                "their times; a visit with no free bay stays listed on the dashboard.",
+            ),
+            SelectChoice(
+                KEEP,
+                "Keep them booked. They are listed on the dashboard as conflicts "
+                "until you move or cancel them.",
+            ),
+            SelectChoice(CANCEL, "Cancel them and tell each customer, with a link to book again."),
+        ],
+        validators=[InputRequired(message="Choose whether to move, keep or cancel these visits.")],
+    )
+
+
+def _id_or_none(value: Any) -> int | None:
+    """A posted id, or None for anything that isn't one (the service then says what to do)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number in bounds.ID else None
+
+
+class DowntimeForm(FlaskForm):
+    """A bay out of service for a period; times in the location's zone, empty for whole days."""
+
+    bay_id = SelectField(
+        "Bay",
+        coerce=_id_or_none,
+        validate_choice=False,  # the service says which bays belong to the location
+        validators=[InputRequired(message="Choose a bay.")],
+    )
+    start_date = DateField(
+        "From (date)", validators=[InputRequired(message="Enter the start date.")]
+    )
+    start_time = TimeField(
+        "From (time)",
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[Optional()],
+        description="Leave empty to start at the beginning of the day.",
+    )
+    end_date = DateField("Until (date)", validators=[InputRequired(message="Enter the end date.")])
+    end_time = TimeField(
+        "Until (time)",
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[Optional()],
+        description="Leave empty to keep it out of service to the end of that day.",
+    )
+    #: Required by the service, which reports a missing reason with the other problems.
+    reason = StringField(
+        "Reason",
+        validators=[Length(max=200), SingleLine()],
+        description="For staff, for example: Annual lift inspection.",
+        render_kw={"required": True},
+    )
+    submit = SubmitField("Take out of service")

@@ -1,6 +1,7 @@
 """SQLAlchemy models: every table of the domain, importable from here."""
 
 from autoshop.models.accounts import Role, User, roles_users
+from autoshop.models.appointment_notes import AppointmentNote
 from autoshop.models.appointments import Appointment, AppointmentService, Review, StatusChange
 from autoshop.models.base import Base, UTCDateTime
 from autoshop.models.catalog import Service, ServiceCategory
@@ -11,6 +12,7 @@ from autoshop.models.vehicles import Vehicle
 
 __all__ = [
     "Appointment",
+    "AppointmentNote",
     "AppointmentService",
     "Base",
     "Bay",

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from autoshop.web.staff import views  # noqa: E402, F401
+from autoshop.web.staff import people, views, visit  # noqa: E402, F401

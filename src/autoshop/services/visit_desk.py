@@ -143,7 +143,12 @@ def timeline(appointment: Appointment, *, internal: bool) -> list[TimelineEntry]
     entries = [
         TimelineEntry(
             at=change.changed_at,
-            title=change.to_status.label,
+            # A change that kept the status (a move, a promise) says what it is by its note.
+            title=(
+                "Visit updated"
+                if change.from_status is change.to_status
+                else change.to_status.label
+            ),
             text=change.note,
             by=change.changed_by.full_name if internal and change.changed_by else "",
             kind="status",

@@ -93,3 +93,32 @@ def test_admin_runs_a_visit_and_the_customer_sees_only_their_note(page, factorie
         expect(page.get_by_text(INTERNAL)).to_have_count(0)
         expect(page.get_by_text("Mike Lee")).to_have_count(0)
         assert_accessible(page, f"customer-visit-{width}")
+
+
+def test_a_mechanic_takes_an_open_job_and_leaves_an_internal_note(page, factories):
+    factories.mechanic(email="mike@example.com", first_name="Mike", last_name="Lee")
+    visit = factories.appointment(
+        starts_at=datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
+        vehicle=factories.vehicle(make="Mazda", model="CX-5"),
+        guest_name="Pat Guest",
+        guest_email="pat@example.com",
+        guest_phone="+16175550199",
+    )
+    width = page.viewport_size["width"]
+    with time_machine.travel(NOW, tick=False):
+        _log_in(page, "mike@example.com")
+        page.goto(f"/staff/appointments/{visit.reference}")
+        expect(page.get_by_text("guest, no account")).to_be_visible()
+        expect(page.get_by_role("link", name="Pat Guest")).to_have_count(0)
+        assert_accessible(page, f"staff-visit-mechanic-{width}")
+        page.get_by_role("button", name="Take this job").click()
+        expect(page.get_by_text("The job is yours.")).to_be_visible()
+        expect(page.locator("#mechanic-now")).to_have_text("Mike Lee")
+        expect(page.get_by_role("button", name="Take this job")).to_have_count(0)
+        page.get_by_text("Add a note", exact=True).click()
+        page.get_by_label("Note", exact=True).fill("x" * 1000 + " and more")
+        page.get_by_role("button", name="Add note").click()
+        expect(page.get_by_text("Internal note added.")).to_be_visible()  # the field keeps 1000
+        page.get_by_role("link", name="2018 Mazda CX-5").click()
+        expect(page.get_by_text("Pat Guest")).to_be_visible()
+        assert_accessible(page, f"staff-vehicle-guest-{width}")

@@ -192,3 +192,21 @@ def test_staff_reschedule_and_cancel_speak_of_the_visit_and_come_back_to_it(
         page = client.get(staff_page).get_data(as_text=True)
     assert "The visit was cancelled; the customer is told." in page
     assert "The lift is broken" in page  # in the timeline
+
+
+def test_staff_move_a_visit_and_come_back_to_its_staff_page(client, login, factories):
+    location = factories.location()
+    visit = factories.appointment(starts_at=NEXT, location=location)
+    login(factories.admin())
+    staff_page = f"/staff/appointments/{visit.reference}"
+    with time_machine.travel(NOW, tick=False):
+        response = submit_form(
+            client,
+            f"/appointments/{visit.reference}/reschedule",
+            {"start": "2026-12-10T11:00:00-05:00", "version": visit.version},
+        )
+        assert response.status_code == 303 and response.location.endswith(staff_page)
+        page = client.get(staff_page).get_data(as_text=True)
+    assert "The visit was moved to Thursday, December 10, 2026 at 11:00 AM" in page
+    assert "the customer is told" in page
+    assert "Visit updated" in page and "Moved from Wed Dec 9 10:00 AM." in page

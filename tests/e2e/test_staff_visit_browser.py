@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import time_machine
 from playwright.sync_api import expect
 
+from autoshop.services.status import assign_mechanic
 from tests.support.browser import assert_accessible
 from tests.support.factories import Factories
 
@@ -32,7 +33,8 @@ def test_admin_runs_a_visit_and_the_customer_sees_only_their_note(page, factorie
         owner=dana, make="Subaru", model="Outback", plate="7ABC123", mileage=48210
     )
     factories.mechanic(first_name="Mike", last_name="Lee")
-    factories.mechanic(first_name="Sam", last_name="Ortiz")
+    sam = factories.mechanic(first_name="Sam", last_name="Ortiz")
+    other_admin = factories.admin(first_name="Bo", last_name="Desk")
     factories.admin(email="alex@example.com", first_name="Alex", last_name="Admin")
     visit = factories.appointment(
         starts_at=datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
@@ -48,6 +50,14 @@ def test_admin_runs_a_visit_and_the_customer_sees_only_their_note(page, factorie
         expect(page.get_by_role("heading", name="2018 Subaru Outback")).to_be_visible()
         expect(page.get_by_role("button", name="Check in")).to_be_visible()
         assert_accessible(page, f"staff-visit-start-{width}")
+
+        # Another admin gives the job to Sam while this page is open: nothing is overwritten.
+        assign_mechanic(visit, sam, actor=other_admin, now=NOW)
+        page.get_by_label("Assign to").select_option(label="Mike Lee")
+        page.get_by_role("button", name="Save mechanic").click()
+        expect(page.get_by_text("changed by someone else meanwhile")).to_be_visible()
+        expect(page.locator("#mechanic-now")).to_have_text("Sam Ortiz")
+        assert_accessible(page, f"staff-visit-conflict-{width}")
 
         page.get_by_label("Assign to").select_option(label="Mike Lee")
         page.get_by_role("button", name="Save mechanic").click()

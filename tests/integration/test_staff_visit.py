@@ -547,3 +547,35 @@ def test_two_admins_assigning_at_once_one_wins_the_other_sees_it(app, login, des
     assert [n.body for n in visit_desk.notes_of(fresh(visit))] == [
         f"Assigned to {winner.full_name}."
     ]
+
+
+def test_the_visit_page_reads_a_long_timeline_in_the_same_number_of_queries(
+    app, client, login, desk, factories, frozen
+):
+    """The timeline's authors are loaded with it, not one query per line."""
+    visit = desk["visit"]
+    login(desk["admin"])
+
+    def queries_for_page() -> int:
+        seen: list[str] = []
+
+        def count(*_args: Any) -> None:
+            seen.append("q")
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/staff/appointments/{visit.reference}").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    writers = [desk["mike"], desk["sam"], desk["admin"]]
+    change_status(visit, S.CHECKED_IN, actor=desk["admin"], now=NOW)
+    for i in range(3):
+        visit_desk.add_note(fresh(visit), f"n{i}", NoteAudience.INTERNAL, actor=writers[i], now=NOW)
+    short = queries_for_page()
+    for i in range(30):
+        author = factories.mechanic() if i % 3 == 0 else writers[i % 3]
+        visit_desk.add_note(fresh(visit), f"m{i}", NoteAudience.INTERNAL, actor=author, now=NOW)
+        visit_desk.add_note(fresh(visit), f"c{i}", NoteAudience.CUSTOMER, actor=author, now=NOW)
+    assert queries_for_page() == short, short

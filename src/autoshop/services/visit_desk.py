@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from autoshop.domain import bounds
 from autoshop.domain.choices import Role as RoleName
@@ -119,7 +119,11 @@ def notes_of(
     appointment: Appointment, audience: NoteAudience | None = None
 ) -> list[AppointmentNote]:
     """The visit's notes, oldest first; only those for `audience` when given."""
-    stmt = sa.select(AppointmentNote).where(AppointmentNote.appointment_id == appointment.id)
+    stmt = (
+        sa.select(AppointmentNote)
+        .where(AppointmentNote.appointment_id == appointment.id)
+        .options(selectinload(AppointmentNote.author))
+    )
     if audience is not None:
         stmt = stmt.where(AppointmentNote.audience == audience)
     return list(db.session.scalars(stmt.order_by(AppointmentNote.created_at, AppointmentNote.id)))
@@ -153,7 +157,12 @@ def timeline(appointment: Appointment, *, internal: bool) -> list[TimelineEntry]
             by=change.changed_by.full_name if internal and change.changed_by else "",
             kind="status",
         )
-        for change in appointment.status_changes
+        for change in db.session.scalars(
+            sa.select(StatusChange)
+            .where(StatusChange.appointment_id == appointment.id)
+            .options(selectinload(StatusChange.changed_by))
+            .order_by(StatusChange.changed_at, StatusChange.id)
+        )
     ]
     for note in notes_of(appointment, None if internal else NoteAudience.CUSTOMER):
         entries.append(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import time_machine
+from markupsafe import escape
 
 from autoshop.domain.status import AppointmentStatus as S
 from autoshop.domain.visit_desk import NoteAudience
@@ -476,6 +477,9 @@ def test_a_stale_form_is_answered_changed_meanwhile(client, login, desk, frozen,
     assert "changed by someone else meanwhile and is now scheduled" in html
     assert 'id="mechanic-now">Mike Lee<' in html  # the visit as it is now
     assert f'name="version" value="{before[0]}"' in html  # ready for another try
+    if action in ("promise", "notes"):
+        typed = str(escape(next(iter(data.values()))))
+        assert "<details open>" in html and typed in html  # what was typed, kept
     assert counts(visit) == before and fresh(visit).mechanic_id == desk["mike"].id
 
 

@@ -93,6 +93,8 @@ def refused(item: Appointment, form: str, exc: BookingError, values: dict[str, s
     anything else is said beside the form it came from."""
     if isinstance(exc, ChangedMeanwhile):
         db.session.expire_all()
+        # What was typed stays in its open form, to send again once the change is seen.
+        values = {**values, "open": form}
         return render_visit(item, status=exc.status, errors={"visit": exc.message}, values=values)
     return render_visit(item, status=exc.status, errors={form: exc.message}, values=values)
 

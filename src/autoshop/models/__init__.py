@@ -1,6 +1,7 @@
 """SQLAlchemy models: every table of the domain, importable from here."""
 
 from autoshop.models.accounts import Role, User, roles_users
+from autoshop.models.appointment_notes import AppointmentNote
 from autoshop.models.appointments import (
     Appointment,
     AppointmentService,
@@ -18,6 +19,7 @@ from autoshop.models.waitlist import FeedToken, WaitlistEntry, WaitlistHold
 
 __all__ = [
     "Appointment",
+    "AppointmentNote",
     "AppointmentService",
     "Base",
     "Bay",

@@ -12,9 +12,11 @@ import sqlalchemy as sa
 
 from autoshop.domain.choices import Capability, PriceKind, Role, VisitMode
 from autoshop.domain.status import AppointmentStatus
+from autoshop.domain.visit_desk import NoteAudience
 from autoshop.extensions import db
 from autoshop.models import (
     Appointment,
+    AppointmentNote,
     AppointmentService,
     Bay,
     BayDowntime,
@@ -425,6 +427,26 @@ def _book(
                 )
             )
             previous = target
+    if status is AppointmentStatus.IN_PROGRESS:  # a job under way: a promise and the desk's notes
+        appointment.promised_at = ends_at + timedelta(hours=1)
+        noted_at = min(starts_at + timedelta(minutes=10), now)
+        appointment_notes = [
+            AppointmentNote(
+                appointment=appointment,
+                audience=NoteAudience.INTERNAL,
+                body="Rear pads are near 3 mm too; ask the customer before replacing them.",
+                author=mechanic,
+                created_at=noted_at,
+            ),
+            AppointmentNote(
+                appointment=appointment,
+                audience=NoteAudience.CUSTOMER,
+                body="Your car is on the lift now; we'll call if we find anything else.",
+                author=mechanic,
+                created_at=noted_at,
+            ),
+        ]
+        db.session.add_all(appointment_notes)
     db.session.add(appointment)
 
 

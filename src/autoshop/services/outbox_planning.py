@@ -31,6 +31,8 @@ CANCELLED = "appointment_cancelled"
 REMINDER = "appointment_reminder"
 STATUS = "appointment_status"
 REVIEW_REQUEST = "appointment_review_request"
+NOTE = "appointment_note"
+PROMISED = "appointment_promised"
 #: Ask for a review a little after pickup, not while the customer is still at the counter.
 REVIEW_DELAY = timedelta(hours=2)
 
@@ -49,6 +51,8 @@ SUBJECTS = {
     REMINDER: "Reminder: your visit {when} ({reference})",
     STATUS: "{status}: your {vehicle} ({reference})",
     REVIEW_REQUEST: "How did we do? Your visit {when} ({reference})",
+    NOTE: "A note about your {vehicle} ({reference})",
+    PROMISED: "Ready by {promised}: your {vehicle} ({reference})",
 }
 
 
@@ -71,10 +75,15 @@ def recipients(appointment: Appointment) -> list[tuple[NotificationChannel, str]
 
 
 def _context(
-    appointment: Appointment, kind: str, lead: int | None = None, change: Any = None
+    appointment: Appointment,
+    kind: str,
+    lead: int | None = None,
+    change: Any = None,
+    note: str = "",
 ) -> dict[str, Any]:
     zone = ZoneInfo(appointment.location.timezone)
     local = appointment.starts_at.astimezone(zone)
+    promised = appointment.promised_at.astimezone(zone) if appointment.promised_at else None
     return {
         "appointment": appointment,
         "kind": kind,
@@ -92,7 +101,9 @@ def _context(
         ],
         "lead": format_minutes(lead) if lead else "",
         "status_sentence": CUSTOMER_STATUSES.get(change.to_status.value, "") if change else "",
-        "status_note": change.note if change else "",
+        "status_note": change.note if change else note,
+        "promised": f"{promised:%a %b %-d, %-I:%M %p}" if promised else "",
+        "promised_long": f"{promised:%A, %B %-d} at {promised:%-I:%M %p}" if promised else "",
         "manage_url": manage_url(appointment),
         "review_url": review_url(appointment) if kind == REVIEW_REQUEST else "",
         # A cancellation says who cancelled (the shop gives its reason) and links to book again.
@@ -115,9 +126,11 @@ def _row(
     dedupe_key: str,
     lead: int | None = None,
     change: Any = None,
+    note: str = "",
 ) -> Notification:
-    ctx = _context(appointment, kind, lead, change)
+    ctx = _context(appointment, kind, lead, change, note)
     subject = SUBJECTS[kind].format(
+        promised=ctx["promised"],
         when=ctx["when"],
         reference=appointment.reference,
         vehicle=appointment.vehicle.label,
@@ -246,6 +259,33 @@ def plan_status_change(appointment: Appointment, change: Any, *, now: datetime) 
                     dedupe_key=key,
                 )
             )
+
+
+def plan_customer_note(appointment: Appointment, note: Any, *, now: datetime) -> None:
+    """A note staff wrote for the customer, sent at once on the channels they chose."""
+    for channel, recipient in recipients(appointment):
+        key = f"appt:{appointment.id}:note:{note.id}:{channel.value}"
+        db.session.add(
+            _row(appointment, NOTE, channel, recipient, due_at=now, dedupe_key=key, note=note.body)
+        )
+
+
+def plan_promise(appointment: Appointment, *, now: datetime) -> None:
+    """Tell the customer when their car should be ready. A promise not yet sent is replaced by
+    the new one, so a time corrected twice in a minute reaches them once."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.appointment_id == appointment.id,
+            Notification.kind == PROMISED,
+            Notification.status == NotificationStatus.PENDING,
+        )
+        .values(status=NotificationStatus.CANCELLED, last_error="Ready-by time changed")
+        .execution_options(synchronize_session=False)
+    )
+    for channel, recipient in recipients(appointment):
+        key = f"appt:{appointment.id}:promised:{appointment.version}:{channel.value}"
+        db.session.add(_row(appointment, PROMISED, channel, recipient, due_at=now, dedupe_key=key))
 
 
 def withdraw_reminders(user: User, channel: NotificationChannel) -> int:

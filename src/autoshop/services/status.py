@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from autoshop.domain.choices import Role
 from autoshop.domain.status import AppointmentStatus, allowed_targets, refuse_assign, refuse_move
-from autoshop.models import Appointment, StatusChange, User
+from autoshop.domain.visit_desk import NoteAudience
+from autoshop.models import Appointment, AppointmentNote, StatusChange, User
 from autoshop.services import outbox_planning
 from autoshop.services.booking import (
     BookingError,
@@ -88,16 +89,27 @@ def assign_mechanic(
     expected_version: int | None = None,
 ) -> Appointment:
     """Give the job to `mechanic` (None: nobody): admins for anyone, a mechanic takes an open
-    job for themself."""
-    if mechanic is not None and not mechanic.has_role(Role.MECHANIC.value):
-        raise BookingError("Choose one of the shop's mechanics.", kind="not-a-mechanic")
+    job for themself. The change is kept as an internal note on the visit."""
+    if mechanic is not None and not (mechanic.has_role(Role.MECHANIC.value) and mechanic.active):
+        raise BookingError("Choose one of the shop's active mechanics.", kind="not-a-mechanic")
     mechanic_id = mechanic.id if mechanic is not None else None
     who = actor_of(actor)
 
     def work(session: Session, current: Appointment) -> Appointment:
         enforce(refuse_assign(facts_of(current), who, mechanic_id))
+        if current.mechanic_id == mechanic_id:
+            return current  # already so: nothing to write or record
         current.mechanic_id = mechanic_id
         current.updated_at = now
+        session.add(
+            AppointmentNote(
+                appointment=current,
+                audience=NoteAudience.INTERNAL,
+                body=f"Assigned to {mechanic.full_name}." if mechanic else "Unassigned.",
+                author=actor,
+                created_at=now,
+            )
+        )
         return current
 
     return change_write(appointment, expected_version, work)

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db, limiter
 from autoshop.models import Appointment, User
-from autoshop.services import booking, manage_links
+from autoshop.services import booking, manage_links, visit_desk
 from autoshop.services.availability import visit_of
 from autoshop.services.ics import appointment_ics
 from autoshop.timeutil import utcnow
@@ -55,6 +55,12 @@ class Access:
         if self.token is not None:
             return url_for(f"booking.manage{action}", token=self.token, **params)
         return url_for(f"booking.detail{action}", reference=self.appointment.reference, **params)
+
+    def home(self) -> str:
+        """Where this visitor goes back to: staff to the visit's staff page."""
+        if self.staff and self.token is None:
+            return url_for("staff.appointment", reference=self.appointment.reference)
+        return self.url()
 
     def refusal(self, now: datetime, action: str = "reschedule") -> str | None:
         """Why this visitor can't reschedule (or cancel) now, or None (domain.status decides)."""
@@ -104,6 +110,8 @@ def _appointment_context(access: Access, now: datetime) -> dict[str, Any]:
         "refusal": access.refusal(now),
         "cancel_refusal": access.refusal(now, "cancel"),
         "guest": appointment.customer_id is None,
+        # Status changes and the shop's notes for the customer; never its internal notes.
+        "timeline": visit_desk.timeline(appointment, internal=False),
     }
 
 
@@ -172,8 +180,12 @@ def _reschedule(access: Access) -> Response:
             except booking.BookingError as exc:
                 errors, status = {"start": exc.message}, exc.status
             else:
-                flash(f"Your visit was moved to {when_label(start, zone)}.", "success")
-                return redirect(access.url(), 303)
+                moved = when_label(start, zone)
+                if access.staff:
+                    flash(f"The visit was moved to {moved}; the customer is told.", "success")
+                else:
+                    flash(f"Your visit was moved to {moved}.", "success")
+                return redirect(access.home(), 303)
         else:
             status = 422
         context = _appointment_context(access, now)
@@ -205,7 +217,9 @@ def _reschedule(access: Access) -> Response:
             "method": "post",
             "hidden": [("version", appointment.version)],
             "step": "",
-            "button": "Move my visit to this time",
+            "button": "Move the visit to this time"
+            if access.staff
+            else "Move my visit to this time",
         },
     )
     if cal is not None and is_htmx("when"):
@@ -225,8 +239,11 @@ def _cancel(access: Access) -> Response:
         except booking.BookingError as exc:
             error, status = exc.message, exc.status
         else:
-            flash("Your appointment was cancelled. We've sent you a confirmation.", "success")
-            return redirect(access.url(), 303)
+            if access.staff:
+                flash("The visit was cancelled; the customer is told.", "success")
+            else:
+                flash("Your appointment was cancelled. We've sent you a confirmation.", "success")
+            return redirect(access.home(), 303)
         context = _appointment_context(access, now)
     return page(render_template("booking/cancel.html", error=error, **context), status)
 

@@ -1,18 +1,12 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask_security import current_user
-from werkzeug.wrappers import Response
 
-from autoshop.domain.status import AppointmentStatus
-from autoshop.extensions import db
-from autoshop.models import Appointment
 from autoshop.services import customers, schedule
-from autoshop.services.booking import BookingError, change_refusal
-from autoshop.services.status import change_status, next_statuses
+from autoshop.services.status import next_statuses
 from autoshop.timeutil import utcnow
-from autoshop.web.access import role_required, seen_version
+from autoshop.web.access import role_required
 from autoshop.web.staff import bp
 
 
@@ -28,58 +22,6 @@ def today() -> str:
     now = utcnow()
     moves = {a.id: next_statuses(a, current_user, now) for a in day.appointments}
     return render_template("staff/today.html", day=day, mine_only=mine_only, moves=moves)
-
-
-def _appointment(reference: str) -> Appointment:
-    appointment = db.session.scalar(
-        sa.select(Appointment).where(Appointment.reference == reference)
-    )
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
-@bp.get("/appointments/<reference>")
-@role_required("mechanic", "admin")
-def appointment(reference: str) -> str:
-    item = _appointment(reference)
-    now, user = utcnow(), current_user._get_current_object()
-    return render_template(
-        "staff/appointment.html",
-        a=item,
-        moves=next_statuses(item, user, now),
-        may_reschedule=change_refusal(item, user, now) is None,
-        may_cancel=change_refusal(item, user, now, action="cancel") is None,
-    )
-
-
-@bp.post("/appointments/<reference>/status")
-@role_required("mechanic", "admin")
-def move(reference: str) -> Response:
-    item = _appointment(reference)
-    back = request.form.get("back") == "appointment"
-    target_url = (
-        url_for("staff.appointment", reference=reference) if back else url_for("staff.today")
-    )
-    try:
-        target = AppointmentStatus(request.form.get("target", ""))
-    except ValueError:
-        flash("Choose one of the offered statuses.", "danger")
-        return redirect(target_url)
-    try:
-        change_status(
-            item,
-            target,
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-            note=request.form.get("note", ""),
-            expected_version=seen_version(request.form),
-        )
-    except BookingError as exc:
-        flash(exc.message, "danger")
-        return redirect(target_url)
-    flash(f"{item.vehicle.label} ({item.reference}) is now {target.label.lower()}.", "success")
-    return redirect(target_url)
 
 
 @bp.get("/customers/search")

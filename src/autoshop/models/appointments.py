@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from autoshop.domain import bounds
-from autoshop.domain.choices import PriceKind, VisitMode
+from autoshop.domain.choices import BookingSource, PriceKind, VisitMode
 from autoshop.domain.status import BAY_HOLDING_STATUSES, AppointmentStatus
 from autoshop.models.accounts import User
 from autoshop.models.base import Base
@@ -58,6 +58,11 @@ class Appointment(Base):
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
     )
+    #: Online (the customer) or by staff (a phone or walk-in booking), and which account booked.
+    source: Mapped[BookingSource] = mapped_column(
+        _enum(BookingSource), default=BookingSource.ONLINE, server_default=BookingSource.ONLINE
+    )
+    booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: Bumped on every change the customer's calendar must follow (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     #: Bumped by every write to the row: a form built from version N can't overwrite N+1.
@@ -67,6 +72,7 @@ class Appointment(Base):
 
     customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
     mechanic: Mapped[User | None] = relationship(foreign_keys=[mechanic_id])
+    booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
     vehicle: Mapped[Vehicle] = relationship()
     location: Mapped[Location] = relationship()
     bay: Mapped[Bay] = relationship()

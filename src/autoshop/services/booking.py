@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from autoshop.domain import availability as engine
 from autoshop.domain.allocation import rank_bays
-from autoshop.domain.choices import Role, VisitMode
+from autoshop.domain.choices import BookingSource, Role, VisitMode
 from autoshop.domain.status import (
     Actor,
     AppointmentStatus,
@@ -454,6 +454,8 @@ def _new_appointment(
         concern=req.concern.strip(),
         staff_notes=req.staff_notes.strip(),
         status=AppointmentStatus.SCHEDULED,
+        source=BookingSource.STAFF if req.by_staff else BookingSource.ONLINE,
+        booked_by=req.by_staff or req.customer,
     )
     appointment.services = [
         AppointmentService.snapshot(s, i) for i, s in enumerate(ctx.visit.services)

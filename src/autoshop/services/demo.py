@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from autoshop.domain.choices import Capability, PriceKind, Role, VisitMode
+from autoshop.domain.choices import BookingSource, Capability, PriceKind, Role, VisitMode
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import (
@@ -200,7 +200,7 @@ def _seed(now: datetime) -> list[tuple[str, str]]:
         customers.append((user, vehicle))
         logins.append(("customer", email))
     db.session.flush()
-    _appointments(location, bays, services, customers, mechanics, now)
+    _appointments(location, bays, services, customers, mechanics, now, admin=admin)
     return logins
 
 
@@ -211,8 +211,11 @@ def _appointments(
     customers: list[tuple[User, Vehicle]],
     mechanics: list[User],
     now: datetime,
+    *,
+    admin: User,
 ) -> None:
-    """Past visits, today's jobs and coming ones on weekdays at 8:00, 10:00 and 14:00."""
+    """Past visits, today's jobs and coming ones on weekdays at 8:00, 10:00 and 14:00; every
+    third one was booked by the admin on the phone, the others online."""
     zone = ZoneInfo(location.timezone)
     today = now.astimezone(zone).date()
     by_name = {s.name: s for s in services}
@@ -249,6 +252,7 @@ def _appointments(
                 zone,
                 buffer,
                 now=now,
+                phoned_in_to=admin if n % 3 == 2 else None,
             )
             n += 1
 
@@ -266,6 +270,7 @@ def _book(
     buffer: timedelta,
     *,
     now: datetime,
+    phoned_in_to: User | None = None,
 ) -> None:
     starts_at = datetime.combine(day, start_time, zone)
     ends_at = starts_at + timedelta(minutes=sum(s.duration_minutes for s in chosen))
@@ -291,15 +296,17 @@ def _book(
         concern="Routine visit booked for the demo.",
         mechanic=mechanic,
         status=status,
+        source=BookingSource.STAFF if phoned_in_to else BookingSource.ONLINE,
+        booked_by=phoned_in_to or customer,
     )
     appointment.services = [AppointmentService.snapshot(s, i) for i, s in enumerate(chosen)]
     appointment.status_changes = [
         StatusChange(
             from_status=None,
             to_status=AppointmentStatus.SCHEDULED,
-            changed_by=customer,
+            changed_by=phoned_in_to or customer,
             changed_at=min(starts_at - timedelta(days=3), now),
-            note="Booked online.",
+            note="Booked by staff." if phoned_in_to else "Booked online.",
         )
     ]
     if past:  # the floor steps so far, as a mechanic would have recorded them

@@ -46,6 +46,7 @@ def navigation() -> list[NavItem]:
             items.append(NavItem("Today's jobs", "staff.today"))
         if current_user.has_role("admin"):
             shop_menu = (
+                NavItem("Appointments", "admin.appointments"),
                 NavItem("Catalog", "admin.catalog"),
                 NavItem("Shop calendar", "admin.calendar"),
                 NavItem("Staff", "admin.staff"),

@@ -2,4 +2,10 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from autoshop.web.admin import calendar, catalog, notifications, views  # noqa: E402, F401
+from autoshop.web.admin import (  # noqa: E402, F401
+    appointments,
+    calendar,
+    catalog,
+    notifications,
+    views,
+)

@@ -1,0 +1,84 @@
+"""Booking source and appointment search: who booked a visit (online or staff, and which
+account), and the indexes the staff appointment list searches with.
+
+SQLite adds a foreign key by recreating the table, which drops 0002's overlap triggers: they are
+read before and created again after. Existing visits take their source from their first status
+change ("Booked by staff." is what the booking service has always written for staff bookings).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01 15:07:52.644756
+
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+FIRST_CHANGE = (
+    "SELECT sc.changed_by_id FROM status_changes AS sc "
+    "WHERE sc.appointment_id = appointments.id AND sc.from_status IS NULL "
+    "ORDER BY sc.id LIMIT 1"
+)
+BOOKED_BY_STAFF = (
+    "EXISTS (SELECT 1 FROM status_changes AS sc WHERE sc.appointment_id = appointments.id "
+    "AND sc.from_status IS NULL AND sc.note = 'Booked by staff.')"
+)
+
+
+@contextmanager
+def _appointments_batch() -> Iterator[object]:
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        with op.batch_alter_table("appointments") as batch_op:
+            yield batch_op
+        return
+    triggers = [
+        sql
+        for (sql,) in bind.execute(
+            sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+            {"t": "appointments"},
+        )
+    ]
+    with op.batch_alter_table("appointments", recreate="always") as batch_op:
+        yield batch_op
+    for sql in triggers:  # dropping the old table dropped them
+        op.execute(sql)
+
+
+def upgrade():
+    with _appointments_batch() as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "source",
+                sa.Enum("online", "staff", name="bookingsource", native_enum=False, length=20),
+                server_default="online",
+                nullable=False,
+            )
+        )
+        batch_op.add_column(sa.Column("booked_by_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_appointments_booked_by_id_users"),
+            "users",
+            ["booked_by_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+    op.execute(f"UPDATE appointments SET booked_by_id = ({FIRST_CHANGE})")
+    op.execute(f"UPDATE appointments SET source = 'staff' WHERE {BOOKED_BY_STAFF}")
+
+
+def downgrade():
+    with _appointments_batch() as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_appointments_booked_by_id_users"), type_="foreignkey"
+        )
+        batch_op.drop_column("booked_by_id")
+        batch_op.drop_column("source")

@@ -7,5 +7,6 @@ from autoshop.web.admin import (  # noqa: E402, F401
     calendar,
     catalog,
     notifications,
+    staff,
     views,
 )

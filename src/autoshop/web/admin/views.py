@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from autoshop.services import accounts, schedule, schedule_conflicts
+from autoshop.services import schedule, schedule_conflicts
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
@@ -17,9 +17,3 @@ def dashboard() -> str:
         glance=schedule.today_at_a_glance(now=now),
         conflicts=schedule_conflicts.current_conflicts(now=now),
     )
-
-
-@bp.get("/staff")
-@role_required("admin")
-def staff() -> str:
-    return render_template("admin/staff.html", people=accounts.staff_members())

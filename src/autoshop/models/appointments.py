@@ -103,6 +103,18 @@ class Appointment(Base):
             sqlite_where=sa.text(_HOLDING_SQL),
         ),
         sa.Index("ix_appointments_location_starts", "location_id", "starts_at"),
+        # The staff list's search box: a date range scanned in the index alone, every column
+        # the search reads in it (services/appointment_search.py).
+        sa.Index(
+            "ix_appointments_search",
+            "starts_at",
+            "customer_id",
+            "vehicle_id",
+            "reference",
+            "guest_name",
+            "guest_email",
+            "guest_phone",
+        ),
     )
 
     @property

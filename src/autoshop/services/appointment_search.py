@@ -159,43 +159,89 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _contains(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[bool]:
-    return sa.func.lower(column).like(_like(text), escape="\\")
+def _contains(column: sa.ColumnElement[str], text: str, sqlite: bool) -> sa.ColumnElement[bool]:
+    """Case-insensitive "contains". SQLite's LIKE already ignores case (ASCII), and a bare
+    column lets it read the value from a covering index; PostgreSQL has ILIKE."""
+    if sqlite:
+        return column.like(_like(text), escape="\\")
+    return column.ilike(_like(text), escape="\\")
 
 
-def _plate_key(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-    """A plate or VIN without case, spaces or dashes: 'njk 4821' finds 'NJK-4821'."""
-    return sa.func.replace(sa.func.replace(sa.func.lower(column), " ", ""), "-", "")
+def _compact(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """A plate or VIN without spaces or dashes: 'njk 4821' finds 'NJK-4821'."""
+    return sa.func.replace(sa.func.replace(column, " ", ""), "-", "")
 
 
-def text_condition(raw: str) -> sa.ColumnElement[bool] | None:
-    """Reference, customer or guest name, phone, email, plate or VIN containing the text."""
-    text = " ".join(raw.split()).lower()[:MAX_QUERY_LENGTH]
-    if not text:
-        return None
-    digits = re.sub(r"\D", "", text)
-    compact = re.sub(r"[\s-]", "", text)
-    full_name = User.first_name + " " + User.last_name
-    people = [_contains(full_name, text), _contains(User.email, text)]
-    guests = [
-        _contains(Appointment.reference, text),
-        _contains(Appointment.guest_name, text),
-        _contains(Appointment.guest_email, text),
-    ]
-    if len(digits) >= 3 and len(digits) >= len(compact) - 3:  # it reads as a phone number
-        people.append(User.phone.like(_like(digits), escape="\\"))
-        guests.append(Appointment.guest_phone.like(_like(digits), escape="\\"))
-    vehicles = sa.select(Vehicle.id).where(
-        sa.or_(
-            _plate_key(Vehicle.plate).like(_like(compact), escape="\\"),
-            _plate_key(Vehicle.vin).like(_like(compact), escape="\\"),
+#: Above this many matching people or vehicles, the query takes a subquery, not a list of ids.
+MAX_LISTED_IDS = 500
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """The search box's text, normalised, and what it matches outside the appointments table:
+    accounts (name, email, phone) and vehicles (plate, VIN), found once per page."""
+
+    text: str
+    digits: str
+    compact: str
+    sqlite: bool
+    people: list[int] | sa.Select[tuple[int]]
+    vehicles: list[int] | sa.Select[tuple[int]]
+
+    @classmethod
+    def prepare(cls, raw: str) -> TextSearch | None:
+        text = " ".join(raw.split()).lower()[:MAX_QUERY_LENGTH]
+        if not text:
+            return None
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
+        digits = re.sub(r"\D", "", text)
+        compact = re.sub(r"[\s-]", "", text)
+        phone = len(digits) >= 3 and len(digits) >= len(compact) - 3  # it reads as a number
+
+        def has(column: sa.ColumnElement[str], what: str = text) -> sa.ColumnElement[bool]:
+            return _contains(column, what, sqlite)
+
+        names = (
+            [has(User.first_name + " " + User.last_name)]
+            if " " in text
+            else [has(User.first_name), has(User.last_name)]
         )
-    )
-    return sa.or_(
-        *guests,
-        Appointment.customer_id.in_(sa.select(User.id).where(sa.or_(*people))),
-        Appointment.vehicle_id.in_(vehicles),
-    )
+        person = sa.or_(*names, has(User.email), *([has(User.phone, digits)] if phone else []))
+        car = sa.or_(has(_compact(Vehicle.plate), compact), has(_compact(Vehicle.vin), compact))
+        people_query = sa.select(User.id).where(person)
+        vehicles_query = sa.select(Vehicle.id).where(car)
+        found = db.session.execute(
+            sa.union_all(
+                sa.select(sa.literal(0).label("kind"), User.id.label("id")).where(person),
+                sa.select(sa.literal(1).label("kind"), Vehicle.id.label("id")).where(car),
+            )
+        ).all()
+        people = [i for kind, i in found if kind == 0]
+        vehicles = [i for kind, i in found if kind == 1]
+        return cls(
+            text=text,
+            digits=digits if phone else "",
+            compact=compact,
+            sqlite=sqlite,
+            people=people if len(people) <= MAX_LISTED_IDS else people_query,
+            vehicles=vehicles if len(vehicles) <= MAX_LISTED_IDS else vehicles_query,
+        )
+
+    def condition(self) -> sa.ColumnElement[bool]:
+        """Reference, guest name, email or phone containing the text, or a matching account or
+        vehicle: every column it reads is in ix_appointments_search."""
+        terms = [
+            _contains(Appointment.reference, self.text, self.sqlite),
+            _contains(Appointment.guest_name, self.text, self.sqlite),
+            _contains(Appointment.guest_email, self.text, self.sqlite),
+        ]
+        if self.digits:
+            terms.append(Appointment.guest_phone.like(_like(self.digits), escape="\\"))
+        if not isinstance(self.people, list) or self.people:
+            terms.append(Appointment.customer_id.in_(self.people))
+        if not isinstance(self.vehicles, list) or self.vehicles:
+            terms.append(Appointment.vehicle_id.in_(self.vehicles))
+        return sa.or_(*terms)
 
 
 def _day_bounds(filters: SearchFilters, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -204,8 +250,11 @@ def _day_bounds(filters: SearchFilters, zone: ZoneInfo) -> tuple[datetime, datet
     return first, after
 
 
-def conditions(filters: SearchFilters, zones: dict[int, ZoneInfo]) -> list[sa.ColumnElement[bool]]:
-    """The WHERE of the list: the range in each location's days, then the filters."""
+def conditions(
+    filters: SearchFilters, zones: dict[int, ZoneInfo], text: TextSearch | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE of the list: the range in each location's days, then the filters, then the
+    search box (prepared by TextSearch.prepare from filters.text)."""
     wanted = (
         {filters.location_id: zones[filters.location_id]} if filters.location_id in zones else zones
     )
@@ -241,9 +290,8 @@ def conditions(filters: SearchFilters, zones: dict[int, ZoneInfo]) -> list[sa.Co
         where.append(Appointment.services.any(AppointmentService.service_id == filters.service_id))
     if filters.source is not None:
         where.append(Appointment.source == filters.source)
-    matching = text_condition(filters.text)
-    if matching is not None:
-        where.append(matching)
+    if text is not None:
+        where.append(text.condition())
     return where
 
 
@@ -331,15 +379,20 @@ def search(
     if per_page not in PAGE_SIZES:
         raise ValueError(f"per_page must be one of {PAGE_SIZES}")
     zones = zones if zones is not None else location_zones()
-    where = conditions(filters, zones)
+    where = conditions(filters, zones, TextSearch.prepare(filters.text))
     total = db.session.scalar(sa.select(sa.func.count(Appointment.id)).where(*where)) or 0
     page = max(page, 1)
     rows: list[Appointment] = []
     if (page - 1) * per_page < total:
-        query = _loaded(_ordered(sa.select(Appointment).where(*where), filters))
-        rows = list(
-            db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique()
+        # The page's ids first (SQLite finds them in ix_appointments_search alone), then those
+        # rows with everything they show, in the same statement.
+        ids = (
+            _ordered(sa.select(Appointment.id).where(*where), filters)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         )
+        query = _loaded(_ordered(sa.select(Appointment).where(Appointment.id.in_(ids)), filters))
+        rows = list(db.session.scalars(query).unique())
     return SearchPage(rows=rows, total=total, page=page, per_page=per_page)
 
 
@@ -348,7 +401,8 @@ def every_match(
 ) -> Iterator[Appointment]:
     """Every matching appointment in the list's order, a batch at a time (the CSV export)."""
     zones = zones if zones is not None else location_zones()
-    query = _loaded(_ordered(sa.select(Appointment).where(*conditions(filters, zones)), filters))
+    where = conditions(filters, zones, TextSearch.prepare(filters.text))
+    query = _loaded(_ordered(sa.select(Appointment).where(*where), filters))
     offset = 0
     while True:
         batch = list(db.session.scalars(query.limit(EXPORT_BATCH).offset(offset)).unique())

@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python -m benchmarks.booking --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.notifications --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.contention --write docs/PERFORMANCE.md
+	$(BIN)/python -m benchmarks.appointment_search --write docs/PERFORMANCE.md
 
 clean:
 	rm -rf $(VENV) .tools node_modules $(VENDOR) test-artifacts instance

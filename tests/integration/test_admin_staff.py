@@ -351,3 +351,59 @@ def test_no_reset_for_a_deactivated_or_invited_account(admin_client, factories):
         assert response.status_code == 409
         assert message in response.get_data(as_text=True).replace("&#39;", "'")
     assert counts() == before
+
+
+def _race(app, jobs) -> list[str]:
+    """Start every job at once (a barrier), each in its own app context and connection."""
+    import threading
+
+    from autoshop.services.staff_admin import StaffChangeRefused
+
+    barrier = threading.Barrier(len(jobs))
+    outcomes = [""] * len(jobs)
+
+    def run(i: int) -> None:
+        with app.app_context():
+            barrier.wait(timeout=60)
+            try:
+                jobs[i]()
+                outcomes[i] = "done"
+            except StaffChangeRefused:
+                outcomes[i] = "refused"
+            except Exception as exc:
+                outcomes[i] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.parametrize("repeat", range(3))
+def test_two_admins_stepping_down_at_once_leave_one_admin(app, factories, repeat):
+    """Each sees another active admin; under the locks only one of them may go."""
+    from autoshop.domain.choices import Role
+    from autoshop.services import staff_admin
+
+    first = factories.admin(email=f"first{repeat}@example.com")
+    second = factories.admin(email=f"second{repeat}@example.com")
+    db.session.commit()
+    outcomes = _race(
+        app,
+        [
+            lambda: staff_admin.change_role(first.id, Role.MECHANIC, expected=Role.ADMIN),
+            lambda: staff_admin.deactivate(second.id),
+        ],
+    )
+    assert sorted(outcomes) == ["done", "refused"], outcomes
+    db.session.expire_all()
+    admins = [
+        u
+        for u in db.session.scalars(sa.select(User))
+        if u.active and any(r.name == "admin" for r in u.roles)
+    ]
+    assert len(admins) == 1

@@ -72,7 +72,7 @@ class AppointmentFilterForm(FlaskForm):
     source = ListedChoice(
         "Booked",
         invalid="Choose online or by staff.",
-        choices=[SelectChoice("", "Online or by staff")]
+        choices=[SelectChoice("", "Any way")]
         + [SelectChoice(s.value, s.label) for s in BookingSource],
     )
     sort = ListedChoice(

@@ -168,7 +168,7 @@ def _contains(column: sa.ColumnElement[str], text: str, sqlite: bool) -> sa.Colu
 
 
 def _compact(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-    """A plate or VIN without spaces or dashes: 'njk 4821' finds 'NJK-4821'."""
+    """A plate without spaces or dashes: 'njk 4821' finds 'NJK-4821' (a VIN has neither)."""
     return sa.func.replace(sa.func.replace(column, " ", ""), "-", "")
 
 
@@ -207,7 +207,7 @@ class TextSearch:
             else [has(User.first_name), has(User.last_name)]
         )
         person = sa.or_(*names, has(User.email), *([has(User.phone, digits)] if phone else []))
-        car = sa.or_(has(_compact(Vehicle.plate), compact), has(_compact(Vehicle.vin), compact))
+        car = sa.or_(has(_compact(Vehicle.plate), compact), has(Vehicle.vin, compact))
         people_query = sa.select(User.id).where(person)
         vehicles_query = sa.select(Vehicle.id).where(car)
         found = db.session.execute(

@@ -155,7 +155,7 @@ def _seed(count: int) -> dict[str, Any]:
                 "active": True,
                 "fs_uniquifier": uuid.uuid4().hex,
                 "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
-                "last_name": f"{LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)]}{i}",
+                "last_name": _last_name(i),
                 "phone": f"+1201{i:07d}",
                 "email_opt_in": True,
                 "sms_opt_in": False,
@@ -276,9 +276,15 @@ def _seed(count: int) -> dict[str, Any]:
         "admin_email": admin.email,
         "mechanic_id": mechanics[1].id,
         "plate": plate,
-        "name": last_name[1:-1].lower(),  # part of a last name, e.g. 'ilson52' of 'Wilson521'
+        "name": last_name[2:-2].lower(),  # part of a last name: 'rcia-wils' of 'Garcia-Wilson'
         "days": (day - first_day).days,
     }
+
+
+def _last_name(i: int) -> str:
+    """625 double-barrelled surnames ('Garcia-Wilson'), about 32 customers each."""
+    first, second = divmod(i // len(FIRST_NAMES), len(LAST_NAMES))
+    return f"{LAST_NAMES[second]}-{LAST_NAMES[first % len(LAST_NAMES)]}"
 
 
 def _plate(i: int) -> str:

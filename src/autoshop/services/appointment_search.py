@@ -201,13 +201,30 @@ class TextSearch:
         def has(column: sa.ColumnElement[str], what: str = text) -> sa.ColumnElement[bool]:
             return _contains(column, what, sqlite)
 
-        names = (
-            [has(User.first_name + " " + User.last_name)]
-            if " " in text
-            else [has(User.first_name), has(User.last_name)]
-        )
-        person = sa.or_(*names, has(User.email), *([has(User.phone, digits)] if phone else []))
-        car = sa.or_(has(_compact(Vehicle.plate), compact), has(Vehicle.vin, compact))
+        # What the text can be decides where it is looked for: an email (with "@"), a phone
+        # number (digits), a plate, VIN or reference (letters and digits), or a name.
+        has_digit, has_letter = bool(digits), any(c.isalpha() for c in text)
+        if "@" in text:
+            person_terms = [has(User.email)]
+        elif phone and not has_letter:
+            person_terms = [has(User.phone, digits)]
+        elif has_digit:
+            person_terms = [has(User.email)]
+        else:
+            names = (
+                [has(User.first_name + " " + User.last_name)]
+                if " " in text
+                else [has(User.first_name), has(User.last_name)]
+            )
+            person_terms = [*names, has(User.email)]
+        person = sa.or_(*person_terms)
+        plate = has(_compact(Vehicle.plate), compact)
+        if "@" in text:
+            car: sa.ColumnElement[bool] = sa.false()
+        elif has_digit:
+            car = sa.or_(plate, has(Vehicle.vin, compact))  # a VIN always has digits
+        else:
+            car = plate  # a vanity plate
         people_query = sa.select(User.id).where(person)
         vehicles_query = sa.select(Vehicle.id).where(car)
         found = db.session.execute(

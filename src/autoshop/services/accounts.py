@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from autoshop.domain.choices import NotificationChannel
 from autoshop.domain.choices import Role as RoleName
 from autoshop.extensions import db, security
-from autoshop.models import Role, User, Vehicle
+from autoshop.models import User, Vehicle
 from autoshop.services import outbox_planning
 from autoshop.services.transactions import write_transaction
 
@@ -56,17 +56,6 @@ def vehicles_of(user: User) -> list[Vehicle]:
     return list(
         db.session.scalars(
             sa.select(Vehicle).where(Vehicle.owner_id == user.id).order_by(Vehicle.year.desc())
-        )
-    )
-
-
-def staff_members() -> list[User]:
-    staff_roles = (RoleName.ADMIN.value, RoleName.MECHANIC.value)
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.roles.any(Role.name.in_(staff_roles)))
-            .order_by(User.last_name, User.first_name)
         )
     )
 

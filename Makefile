@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python -m benchmarks.booking --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.notifications --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.contention --write docs/PERFORMANCE.md
+	$(BIN)/python -m benchmarks.appointment_search --write docs/PERFORMANCE.md
 
 # The production shape on this machine against a fresh PostgreSQL database: gunicorn (2 workers),
 # 2 outbox workers, Redis, a local SMTP server; a smoke test over HTTP, the logs checked, a backup

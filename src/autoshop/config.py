@@ -188,7 +188,8 @@ def load_config(
         "SECURITY_SEND_REGISTER_EMAIL": True,
         "SECURITY_EMAIL_SENDER": sender,
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
-        "SECURITY_POST_LOGIN_VIEW": "/",
+        # Admins land on the dashboard, mechanics on their jobs, customers on the home page.
+        "SECURITY_POST_LOGIN_VIEW": "account.landing",
         "SECURITY_POST_LOGOUT_VIEW": "/",
         "SECURITY_POST_REGISTER_VIEW": "/",
         "SECURITY_CONFIRM_EMAIL_WITHIN": timedelta(days=3),

@@ -61,3 +61,14 @@ class NotificationStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class BookingSource(StrEnum):
+    """Who made a booking: the customer online, or the shop (a phone call, a walk-in)."""
+
+    ONLINE = "online"
+    STAFF = "staff"
+
+    @property
+    def label(self) -> str:
+        return {"online": "Online", "staff": "By staff"}[self.value]

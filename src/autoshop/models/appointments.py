@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from autoshop.domain import bounds
-from autoshop.domain.choices import PriceKind, VisitMode
+from autoshop.domain.choices import BookingSource, PriceKind, VisitMode
 from autoshop.domain.status import BAY_HOLDING_STATUSES, AppointmentStatus
 from autoshop.models.accounts import User
 from autoshop.models.base import Base
@@ -64,6 +64,10 @@ class Appointment(Base):
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.SCHEDULED
     )
+    #: Online (the customer) or by staff (a phone or walk-in booking: booked_by says who).
+    source: Mapped[BookingSource] = mapped_column(
+        _enum(BookingSource), default=BookingSource.ONLINE, server_default=BookingSource.ONLINE
+    )
     #: Bumped on every change the customer's calendar must follow (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     #: Bumped by every write to the row: a form built from version N can't overwrite N+1.
@@ -104,6 +108,18 @@ class Appointment(Base):
             sqlite_where=sa.text(_HOLDING_SQL),
         ),
         sa.Index("ix_appointments_location_starts", "location_id", "starts_at"),
+        # The staff list's search box: a date range scanned in the index alone, every column
+        # the search reads in it (services/appointment_search.py).
+        sa.Index(
+            "ix_appointments_search",
+            "starts_at",
+            "customer_id",
+            "vehicle_id",
+            "reference",
+            "guest_name",
+            "guest_email",
+            "guest_phone",
+        ),
     )
 
     @property

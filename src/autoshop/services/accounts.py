@@ -16,7 +16,6 @@ from autoshop.models import (
     Appointment,
     IdempotencyKey,
     Notification,
-    Role,
     User,
     Vehicle,
 )
@@ -67,17 +66,6 @@ def vehicles_of(user: User) -> list[Vehicle]:
             sa.select(Vehicle)
             .where(Vehicle.owner_id == user.id, Vehicle.archived_at.is_(None))
             .order_by(Vehicle.year.desc())
-        )
-    )
-
-
-def staff_members() -> list[User]:
-    staff_roles = (RoleName.ADMIN.value, RoleName.MECHANIC.value)
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.roles.any(Role.name.in_(staff_roles)))
-            .order_by(User.last_name, User.first_name)
         )
     )
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from autoshop.domain import availability as engine
 from autoshop.domain.allocation import rank_bays
-from autoshop.domain.choices import Role, VisitMode
+from autoshop.domain.choices import BookingSource, Role, VisitMode
 from autoshop.domain.status import (
     BAY_HOLDING_STATUSES,
     Actor,
@@ -475,6 +475,7 @@ def _new_appointment(
         staff_notes=req.staff_notes.strip(),
         mileage=vehicle.mileage,
         status=AppointmentStatus.SCHEDULED,
+        source=BookingSource.STAFF if req.by_staff else BookingSource.ONLINE,
         booked_by=req.by_staff,
     )
     appointment.services = [

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from autoshop.domain.choices import Capability, PriceKind, Role, VisitMode
+from autoshop.domain.choices import BookingSource, Capability, PriceKind, Role, VisitMode
 from autoshop.domain.status import AppointmentStatus
 from autoshop.domain.visit_desk import NoteAudience
 from autoshop.extensions import db
@@ -237,7 +237,7 @@ def _seed(now: datetime) -> list[tuple[str, str]]:
         customers.append((user, vehicle))
         logins.append(("customer", email))
     db.session.flush()
-    _appointments(location, bays, services, customers, mechanics, now)
+    _appointments(location, bays, services, customers, mechanics, now, admin=admin)
     _downtime(location, bays, admin, now)
     db.session.flush()
     _reviews(admin, now)
@@ -313,8 +313,11 @@ def _appointments(
     customers: list[tuple[User, Vehicle]],
     mechanics: list[User],
     now: datetime,
+    *,
+    admin: User,
 ) -> None:
-    """Past visits, today's jobs and coming ones on weekdays at 8:00, 10:00 and 14:00."""
+    """Past visits, today's jobs and coming ones on weekdays at 8:00, 10:00 and 14:00; every
+    third one was booked by the admin on the phone, the others online."""
     zone = ZoneInfo(location.timezone)
     today = now.astimezone(zone).date()
     by_name = {s.name: s for s in services}
@@ -352,6 +355,7 @@ def _appointments(
                 zone,
                 buffer,
                 now=now,
+                phoned_in_to=admin if n % 3 == 2 else None,
             )
             n += 1
 
@@ -369,6 +373,7 @@ def _book(
     buffer: timedelta,
     *,
     now: datetime,
+    phoned_in_to: User | None = None,
 ) -> None:
     starts_at = datetime.combine(day, start_time, zone)
     ends_at = starts_at + timedelta(minutes=sum(s.duration_minutes for s in chosen))
@@ -397,15 +402,17 @@ def _book(
         mileage=_odometer(vehicle, starts_at, now),
         # Drop-offs are promised for an hour after the work ends; waiting customers leave with it.
         promised_at=ends_at + timedelta(hours=1) if mode is VisitMode.DROP_OFF else None,
+        source=BookingSource.STAFF if phoned_in_to else BookingSource.ONLINE,
+        booked_by=phoned_in_to,
     )
     appointment.services = [AppointmentService.snapshot(s, i) for i, s in enumerate(chosen)]
     appointment.status_changes = [
         StatusChange(
             from_status=None,
             to_status=AppointmentStatus.SCHEDULED,
-            changed_by=customer,
+            changed_by=phoned_in_to or customer,
             changed_at=min(starts_at - timedelta(days=3), now),
-            note="Booked online.",
+            note="Booked by staff." if phoned_in_to else "Booked online.",
         )
     ]
     if past:  # the floor steps so far, as a mechanic would have recorded them

@@ -55,6 +55,7 @@ def navigation() -> list[NavItem]:
             items.append(NavItem("Floor", children=floor_menu))
         if current_user.has_role("admin"):
             shop_menu = (
+                NavItem("Appointments", "admin.appointments"),
                 NavItem("Catalog", "admin.catalog"),
                 NavItem("Shop calendar", "admin.calendar"),
                 NavItem("Waitlist", "admin.waitlist_day"),

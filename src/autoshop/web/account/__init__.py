@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from autoshop.web.account import vehicles, views  # noqa: E402, F401
+from autoshop.web.account import invite, vehicles, views  # noqa: E402, F401

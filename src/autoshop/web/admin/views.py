@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask import render_template
 
 from autoshop.domain.status import AppointmentStatus
-from autoshop.services import accounts, schedule, schedule_conflicts
 from autoshop.services import dashboard as board
+from autoshop.services import schedule, schedule_conflicts
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
@@ -22,9 +22,3 @@ def dashboard() -> str:
         ready_status=AppointmentStatus.READY_FOR_PICKUP,
         arrivals_window=board.ARRIVALS_WINDOW,
     )
-
-
-@bp.get("/staff")
-@role_required("admin")
-def staff() -> str:
-    return render_template("admin/staff.html", people=accounts.staff_members())

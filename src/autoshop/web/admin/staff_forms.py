@@ -1,0 +1,69 @@
+"""Admin forms for staff accounts: the invitation and the per-person actions."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from autoshop.domain.choices import Role
+from autoshop.web.validators import SingleLine
+
+STAFF_ROLE_CHOICES = [
+    SelectChoice(Role.MECHANIC.value, "Mechanic"),
+    SelectChoice(Role.ADMIN.value, "Admin"),
+]
+
+
+class InviteForm(FlaskForm):
+    first_name = StringField(
+        "First name",
+        validators=[DataRequired(message="Enter their first name."), Length(max=80), SingleLine()],
+        render_kw={"autocomplete": "off"},
+    )
+    last_name = StringField(
+        "Last name",
+        validators=[DataRequired(message="Enter their last name."), Length(max=80), SingleLine()],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired(message="Enter their email address."),
+            Length(max=254),
+            Email(
+                message="Enter an email address like name@example.com.", check_deliverability=False
+            ),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    role = RadioField(
+        "Role",
+        choices=STAFF_ROLE_CHOICES,
+        default=Role.MECHANIC.value,
+        validators=[InputRequired(message="Choose mechanic or admin.")],
+    )
+
+
+class RoleForm(FlaskForm):
+    role = RadioField(
+        "Role", choices=STAFF_ROLE_CHOICES, validators=[InputRequired(message="Choose a role.")]
+    )
+    #: The role the page showed: a change made on a stale page is refused.
+    seen_role = HiddenField(validators=[InputRequired()])
+
+
+class AcceptInviteForm(FlaskForm):
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(message="Choose a password."), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            DataRequired(message="Type the password again."),
+            EqualTo("password", message="The two passwords don't match."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

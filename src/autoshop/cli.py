@@ -194,8 +194,9 @@ def worker(once: bool, poll_interval: float, lease_seconds: int, worker_id: str 
     from autoshop.observability import configure_logging
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not app.config.get("LOG_FORMAT"):
-        # The app factory configures logging when LOG_FORMAT says how; the worker always logs.
+    if not app.config.get("LOG_FORMAT") and not logging.getLogger().handlers:
+        # The app factory configures logging when LOG_FORMAT says how; otherwise the worker
+        # still logs, as text, unless its host process (a test run) set logging up already.
         configure_logging("text", app.config.get("LOG_LEVEL", "INFO"))
     stop_event = threading.Event()
     if not once:

@@ -124,6 +124,7 @@ def test_admin_closes_a_booked_day_and_cancels_the_visit_and_the_customer_is_tol
     html = message.get_body(preferencelist=("html",)).get_content()
     assert link.replace("&", "&amp;") in html
 
+    page.context.clear_cookies()  # the customer opens it, not the admin
     page.goto(link)
     page.get_by_role("heading", name="Which vehicle are we seeing?").wait_for()
     expect(page.get_by_text("Oil change").first).to_be_visible()

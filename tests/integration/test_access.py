@@ -92,4 +92,5 @@ def test_mechanic_sees_only_their_jobs_admin_sees_all(app, client, factories, lo
         page = admin_client.get("/staff/today").get_data(as_text=True)
         assert "Subaru Outback" in page and "Mazda CX-5" in page
         dashboard = admin_client.get("/admin/").get_data(as_text=True)
-        assert "appointments today" in dashboard
+        assert "Today at a glance" in dashboard
+        assert "Subaru Outback" in dashboard and "Mazda CX-5" in dashboard

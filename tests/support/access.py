@@ -10,6 +10,7 @@ from flask import Flask
 from tests.support.factories import Factories
 
 LOGIN = "login"  # a 302 redirect to the login page
+ANY = "any"  # not checked here (another test checks it with real data)
 PERSONAS = ("anonymous", "customer_a", "customer_b", "mechanic", "admin")
 
 
@@ -55,6 +56,8 @@ def walk(app: Flask, personas: Personas, routes: list[Route]) -> None:
             assert response.status_code == 302, f"{persona} could not log in"
         for route in routes:
             expected = route.expect[persona]
+            if expected == ANY:
+                continue
             response = client.open(route.path, method=route.method, data=route.data)
             got: int | str = response.status_code
             if got == 302 and "/account/login" in response.headers.get("Location", ""):

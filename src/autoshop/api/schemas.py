@@ -187,6 +187,12 @@ class ProblemSchema(Schema):
     detail = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "Field errors from schema validation"})
     field = fields.String(metadata={"description": "The request field the problem is about"})
+    request_id = fields.String(
+        metadata={
+            "description": "The request's id, as in the X-Request-ID header and the logs",
+            "example": "70d684d7ec86460c92d674e4f47998cb",
+        }
+    )
     current_status = fields.String(
         metadata={"description": "changed-meanwhile: the appointment's status now"}
     )

@@ -187,6 +187,7 @@ def outbox(show_all: bool, failed: bool, bodies: bool, limit: int) -> None:
 @with_appcontext
 def worker(once: bool, poll_interval: float, lease_seconds: int, worker_id: str | None) -> None:
     """Deliver the outbox: email over SMTP, SMS through SMS_PROVIDER. SIGTERM stops it cleanly."""
+    import logging
     import threading
     from datetime import timedelta
 

@@ -71,11 +71,12 @@ class RequestContext(logging.Filter):
 
 
 def _user_id() -> int | None:
-    from flask_login import current_user
-
+    """The signed-in user's id if the request has loaded them already. Never loads them: a log
+    line must not query the database (it may be the database that failed)."""
+    user = g.get("_login_user")  # where Flask-Login keeps the user once loaded
     try:
-        return int(current_user.id) if current_user.is_authenticated else None
-    except (AttributeError, RuntimeError, TypeError, ValueError):
+        return int(user.id) if user is not None and user.is_authenticated else None
+    except Exception:  # a detached or half-built user: the line is logged without an id
         return None
 
 

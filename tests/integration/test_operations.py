@@ -205,3 +205,17 @@ def test_the_api_docs_show_each_path_once_as_it_is_called(client):
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "<code>/api/v1/health</code>" in page
     assert "/api/v1/api/v1" not in page
+
+
+def test_a_log_line_never_loads_the_user_from_the_database(app, logs, make_user):
+    """Logging inside a request whose user isn't loaded yet (e.g. while the database is down)
+    must not query for them: the line goes out without a user id."""
+    make_user(email="rosa@example.com", password="tractor-lantern-orbit-93")
+    with app.test_request_context("/services"):
+        from flask import g
+
+        g.request_id = "req-1"
+        logging.getLogger("autoshop.test").info("no user loaded yet")
+        assert "_login_user" not in g
+    (line,) = [x for x in logs() if x["message"] == "no user loaded yet"]
+    assert line["user_id"] is None and line["request_id"] == "req-1"

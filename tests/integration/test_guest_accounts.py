@@ -117,3 +117,31 @@ def test_a_guest_who_came_twice_with_one_car_gets_that_car_once(
     owned = db.session.scalars(sa.select(Vehicle).where(Vehicle.owner_id == user.id)).all()
     assert len(owned) == 1
     assert {db.session.get(Appointment, a.id).vehicle_id for a in (first, second)} == {owned[0].id}
+
+
+def test_overlapping_guest_visits_of_one_car_are_both_claimed(client, factories, make_appointment):
+    """Two guest bookings of the same car at the same time can't share one car row (the database
+    refuses a car in two overlapping visits): both visits still come into the account."""
+    location = factories.location()
+    cars = [
+        factories.vehicle(owner=None, year=2019, make="Honda", model="CR-V", plate="ROSA1")
+        for _ in range(2)
+    ]
+    visits = [
+        make_appointment(
+            guest_name="Rosa Parks",
+            guest_email="rosa@example.com",
+            vehicle=car,
+            location=location,
+            bay=bay,
+            starts_at=NOW + timedelta(days=4),
+        )
+        for car, bay in zip(cars, location.bays[:2], strict=True)
+    ]
+
+    register(client)
+    user = confirm(client, "rosa@example.com")
+
+    claimed = [db.session.get(Appointment, v.id) for v in visits]
+    assert {a.customer_id for a in claimed} == {user.id}
+    assert len({a.vehicle_id for a in claimed}) == 2

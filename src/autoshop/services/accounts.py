@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.domain.choices import Role as RoleName
@@ -126,16 +127,26 @@ def claim_guest_visits(user: User) -> int:
         return 0
     for visit in visits:
         visit.customer = user
-        car = visit.vehicle
-        if car.owner_id is None:
-            # One car per VIN and per plate in an account: a guest who came twice with the same
-            # car (or whose car is already saved) gets that one car, with both visits on it.
-            same = vehicles.find_same(user.id, vin=car.vin, plate=car.plate)
-            if same is not None:
-                visit.vehicle = same[0]
-            else:
-                car.owner = user
         db.session.flush()
+        car = visit.vehicle
+        if car.owner_id is not None:
+            continue
+        # One car per VIN and per plate in an account: a guest who came twice with the same car
+        # (or whose car is already saved) gets that one car, with both visits on it.
+        same = vehicles.find_same(user.id, vin=car.vin, plate=car.plate)
+        if same is None:
+            car.owner = user
+            db.session.flush()
+            continue
+        savepoint = db.session.begin_nested()
+        try:
+            visit.vehicle = same[0]
+            db.session.flush()
+            savepoint.commit()
+        except IntegrityError:
+            # The two visits overlap, and one car can't be in both (the database refuses it):
+            # this visit keeps the car it was booked with, outside the account's list.
+            savepoint.rollback()
     db.session.execute(
         sa.update(Notification)
         .where(

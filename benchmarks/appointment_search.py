@@ -275,7 +275,7 @@ def _seed(count: int) -> dict[str, Any]:
     return {
         "admin_email": admin.email,
         "mechanic_id": mechanics[1].id,
-        "plate": plate,
+        "plate": f"{plate[:3]}-{plate[3:]}",  # as typed at the desk; stored without the dash
         "name": last_name[2:-2].lower(),  # part of a last name: 'rcia-wils' of 'Garcia-Wilson'
         "days": (day - first_day).days,
     }
@@ -288,9 +288,10 @@ def _last_name(i: int) -> str:
 
 
 def _plate(i: int) -> str:
-    """'ABC-0123'-style plates, all different."""
+    """'ABC0123'-style plates, all different, stored as the app stores them (no spaces or
+    dashes: domain.vehicles.normalize_plate)."""
     letters = "".join(chr(65 + (i // 26**k) % 26) for k in range(3))
-    return f"{letters}-{i % 10000:04d}"
+    return f"{letters}{i % 10000:04d}"
 
 
 def median_ms(samples: list[float]) -> float:

@@ -38,7 +38,7 @@ def shop(factories):
         customer=carla,
         mechanic=mike,
         vehicle=factories.vehicle(
-            carla, make="Subaru", model="Outback", plate="ABC 123", vin="4S4BSANC5K3212345"
+            carla, make="Subaru", model="Outback", plate="ABC123", vin="4S4BSANC5K3212345"
         ),
         services=[pads, oil],
         concern="Grinding noise from the front left",

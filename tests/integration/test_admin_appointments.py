@@ -192,6 +192,19 @@ def test_one_box_finds_a_customer_by_name_email_phone_plate_or_vin(admin_client,
         assert shown(admin_client.get(LIST, query_string={"q": typed})) == refs(hers), typed
 
 
+def test_a_name_search_spans_first_and_last_names_with_spaces_in_them(
+    admin_client, factories, shop
+):
+    mary = factories.customer(first_name="Mary Ann", last_name="De La Cruz")
+    hers = visit(factories, shop, at(1, 9), customer=mary)
+    ann = factories.customer(first_name="Ann", last_name="Delacroix")
+    other = visit(factories, shop, at(1, 10), customer=ann)
+    for typed in ("mary ann de la", "ann de la cruz", "y ann d", "de la cruz", "Mary An"):
+        assert shown(admin_client.get(LIST, query_string={"q": typed})) == refs(hers), typed
+    assert shown(admin_client.get(LIST, query_string={"q": "ann de"})) == refs(hers, other)
+    assert shown(admin_client.get(LIST, query_string={"q": "cruz mary"})) == []
+
+
 def test_one_box_finds_a_guest_and_a_reference(admin_client, factories, shop):
     guest = visit(
         factories,

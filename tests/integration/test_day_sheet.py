@@ -34,7 +34,7 @@ def day(factories):
         carla,
         make="Subaru",
         model="Outback",
-        plate="ABC 123",
+        plate="ABC123",
         vin="4S4BSANC5K3212345",
         mileage=61250,
     )
@@ -102,7 +102,7 @@ def test_the_sheet_by_bay_lists_each_bays_visits_in_time_order(client, day, logi
     lift1 = groups["Lift 1"]
     assert lift1.index("8:30 AM–10:30 AM · 2018 Subaru Outback") < lift1.index("2:00 PM")
     for fact in (
-        "ABC 123",
+        "ABC123",
         "4S4BSANC5K3212345",
         "61,250 mi",
         "Brake pads (1 h 30 min)",

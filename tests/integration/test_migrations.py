@@ -11,11 +11,19 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from autoshop.extensions import db
+from autoshop.models.base import created_on
 
 
 def _diff():
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        dialect = conn.dialect.name
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_object": lambda item, *_: created_on(item, dialect),
+            },
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -10,6 +10,7 @@ from flask_security import hash_password
 
 from autoshop.domain.choices import Capability, PriceKind, Role
 from autoshop.domain.status import AppointmentStatus
+from autoshop.domain.vehicles import normalize_plate
 from autoshop.extensions import db, security
 from autoshop.models import (
     Appointment,
@@ -127,6 +128,8 @@ class Factories:
         return service
 
     def vehicle(self, owner: User | None = None, **fields: Any) -> Vehicle:
+        if "plate" in fields:  # stored as every write path stores it
+            fields["plate"] = normalize_plate(fields["plate"])
         vehicle = Vehicle(
             owner=owner,
             year=fields.pop("year", 2018),

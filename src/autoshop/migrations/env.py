@@ -5,6 +5,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from autoshop.models.base import created_on
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -89,6 +91,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
+        if conf_args.get("include_object") is None:
+            dialect = connection.dialect.name
+            # Autogenerate compares only what this engine's schema holds (a PostgreSQL-only
+            # index is not missing from SQLite).
+            conf_args["include_object"] = lambda item, *_: created_on(item, dialect)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

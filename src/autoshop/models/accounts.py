@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_security import RoleMixin, UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from autoshop.models.base import Base
+from autoshop.models.base import Base, trigram_index
 
 roles_users = sa.Table(
     "roles_users",
@@ -48,6 +48,11 @@ class User(Base, UserMixin):
     created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
 
     roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+
+    # PostgreSQL: the staff search looks for people by part of a name, email or phone.
+    __table_args__ = tuple(
+        trigram_index("users", column) for column in ("first_name", "last_name", "email", "phone")
+    )
 
     @property
     def full_name(self) -> str:

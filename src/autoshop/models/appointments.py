@@ -11,7 +11,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import BookingSource, PriceKind, VisitMode
 from autoshop.domain.status import BAY_HOLDING_STATUSES, AppointmentStatus
 from autoshop.models.accounts import User
-from autoshop.models.base import Base
+from autoshop.models.base import Base, trigram_index
 from autoshop.models.catalog import Service, price_checks
 from autoshop.models.shop import Bay, Location, within_years_sql
 from autoshop.models.vehicles import Vehicle
@@ -119,6 +119,11 @@ class Appointment(Base):
             "guest_name",
             "guest_email",
             "guest_phone",
+        ),
+        # PostgreSQL: the same search's "contains" terms, read from trigram indexes.
+        *(
+            trigram_index("appointments", column)
+            for column in ("reference", "guest_name", "guest_email", "guest_phone")
         ),
     )
 

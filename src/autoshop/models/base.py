@@ -46,6 +46,28 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def trigram_index(table: str, column: str) -> sa.Index:
+    """A PostgreSQL trigram (pg_trgm, GIN) index on a text column: `ILIKE '%text%'` searches
+    read it instead of scanning the table. SQLite has no such index; there it is not created."""
+    index = sa.Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )
+    return index.ddl_if(dialect="postgresql")
+
+
+def created_on(item: object, dialect: str) -> bool:
+    """Whether the schema of `dialect` holds `item`: an index limited to other engines with
+    `ddl_if(dialect=...)` (like trigram_index) is not in it, so schema comparisons skip it."""
+    ddl_if = getattr(item, "_ddl_if", None)
+    if ddl_if is None or ddl_if.dialect is None:
+        return True
+    wanted = ddl_if.dialect
+    return dialect == wanted if isinstance(wanted, str) else dialect in wanted
+
+
 class Base(DeclarativeBase):
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),

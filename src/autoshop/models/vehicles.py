@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from autoshop.domain import bounds
 from autoshop.models.accounts import User
-from autoshop.models.base import Base
+from autoshop.models.base import Base, trigram_index
 
 _ACTIVE_VIN = "archived_at IS NULL AND owner_id IS NOT NULL AND vin IS NOT NULL"
 _ACTIVE_PLATE = "archived_at IS NULL AND owner_id IS NOT NULL AND plate <> ''"
@@ -64,6 +64,9 @@ class Vehicle(Base):
             postgresql_where=sa.text(_ACTIVE_PLATE),
             sqlite_where=sa.text(_ACTIVE_PLATE),
         ),
+        # PostgreSQL: the staff search looks for cars by part of a plate or VIN.
+        trigram_index("vehicles", "plate"),
+        trigram_index("vehicles", "vin"),
     )
 
     @property

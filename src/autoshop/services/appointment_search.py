@@ -1,7 +1,8 @@
 """The staff appointment list: any date range, filters, one search box, sorting and pages.
 
-A page costs a fixed number of statements whatever its size: one count, one query for the page
-(customer, vehicle, bay, mechanic and location joined in) and one for the services of its rows.
+A page costs a fixed number of statements whatever its size: one for the page's ids with the
+number of matches, one for those rows (customer, vehicle, bay, mechanic and location joined in)
+and one for the services of its rows.
 Dates are local days of each appointment's location; the range is applied first (the
 `location_id, starts_at` index), and the search box looks through the people and vehicles by
 id lists, so a search never scans more appointments than the range holds.
@@ -167,9 +168,20 @@ def _contains(column: sa.ColumnElement[str], text: str, sqlite: bool) -> sa.Colu
     return column.ilike(_like(text), escape="\\")
 
 
-def _compact(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-    """A plate without spaces or dashes: 'njk 4821' finds 'NJK-4821' (a VIN has neither)."""
-    return sa.func.replace(sa.func.replace(column, " ", ""), "-", "")
+def _full_name(text: str, sqlite: bool) -> sa.ColumnElement[bool]:
+    """The name "first last" contains the text. Where the text has a space, the match may span
+    both names, but either name then holds the text's last word: that term, which the trigram
+    indexes answer on PostgreSQL, narrows the people first."""
+    last_word = text.rsplit(" ", 1)[-1]
+    if last_word == text:  # no space: in one name or the other, never across the two
+        return sa.or_(
+            _contains(User.first_name, text, sqlite), _contains(User.last_name, text, sqlite)
+        )
+    whole = _contains(User.first_name + " " + User.last_name, text, sqlite)
+    narrowed = sa.or_(
+        _contains(User.first_name, last_word, sqlite), _contains(User.last_name, last_word, sqlite)
+    )
+    return sa.and_(narrowed, whole)
 
 
 #: Above this many matching people or vehicles, the query takes a subquery, not a list of ids.
@@ -211,14 +223,9 @@ class TextSearch:
         elif has_digit:
             person_terms = [has(User.email)]
         else:
-            names = (
-                [has(User.first_name + " " + User.last_name)]
-                if " " in text
-                else [has(User.first_name), has(User.last_name)]
-            )
-            person_terms = [*names, has(User.email)]
+            person_terms = [_full_name(text, sqlite), has(User.email)]
         person = sa.or_(*person_terms)
-        plate = has(_compact(Vehicle.plate), compact)
+        plate = has(Vehicle.plate, compact)  # plates are stored without spaces or dashes
         if "@" in text:
             car: sa.ColumnElement[bool] = sa.false()
         elif has_digit:
@@ -397,20 +404,26 @@ def search(
         raise ValueError(f"per_page must be one of {PAGE_SIZES}")
     zones = zones if zones is not None else location_zones()
     where = conditions(filters, zones, TextSearch.prepare(filters.text))
-    total = db.session.scalar(sa.select(sa.func.count(Appointment.id)).where(*where)) or 0
     page = max(page, 1)
-    rows: list[Appointment] = []
-    if (page - 1) * per_page < total:
-        # The page's ids first (SQLite finds them in ix_appointments_search alone), then those
-        # rows with everything they show, in the same statement.
-        ids = (
-            _ordered(sa.select(Appointment.id).where(*where), filters)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    # The page's ids and the number of matches in one pass over the range (SQLite reads both
+    # from ix_appointments_search alone); then those rows with everything they show.
+    found = db.session.execute(
+        _ordered(
+            sa.select(Appointment.id, sa.func.count().over().label("total")).where(*where),
+            filters,
         )
-        query = _loaded(_ordered(sa.select(Appointment).where(Appointment.id.in_(ids)), filters))
-        rows = list(db.session.scalars(query).unique())
-    return SearchPage(rows=rows, total=total, page=page, per_page=per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if not found:  # nothing matches, or a page past the end: count what there is
+        total = 0
+        if page > 1:
+            total = db.session.scalar(sa.select(sa.func.count(Appointment.id)).where(*where)) or 0
+        return SearchPage(rows=[], total=total, page=page, per_page=per_page)
+    ids = [appointment_id for appointment_id, _ in found]
+    query = _loaded(_ordered(sa.select(Appointment).where(Appointment.id.in_(ids)), filters))
+    rows = list(db.session.scalars(query).unique())
+    return SearchPage(rows=rows, total=found[0].total, page=page, per_page=per_page)
 
 
 def every_match(

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from autoshop.domain.choices import Capability
 from autoshop.domain.status import AppointmentStatus as S
+from autoshop.extensions import db
 from tests.support.browser import assert_accessible, htmx_settled, open_menu_item
 from tests.support.factories import Factories
 
@@ -195,6 +196,63 @@ def test_the_admin_moves_a_visit_with_the_keyboard_form(page, factories, shop):
     )
     expect(page.get_by_role("heading", name="Thursday, December 3, 2026")).to_be_visible()
     expect(page.locator("#calendar-alert")).to_be_focused()
+
+
+def test_the_admin_finds_a_visit_by_plate_and_moves_it_by_form_then_by_drag(page, factories, shop):
+    """The whole errand: a customer calls with their plate; the admin finds the visit in the
+    appointment list, opens it, moves it on the calendar with the keyboard form, then drags it
+    on to another bay. Both moves go through the booking's guarded path."""
+    oil = shop["oil"]
+    vehicle = oil.vehicle
+    vehicle.plate = "7KLM204"
+    db.session.commit()
+    lift1, lift3 = shop["bays"][0], shop["bays"][2]
+    log_in_as_admin(page, factories)
+    open_menu_item(page, "Appointments", menu="Shop")
+    page.get_by_label("From").fill("2026-11-30")
+    page.get_by_label("To").fill("2026-12-06")
+    page.get_by_label("Search").fill("7klm-204")  # as read out on the phone, with a dash
+    expect(page.get_by_role("status").filter(has_text="1 appointment from")).to_be_visible()
+    htmx_settled(page)
+    page.get_by_role("link", name=re.compile(r"Wed Dec 2")).click()
+    expect(page.get_by_role("heading", name="2017 Ford Focus")).to_be_visible()
+    expect(page.locator(".reference")).to_have_text(oil.reference)
+    page.get_by_text("More actions").click()
+    page.get_by_role("link", name="Move on the calendar").click()
+    expect(page.get_by_role("heading", name="Wednesday, December 2, 2026")).to_be_visible()
+    heading = page.get_by_role("heading", name=re.compile(f"Move {oil.reference}"))
+    expect(heading).to_be_visible()
+    htmx_settled(page)
+    assert_accessible(page, "bay-calendar-move-from-search")
+
+    # The keyboard form: 11:30 on Lift 3, the same day.
+    page.get_by_label("Start time").fill("11:30")
+    page.get_by_label("Bay", exact=True).select_option(label="Lift 3")
+    page.get_by_label("Bay", exact=True).focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the "Move visit" button
+    alert = page.locator("#calendar-alert [role=alert]")
+    expect(alert).to_contain_text(f"{oil.reference} (2017 Ford Focus) moved to Wed Dec 2, 11:30 AM")
+    expect(alert).to_contain_text("in Lift 3")
+    htmx_settled(page)
+    expect(
+        cell(page, lift3, at(11.5)).locator(f'article[data-reference="{oil.reference}"]')
+    ).to_be_visible()
+
+    # Then by drag and drop: on to Lift 1 at 3:00 PM.
+    drag(page, oil, cell(page, lift1, at(15)))
+    expect(alert).to_contain_text(f"{oil.reference} (2017 Ford Focus) moved to Wed Dec 2, 3:00 PM")
+    expect(alert).to_contain_text("in Lift 1")
+    htmx_settled(page)
+    expect(
+        cell(page, lift1, at(15)).locator(f'article[data-reference="{oil.reference}"]')
+    ).to_be_visible()
+
+    # The list finds it where it is now.
+    page.goto("/admin/appointments?start=2026-11-30&end=2026-12-06&q=7KLM204")
+    row = page.get_by_role("row").filter(has_text=oil.reference)
+    expect(row).to_contain_text("3:00 PM")
+    expect(row).to_contain_text("Lift 1")
 
 
 def test_the_week_by_bay_is_readable(page, factories, shop):

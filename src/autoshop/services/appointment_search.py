@@ -35,6 +35,7 @@ from autoshop.models import (
     User,
     Vehicle,
 )
+from autoshop.services.pages import ResultPage
 
 PAGE_SIZES = (25, 50, 100)
 MAX_RANGE_DAYS = 366
@@ -359,37 +360,7 @@ def _loaded(query: sa.Select[tuple[Appointment]]) -> sa.Select[tuple[Appointment
     )
 
 
-@dataclass(frozen=True)
-class SearchPage:
-    rows: list[Appointment]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def beyond_end(self) -> bool:
-        """A page number past the last page (a stale or hand-edited link)."""
-        return self.page > self.pages
-
-    @property
-    def has_previous(self) -> bool:
-        return 1 < self.page <= self.pages
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_shown(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.rows else 0
-
-    @property
-    def last_shown(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.rows)
+SearchPage = ResultPage[Appointment]
 
 
 def search(

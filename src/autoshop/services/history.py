@@ -3,7 +3,7 @@ time) and each car's service record. Every query is scoped to the customer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Review, StatusChange, User, Vehicle
+from autoshop.services.pages import ResultPage
 
 PER_PAGE = 10
 
@@ -20,26 +21,10 @@ WORK_DONE = (AppointmentStatus.COMPLETED,)
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(ResultPage[Appointment]):
     """One page of past visits, with the review of each (if any) by appointment id."""
 
-    rows: list[Appointment]
-    reviews: dict[int, Review]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    reviews: dict[int, Review] = field(default_factory=dict)
 
 
 def _with_details() -> list[sa.orm.interfaces.LoaderOption]:
@@ -88,7 +73,7 @@ def past_of(customer: User, now: datetime, *, page: int = 1, per_page: int = PER
             .offset((page - 1) * per_page)
         )
     )
-    return Page(rows, reviews_of(rows), total or 0, page, per_page)
+    return Page(rows=rows, total=total or 0, page=page, per_page=per_page, reviews=reviews_of(rows))
 
 
 def vehicle_of(customer: User, vehicle_id: int) -> Vehicle | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Notification, User
+from autoshop.services.pages import ResultPage
 
 PER_PAGE = 50
 
@@ -22,24 +23,7 @@ class LogFilters:
     email: str = ""
 
 
-@dataclass(frozen=True)
-class LogPage:
-    rows: list[Notification]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+LogPage = ResultPage[Notification]
 
 
 def _conditions(filters: LogFilters) -> list[sa.ColumnElement[bool]]:

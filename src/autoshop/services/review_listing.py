@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from autoshop.extensions import db
 from autoshop.models import Appointment, Review, ReviewEvent
+from autoshop.services.pages import ResultPage
 
 PER_PAGE = 20
 #: The filters and how the page names them.
@@ -20,24 +19,7 @@ SHOWS = {
 }
 
 
-@dataclass(frozen=True)
-class ReviewPage:
-    rows: list[Review]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+ReviewPage = ResultPage[Review]
 
 
 def _conditions(show: str) -> list[sa.ColumnElement[bool]]:
@@ -70,4 +52,4 @@ def search(show: str = "all", *, page: int = 1, per_page: int = PER_PAGE) -> Rev
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return ReviewPage(list(rows), total or 0, page, per_page)
+    return ReviewPage(rows=list(rows), total=total or 0, page=page, per_page=per_page)

@@ -49,6 +49,29 @@ def test_downgrade_to_empty_and_upgrade_again(app):
 
 
 @pytest.mark.engine("sqlite")
+def test_every_migration_that_recreates_appointments_on_sqlite_keeps_its_triggers(app):
+    """SQLite alters `appointments` by copying it, which drops the no-double-booking triggers:
+    down to the revision that made them and up again, they are all still there."""
+
+    def triggers() -> set[str]:
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'appointments'"
+            )
+            return {name for (name,) in rows}
+
+    at_head = triggers()
+    assert at_head
+    db.session.remove()
+    downgrade(revision="0002")
+    assert triggers() == at_head
+    upgrade()
+    assert triggers() == at_head
+    assert _diff() == []
+
+
+@pytest.mark.engine("sqlite")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

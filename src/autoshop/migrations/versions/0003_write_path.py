@@ -16,6 +16,8 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
+from autoshop.migration_batch import keeping_triggers
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -54,18 +56,5 @@ def downgrade():
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_unique_constraint("uq_notifications_dedupe_key", ["dedupe_key"])
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite drops the column by recreating the table, which drops 0002's overlap triggers.
-        triggers = [
-            sql
-            for (sql,) in op.get_bind().execute(
-                sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-                {"t": "appointments"},
-            )
-        ]
-        with op.batch_alter_table("appointments", recreate="always") as batch_op:
-            batch_op.drop_column("version")
-        for sql in triggers:
-            op.execute(sql)
-    else:
-        op.drop_column("appointments", "version")
+    with keeping_triggers("appointments") as batch_op:
+        batch_op.drop_column("version")

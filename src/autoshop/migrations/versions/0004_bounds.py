@@ -19,6 +19,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
+from autoshop.migration_batch import keeping_triggers
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -171,18 +173,11 @@ def _alter(table, drop, add):
         for name, condition in add.items():
             op.create_check_constraint(op.f(f"ck_{table}_{name}"), table, condition)
         return
-    triggers = op.get_bind().execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"),
-        {"table": table},
-    )
-    triggers = [sql for (sql,) in triggers]
-    with op.batch_alter_table(table, recreate="always") as batch:
+    with keeping_triggers(table) as batch:
         for name in drop:
             batch.drop_constraint(op.f(f"ck_{table}_{name}"), type_="check")
         for name, condition in add.items():
             batch.create_check_constraint(op.f(f"ck_{table}_{name}"), condition)
-    for sql in triggers:  # dropping the old table dropped them
-        op.execute(sql)
 
 
 def upgrade():

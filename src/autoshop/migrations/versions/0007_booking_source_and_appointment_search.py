@@ -11,11 +11,10 @@ Create Date: 2026-12-01 15:07:52.644756
 
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
+
+from autoshop.migration_batch import keeping_triggers
 
 revision = "0007"
 down_revision = "0008"
@@ -44,28 +43,8 @@ SEARCH_COLUMNS = [
 ]
 
 
-@contextmanager
-def _appointments_batch() -> Iterator[object]:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        with op.batch_alter_table("appointments") as batch_op:
-            yield batch_op
-        return
-    triggers = [
-        sql
-        for (sql,) in bind.execute(
-            sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-            {"t": "appointments"},
-        )
-    ]
-    with op.batch_alter_table("appointments", recreate="always") as batch_op:
-        yield batch_op
-    for sql in triggers:  # dropping the old table dropped them
-        op.execute(sql)
-
-
 def upgrade():
-    with _appointments_batch() as batch_op:
+    with keeping_triggers("appointments") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "source",
@@ -84,5 +63,5 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_appointments_search", table_name="appointments")
-    with _appointments_batch() as batch_op:
+    with keeping_triggers("appointments") as batch_op:
         batch_op.drop_column("source")

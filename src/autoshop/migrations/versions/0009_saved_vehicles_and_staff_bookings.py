@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import autoshop.models.base
+from autoshop.migration_batch import keeping_triggers
 
 revision = "0009"
 down_revision = "0011"
@@ -27,17 +28,6 @@ depends_on = None
 ACTIVE_VIN = "archived_at IS NULL AND owner_id IS NOT NULL AND vin IS NOT NULL"
 ACTIVE_PLATE = "archived_at IS NULL AND owner_id IS NOT NULL AND plate <> ''"
 FK_NAME = "fk_appointments_booked_by_id_users"
-
-
-def _appointment_triggers():
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return []
-    rows = bind.execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-        {"t": "appointments"},
-    )
-    return [sql for (sql,) in rows]
 
 
 def _normalize_vehicles():
@@ -102,21 +92,15 @@ def upgrade():
         sqlite_where=sa.text(ACTIVE_VIN),
     )
 
-    triggers = _appointment_triggers()
-    with op.batch_alter_table("appointments", schema=None) as batch_op:
+    with keeping_triggers("appointments") as batch_op:
         batch_op.add_column(sa.Column("booked_by_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(FK_NAME, "users", ["booked_by_id"], ["id"], ondelete="SET NULL")
-    for sql in triggers:
-        op.execute(sql)
 
 
 def downgrade():
-    triggers = _appointment_triggers()
-    with op.batch_alter_table("appointments", schema=None) as batch_op:
+    with keeping_triggers("appointments") as batch_op:
         batch_op.drop_constraint(FK_NAME, type_="foreignkey")
         batch_op.drop_column("booked_by_id")
-    for sql in triggers:
-        op.execute(sql)
 
     op.drop_index("uq_vehicles_owner_vin", table_name="vehicles")
     op.drop_index("uq_vehicles_owner_plate", table_name="vehicles")

@@ -8,6 +8,8 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
+from autoshop.migration_batch import keeping_triggers
+
 revision = "0015"
 down_revision = "0010"
 branch_labels = None
@@ -22,18 +24,5 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite drops the column by recreating the table, which drops 0002's overlap triggers.
-        triggers = [
-            sql
-            for (sql,) in op.get_bind().execute(
-                sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-                {"t": "appointments"},
-            )
-        ]
-        with op.batch_alter_table("appointments", recreate="always") as batch_op:
-            batch_op.drop_column("guest_sms_opt_in")
-        for sql in triggers:
-            op.execute(sql)
-    else:
-        op.drop_column("appointments", "guest_sms_opt_in")
+    with keeping_triggers("appointments") as batch_op:
+        batch_op.drop_column("guest_sms_opt_in")

@@ -28,7 +28,9 @@ def test_every_picture_a_guide_shows_is_taken_by_make_screenshots_and_exists():
 
 
 def test_every_picture_taken_is_shown_and_none_is_left_over():
-    shown = {image.removeprefix("screenshots/") for images in referenced().values() for image in images}
+    shown = {
+        image.removeprefix("screenshots/") for images in referenced().values() for image in images
+    }
     assert set(files()) <= shown, f"taken but not shown: {sorted(set(files()) - shown)}"
     on_disk = {path.name for path in FOLDER.glob("*.png")}
     assert on_disk == set(files()), f"stale or missing: {sorted(on_disk ^ set(files()))}"

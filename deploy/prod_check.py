@@ -59,7 +59,7 @@ GUEST_PHONE = "(201) 555-0199"
 GUEST_PHONE_E164 = "+12015550199"
 MECHANIC = "mike.chen@example.com"
 DEMO_PASSWORD = "garage-demo-2026"
-SECRET_WORDS = (GUEST_EMAIL, GUEST_PHONE_E164, "555-0199", MECHANIC)
+SECRET_WORDS = (GUEST_EMAIL, GUEST_PHONE_E164, "555-0199", MECHANIC, "ratelimit.")
 
 
 class CheckFailed(Exception):
@@ -324,11 +324,18 @@ def static_files_check(base: str) -> None:
     step(f"static files: {hashed[0]} served immutable for a year, {plain} for 5 minutes")
 
 
-def rate_limits_in_redis() -> None:
-    """The web processes count in Redis (the bookings above were counted there), not each alone."""
-    keys = redis.Redis.from_url(REDIS_URL).keys("LIMITS*")
-    check(keys, f"no rate-limit counters in {REDIS_URL}")
-    step(f"rate limits: {len(keys)} counter(s) in Redis, shared by the web processes")
+def rate_limits_in_redis(base: str) -> None:
+    """The web processes count together in Redis: failed logins for one account are refused after
+    exactly the limit (5), whichever gunicorn worker answers each (each counting alone, they would
+    let up to 5 per worker through)."""
+    email = f"ratelimit.{secrets.token_hex(4)}@example.com"
+    answers = []
+    for _ in range(6):
+        answers.append(Browser(base).post_form("/account/login", {"email": email, "password": "x"}))
+    check(answers == [200] * 5 + [429], f"failed logins answered {answers}")
+    keys = redis.Redis.from_url(REDIS_URL).keys("LIMITS:*login-account:*")
+    check(keys, f"no failed-login counters in {REDIS_URL}")
+    step("rate limits: the 6th failed login for one account refused (429), counted in Redis")
 
 
 def check_logs(files: list[Path]) -> None:
@@ -442,7 +449,7 @@ def main() -> int:
 
             smoke_test(base, smtp)
             static_files_check(base)
-            rate_limits_in_redis()
+            rate_limits_in_redis(base)
             procs.check_alive()
             procs.stop()
             check_logs(procs.log_files())

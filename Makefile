@@ -85,3 +85,5 @@ screenshots: install
 
 clean:
 	rm -rf $(VENV) .tools node_modules $(VENDOR) test-artifacts instance
+	rm -f src/autoshop/web/static/manifest.json
+	find src/autoshop/web/static -regextype posix-extended -regex '.*\.[0-9a-f]{12}(\.[^./]+)?' -delete

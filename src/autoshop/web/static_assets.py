@@ -91,6 +91,10 @@ def init_app(app: Flask) -> None:
     load_into(app)
     max_age = int(app.config.get("STATIC_MAX_AGE") or 0)
 
+    @app.before_request
+    def _manifest_check() -> None:
+        _warn_once_if_missing(app)
+
     @app.url_defaults
     def _hashed_static_names(endpoint: str, values: dict[str, Any]) -> None:
         manifest = app.extensions["static_manifest"]
@@ -116,17 +120,29 @@ def init_app(app: Flask) -> None:
 
 
 def load_into(app: Flask) -> dict[str, str]:
-    """Read the manifest of `app.static_folder` when STATIC_FINGERPRINTS is on (else use none)."""
+    """Read the manifest of `app.static_folder` when STATIC_FINGERPRINTS is on (else use none).
+
+    A missing manifest is logged once, by the first request a web process serves (not by every
+    `autoshop` command, `autoshop assets` itself included, that builds the app before it exists).
+    """
     manifest: dict[str, str] = {}
+    missing = None
     if app.config.get("STATIC_FINGERPRINTS"):
         folder = Path(app.static_folder or "")
         manifest = load_manifest(folder)
-        if not manifest:
-            log.warning(
-                "STATIC_FINGERPRINTS is on but %s has no %s: run `autoshop assets`; "
-                "static files are served under their plain names meanwhile",
-                folder,
-                MANIFEST_NAME,
-            )
+        missing = None if manifest else folder
     app.extensions["static_manifest"] = manifest
+    app.extensions["static_manifest_missing"] = missing
     return manifest
+
+
+def _warn_once_if_missing(app: Flask) -> None:
+    folder = app.extensions.get("static_manifest_missing")
+    if folder is not None:
+        app.extensions["static_manifest_missing"] = None
+        log.warning(
+            "STATIC_FINGERPRINTS is on but %s has no %s: run `autoshop assets`; "
+            "static files are served under their plain names meanwhile",
+            folder,
+            MANIFEST_NAME,
+        )

@@ -12,7 +12,7 @@ PORT ?= 5000
 # The day `make test-future-date` pretends it is (any date libfaketime's faketime takes).
 FAKETIME ?= 2027-03-14 10:00:00
 
-.PHONY: run test test-future-date install assets lint format bench prod-check clean
+.PHONY: run test test-future-date install assets lint format bench prod-check screenshots clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -77,5 +77,13 @@ bench: install
 prod-check: install
 	$(BIN)/python -m deploy.prod_check
 
+# The guides' pictures (docs/screenshots/*.png), taken by Playwright on Debian's chromium from the
+# demo shop on a fixed day; tests/unit/test_guide_screenshots.py checks the guides show only these.
+screenshots: install
+	TEST_DATABASE_URL= AUTOSHOP_REQUIRE_POSTGRES=0 AUTOSHOP_REQUIRE_BROWSER=1 \
+		$(BIN)/pytest -q -p no:cacheprovider tests/screenshots/guide_screenshots.py
+
 clean:
 	rm -rf $(VENV) .tools node_modules $(VENDOR) test-artifacts instance
+	rm -f src/autoshop/web/static/manifest.json
+	find src/autoshop/web/static -regextype posix-extended -regex '.*\.[0-9a-f]{12}(\.[^./]+)?' -delete

@@ -1,11 +1,14 @@
 """`make prod-check`: the production shape, started on this machine and used over HTTP.
 
 1. A fresh PostgreSQL database, migrated, with the demo shop in it.
-2. gunicorn with 2 workers (AUTOSHOP_ENV=production, JSON logs, Redis for rate limits), two
-   `autoshop worker` processes, and a local SMTP server in this process.
+2. `autoshop assets` fingerprints the static files; gunicorn with 2 workers
+   (AUTOSHOP_ENV=production, JSON logs, Redis for rate limits), two `autoshop worker` processes,
+   and a local SMTP server in this process.
 3. A smoke test over HTTP: /readyz; a guest books two visits through the API and the
    confirmation email arrives with its calendar file; a mechanic logs in and checks one visit in;
-   the guest cancels the other through the manage link; /readyz again.
+   the guest cancels the other through the manage link; /readyz again. The page links its
+   stylesheets by hashed name, served with a year's immutable caching; the rate-limit counters
+   are in Redis (shared by the web processes).
 4. Every log line of every process is JSON, request lines carry request ids, and no line holds
    the guest's email address or phone number.
 5. A backup with pg_dump is restored into a second database, and both hold the same rows.
@@ -39,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import redis
 
 from tests.support.smtp import SmtpServer, free_port
 
@@ -55,7 +59,7 @@ GUEST_PHONE = "(201) 555-0199"
 GUEST_PHONE_E164 = "+12015550199"
 MECHANIC = "mike.chen@example.com"
 DEMO_PASSWORD = "garage-demo-2026"
-SECRET_WORDS = (GUEST_EMAIL, GUEST_PHONE_E164, "555-0199", MECHANIC)
+SECRET_WORDS = (GUEST_EMAIL, GUEST_PHONE_E164, "555-0199", MECHANIC, "ratelimit.")
 
 
 class CheckFailed(Exception):
@@ -297,6 +301,43 @@ def smoke_test(base: str, smtp: SmtpServer) -> None:
     check(status == 200, f"/readyz answered {status} at the end")
 
 
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="(/static/[^"]+)"')
+
+
+def static_files_check(base: str) -> None:
+    """Pages link fingerprinted names, served for a year; plain names get a short max-age."""
+    browser = Browser(base)
+    _, _, text = browser.get("/")
+    sheets = STYLESHEET.findall(text)
+    hashed = [s for s in sheets if re.search(r"\.[0-9a-f]{12}\.css$", s)]
+    check(
+        hashed and len(hashed) == len(sheets), f"the home page links unhashed stylesheets: {sheets}"
+    )
+    status, headers, _ = browser.get(hashed[0])
+    check(status == 200, f"GET {hashed[0]} answered {status}")
+    cache = headers.get("Cache-Control", "")
+    check(cache == "public, max-age=31536000, immutable", f"{hashed[0]}: Cache-Control {cache!r}")
+    plain = re.sub(r"\.[0-9a-f]{12}(\.css)$", r"\1", hashed[0])
+    status, headers, _ = browser.get(plain)
+    check(status == 200, f"GET {plain} answered {status}")
+    check(headers.get("Cache-Control") == "public, max-age=300", f"{plain}: {headers}")
+    step(f"static files: {hashed[0]} served immutable for a year, {plain} for 5 minutes")
+
+
+def rate_limits_in_redis(base: str) -> None:
+    """The web processes count together in Redis: failed logins for one account are refused after
+    exactly the limit (5), whichever gunicorn worker answers each (each counting alone, they would
+    let up to 5 per worker through)."""
+    email = f"ratelimit.{secrets.token_hex(4)}@example.com"
+    answers = []
+    for _ in range(6):
+        answers.append(Browser(base).post_form("/account/login", {"email": email, "password": "x"}))
+    check(answers == [200] * 5 + [429], f"failed logins answered {answers}")
+    keys = redis.Redis.from_url(REDIS_URL).keys("LIMITS:*login-account:*")
+    check(keys, f"no failed-login counters in {REDIS_URL}")
+    step("rate limits: the 6th failed login for one account refused (429), counted in Redis")
+
+
 def check_logs(files: list[Path]) -> None:
     requests_seen = 0
     for path in files:
@@ -343,6 +384,9 @@ def main() -> int:
     smtp = SmtpServer()
     smtp.start()
     procs = Processes(logs)
+    # A checkout that had no build keeps none afterwards (development serves plain names anyway).
+    had_manifest = (ROOT / "src/autoshop/web/static/manifest.json").exists()
+    built_assets = False
     try:
         with fresh_database(name) as url:
             env = {
@@ -381,6 +425,15 @@ def main() -> int:
                 capture_output=True,
             )
             step(f"database {name} migrated and seeded")
+            subprocess.run(
+                [str(BIN / "autoshop"), "assets"],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+            built_assets = True
+            step("static files fingerprinted (autoshop assets)")
             procs.start(
                 "web",
                 [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
@@ -395,6 +448,8 @@ def main() -> int:
             step("gunicorn (2 workers) and 2 outbox workers are up")
 
             smoke_test(base, smtp)
+            static_files_check(base)
+            rate_limits_in_redis(base)
             procs.check_alive()
             procs.stop()
             check_logs(procs.log_files())
@@ -406,6 +461,10 @@ def main() -> int:
     finally:
         procs.stop()
         smtp.stop()
+        if built_assets and not had_manifest:
+            subprocess.run(
+                [str(BIN / "autoshop"), "assets", "--clean"], cwd=ROOT, capture_output=True
+            )
     step(f"passed (logs kept in {logs})")
     return 0
 

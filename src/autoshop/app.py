@@ -63,11 +63,13 @@ def _register_extensions(app: Flask) -> None:
     security_setup.init_app(app)
     api.init_app(app)
 
+    from autoshop.web import static_assets
     from autoshop.web.headers import register_security_headers
     from autoshop.web.templating import register_template_helpers
 
     register_security_headers(app)
     register_template_helpers(app)
+    static_assets.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

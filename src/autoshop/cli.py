@@ -282,7 +282,26 @@ def purge_idempotency_keys() -> None:
     click.echo(f"Deleted {purge_expired(now=utcnow())} expired idempotency key(s).")
 
 
+@click.command("assets")
+@click.option("--clean", is_flag=True, help="Remove the manifest and every hashed copy instead.")
+@with_appcontext
+def assets(clean: bool) -> None:
+    """Fingerprint the static files: hashed copies and the manifest production serves them by."""
+    from pathlib import Path
+
+    from autoshop.web import static_assets
+
+    folder = Path(current_app.static_folder or "")
+    if clean:
+        click.echo(f"Removed {static_assets.clean(folder)} file(s) from {folder}.")
+        return
+    manifest = static_assets.build(folder)
+    click.echo(
+        f"Fingerprinted {len(manifest)} static file(s) into {folder / static_assets.MANIFEST_NAME}."
+    )
+
+
 def register_commands(app: Flask) -> None:
-    for command in (create_admin, create_staff, seed_demo, outbox, worker, dev_smtp, dev):
+    for command in (create_admin, create_staff, seed_demo, outbox, worker, dev_smtp, dev, assets):
         app.cli.add_command(command)
     app.cli.add_command(purge_idempotency_keys)

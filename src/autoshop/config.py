@@ -155,6 +155,10 @@ def load_config(
         "DEFAULT_PHONE_REGION": env.get("DEFAULT_PHONE_REGION", "US"),
         # Development mail: `autoshop dev-smtp` saves messages here; /dev/inbox shows them.
         "DEV_MAIL_FOLDER": env.get("DEV_MAIL_FOLDER", ""),
+        # Static files: hashed names from `autoshop assets` and a year of caching for them;
+        # STATIC_MAX_AGE seconds for the rest (0: revalidate every time, for development).
+        "STATIC_FINGERPRINTS": _bool(env.get("STATIC_FINGERPRINTS"), production),
+        "STATIC_MAX_AGE": _int(env, "STATIC_MAX_AGE", 300 if production else 0),
         # Rate limits
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),

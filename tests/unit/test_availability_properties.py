@@ -3,8 +3,8 @@
 Random opening hours (night hours included, so DST gaps and folds are hit), closures, busy blocks
 (overlapping, unsorted, in mixed zones, on unknown bays), blocked times (the vehicle's other
 visits), technicians (weekly hours, night shifts across DST, time off, assigned visits, skills;
-or none: bays only), durations, grids and `now`, around the DST transitions of New York and Lord Howe Island
-(a 30 minute shift), and in UTC.
+or none: bays only), durations, grids and `now`, around the DST transitions of New York and
+Lord Howe Island (a 30 minute shift), and in UTC.
 """
 
 from __future__ import annotations

@@ -536,3 +536,28 @@ def refuse_assignment(session: Session, appointment: Appointment, mechanic_id: i
 
 def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+def conflicts_of(user_id: int, *, now: datetime) -> list[tuple[Appointment, TechnicianTimeOff]]:
+    """The mechanic's upcoming assigned visits that fall in their time off (kept as conflicts),
+    each with the time off it meets; one statement."""
+    rows = db.session.execute(
+        sa.select(Appointment, TechnicianTimeOff)
+        .join(
+            TechnicianTimeOff,
+            sa.and_(
+                TechnicianTimeOff.user_id == Appointment.mechanic_id,
+                TechnicianTimeOff.starts_at < Appointment.ends_at,
+                Appointment.starts_at < TechnicianTimeOff.ends_at,
+            ),
+        )
+        .where(Appointment.mechanic_id == user_id, HOLDS_BAY, Appointment.ends_at > now)
+        .order_by(Appointment.starts_at, TechnicianTimeOff.starts_at)
+    ).all()
+    seen: set[int] = set()
+    out: list[tuple[Appointment, TechnicianTimeOff]] = []
+    for appointment, off in rows:
+        if appointment.id not in seen:
+            seen.add(appointment.id)
+            out.append((appointment, off))
+    return out

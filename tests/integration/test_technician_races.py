@@ -53,9 +53,7 @@ def _booked() -> list[tuple[int | None, int]]:
 
 @pytest.mark.engine("postgresql")
 @pytest.mark.settings(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 0})
-def test_threads_racing_for_the_last_skilled_technician_on_postgresql(
-    app, factories, database_url
-):
+def test_threads_racing_for_the_last_skilled_technician_on_postgresql(app, factories, database_url):
     service, ana = _one_technician_shop(factories)
     jobs = [lambda n=n: booking.book(_request(service.id, n), now=NOW) for n in range(THREADS)]
     outcomes = _race(app, jobs)

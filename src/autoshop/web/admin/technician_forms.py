@@ -26,7 +26,7 @@ def _hours_field(day: str) -> StringField:
     return StringField(
         day,
         validators=[Length(max=200), SingleLine()],
-        render_kw={"placeholder": "08:00-12:00, 13:00-17:00", "autocomplete": "off"},
+        render_kw={"autocomplete": "off"},
     )
 
 

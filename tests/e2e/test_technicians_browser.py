@@ -52,8 +52,11 @@ def free_on_december_2(page) -> int:
     link = page.get_by_role("link", name=DAY_LINK)
     expect(link).to_have_count(1)
     text = " ".join(
-        [link.get_attribute("aria-label") or "", link.get_attribute("title") or ""]
-        + (link.text_content() or "").split()
+        [
+            link.get_attribute("aria-label") or "",
+            link.get_attribute("title") or "",
+            *(link.text_content() or "").split(),
+        ]
     )
     match = re.search(r"(\d+) times? free", text)
     assert match is not None, text

@@ -18,6 +18,7 @@ from autoshop.services.availability import find_availability
 from autoshop.services.booking import BookingError, BookingRequest, GuestContact, VehicleDetails
 from autoshop.services.status import assign_mechanic
 from tests.conftest import csrf_token_from
+from tests.integration.test_availability_api import count_statements, get
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
 TUESDAY = date(2026, 12, 1)
@@ -350,3 +351,35 @@ def test_rescheduling_keeps_the_technician_when_free_else_picks_one(shop):
     assert visit.mechanic_id == shop["ana"].id
     moved = booking.reschedule(visit, TUE_14, now=NOW, actor=shop["admin"])
     assert moved.mechanic_id == shop["ben"].id
+
+
+def test_technician_data_takes_a_constant_number_of_statements(client, shop, factories):
+    save(shop, "ana")
+    save(shop, "ben", "12:00-17:00")
+    for day in range(1, 20):
+        start = datetime(2026, 12, day, 15, 0, tzinfo=UTC)
+        factories.appointment(
+            location=shop["location"],
+            starts_at=start,
+            services=[shop["service"]],
+            mechanic_id=shop["ana"].id,
+        )
+    db.session.add_all(
+        TechnicianTimeOff(
+            user_id=shop["ben"].id,
+            starts_at=datetime(2026, 12, day, 17, 0, tzinfo=UTC),
+            ends_at=datetime(2026, 12, day, 19, 0, tzinfo=UTC),
+            reason="Course",
+        )
+        for day in range(2, 20, 2)
+    )
+    db.session.commit()
+    counts = {}
+    service_id = shop["service"].id
+    for end in ("2026-12-01", "2026-12-30"):
+        with count_statements() as statements:
+            response = get(client, services=service_id, start="2026-12-01", end=end)
+        assert response.status_code == 200
+        counts[end] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        assert len([s for s in statements if "technician_time_off" in s]) == 1
+    assert counts["2026-12-01"] == counts["2026-12-30"] <= 5 + 4

@@ -5,7 +5,8 @@ services, the active bays, the closures in the range, and one indexed range quer
 blocks of the range (never one per day or per slot): the appointments' blocks and the bays'
 downtimes, read together in one UNION ALL. For a chosen saved vehicle, a sixth: one
 range query for the vehicle's own visits, which the new visit can't overlap. Technicians
-(services/technicians.py): one statement when the location keeps no schedules, four when it does.
+(services/technicians.py): none more when the location keeps no schedules (the location's
+statement says so), four when it does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from autoshop.domain import availability as engine
 from autoshop.extensions import db
@@ -72,8 +73,12 @@ def rules_of(location: Location) -> engine.BookingRules:
 
 
 def load_location(location_id: int | None) -> Location:
-    # One statement: the opening hours come joined to the location.
-    stmt = sa.select(Location).options(joinedload(Location.opening_hours))
+    # One statement: the opening hours come joined to the location, and whether it keeps
+    # technician schedules with it.
+    stmt = sa.select(Location).options(
+        joinedload(Location.opening_hours),
+        with_expression(Location.keeps_technicians, people.keeps_technicians_sql()),
+    )
     if location_id is None:
         stmt = stmt.where(Location.active.is_(True)).order_by(Location.id).limit(1)
     else:

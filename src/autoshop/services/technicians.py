@@ -74,6 +74,18 @@ def _is_mechanic() -> sa.ColumnElement[bool]:
 # --- loading for the engine ------------------------------------------------------------------
 
 
+def keeps_technicians_sql() -> sa.ColumnElement[bool]:
+    """Whether the location (of the enclosing `locations` row) has an active mechanic with
+    working hours: read with the location, so a shop without schedules costs no statement."""
+    return sa.exists(
+        sa.select(TechnicianHours.id)
+        .join(TechnicianProfile, TechnicianProfile.user_id == TechnicianHours.user_id)
+        .join(User, User.id == TechnicianHours.user_id)
+        .where(TechnicianProfile.location_id == Location.id, _is_mechanic())
+        .correlate(Location)
+    )
+
+
 def categories_of(services: Iterable[Service]) -> frozenset[int]:
     """The service categories a visit's services belong to."""
     return frozenset(s.category_id for s in services)
@@ -100,6 +112,8 @@ def load_technicians(
     """The location's technicians with what they do over [start_at, end_at), or None when none
     of its active mechanics has working hours (the shop works with bays only). `exclude` leaves
     one appointment out of their visits (when moving it)."""
+    if location.keeps_technicians is False:  # loaded with the location: nothing to read
+        return None
     hours = db.session.execute(
         sa.select(
             TechnicianHours.user_id,

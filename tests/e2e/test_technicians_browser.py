@@ -129,3 +129,45 @@ def test_time_off_entered_by_the_admin_shows_fewer_times(page, factories):
     expect(page.locator("label", has_text=re.compile(r"^\s*10:00 AM\s*$"))).to_have_count(0)
     expect(page.locator("label", has_text=re.compile(r"^\s*1:00 PM\s*$"))).to_have_count(1)
     screenshot(page, "technician-fewer-times")
+
+
+def test_time_off_over_a_booked_visit_asks_first_and_keeps_it_as_a_conflict(page, factories):
+    shop = factories.booking_shop()
+    ana = factories.mechanic(first_name="Ana", last_name="Ortiz")
+    technicians.save_schedule(
+        ana.id,
+        location_id=shop["location"].id,
+        spans=[WorkingSpan(d, 8 * 60, 17 * 60) for d in range(5)],
+        skill_ids=[shop["oil"].category_id],
+    )
+    visit = factories.appointment(
+        location=shop["location"],
+        services=[shop["oil"]],
+        starts_at=datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
+        mechanic_id=ana.id,
+    )
+    factories.admin(email="boss@example.com")
+    page.goto("/account/login")
+    page.get_by_label("Email").fill("boss@example.com")
+    page.get_by_label("Password").fill(Factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto(f"/admin/staff/{ana.id}/schedule")
+    page.get_by_label("From (date)").fill("2026-12-02")
+    page.get_by_label("Until (date)").fill("2026-12-02")
+    page.get_by_label("Reason").fill("Sick")
+    page.get_by_role("button", name="Add time off").click()
+
+    page.get_by_role("heading", name="Ana Ortiz has visits then").wait_for()
+    expect(page.get_by_role("link", name=f"Ref. {visit.reference}")).to_be_visible()
+    assert_accessible(page, "technician-time-off-confirm")
+    assert fits_the_screen(page)
+    screenshot(page, "technician-time-off-confirm")
+    page.get_by_label("Keep them assigned, as conflicts to sort out later").check()
+    page.get_by_role("button", name="Save time off").click()
+
+    page.get_by_text("1 visit kept with them, listed below as conflicts.").wait_for()
+    expect(page.get_by_role("link", name=f"Reassign {visit.reference}")).to_be_visible()
+    assert_accessible(page, "technician-conflicts")
+    assert fits_the_screen(page)
+    screenshot(page, "technician-conflicts")

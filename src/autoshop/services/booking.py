@@ -243,20 +243,22 @@ def _choose_technician(
     ctx: _Context,
     techs: Technicians | None,
     starts_at: datetime,
+    now: datetime,
     *,
     keep: int | None = None,
+    exclude: int | None = None,
 ) -> int | None:
-    """The technician a visit at `starts_at` gets, checked under the schedule lock: `keep`
-    (the one it has) if they are free and skilled then, else the best fit; None when the
-    location keeps no schedules. SlotTaken when nobody is free (checked already, so only if the
-    engine and the allocator disagreed)."""
+    """The technician a visit at `starts_at` gets, chosen under the schedule lock: `keep` (the
+    one it has) if they are free and skilled then, else the best fit; `keep` unchanged when the
+    location keeps no schedules. SlotTaken when nobody is free (the engine said someone is, on
+    the same data, so only as a safety net)."""
     if techs is None:
         return keep
     ranked = rank_technicians(techs, ctx.zone, starts_at, starts_at + ctx.visit.duration)
     if keep in ranked:
         return keep
     if not ranked:
-        raise AssertionError("the engine offered a start no technician can take")
+        raise _taken(ctx, starts_at, now, exclude=exclude)
     return ranked[0]
 
 
@@ -463,7 +465,7 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         closures, busy = _day_data(ctx, starts_at.date(), now=now, holder=req.hold_id)
         techs = _technicians(ctx, starts_at.date())
         _require_offered(ctx, starts_at, closures, busy, now, techs=techs)
-        mechanic_id = _choose_technician(ctx, techs, starts_at)
+        mechanic_id = _choose_technician(ctx, techs, starts_at, now)
         vehicle = _resolve_vehicle(req)
         session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
 
@@ -726,7 +728,9 @@ def reschedule(
         if bay_id is not None and _slot(ctx, target, closures, [], now) is not None:
             _refuse_downtime(bay_id, target, block_ends_at)
         _require_offered(ctx, target, closures, busy, now, exclude=current.id, techs=techs)
-        mechanic_id = _choose_technician(ctx, techs, target, keep=current.mechanic_id)
+        mechanic_id = _choose_technician(
+            ctx, techs, target, now, keep=current.mechanic_id, exclude=current.id
+        )
         sequence = current.sequence + 1
 
         def attempt(bay_id: int) -> Appointment:

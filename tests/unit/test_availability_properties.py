@@ -2,8 +2,9 @@
 
 Random opening hours (night hours included, so DST gaps and folds are hit), closures, busy blocks
 (overlapping, unsorted, in mixed zones, on unknown bays), blocked times (the vehicle's other
-visits), durations, grids and `now`, around the DST transitions of New York and Lord Howe Island
-(a 30 minute shift), and in UTC.
+visits), technicians (weekly hours, night shifts across DST, time off, assigned visits, skills;
+or none: bays only), durations, grids and `now`, around the DST transitions of New York and
+Lord Howe Island (a 30 minute shift), and in UTC.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from autoshop.domain.availability import (
     free_slots,
     is_offered,
 )
+from autoshop.domain.technicians import Technician, Technicians, TimeOff, WorkingSpan
 
 ZONES = {
     "America/New_York": (date(2026, 3, 7), date(2026, 10, 31), date(2026, 6, 10)),
@@ -41,6 +43,7 @@ TRANSITIONS = (
     ("Australia/Lord_Howe", date(2026, 10, 4)),
 )
 CAPABILITIES = ("lift", "alignment")
+CATEGORIES = (1, 2, 3)
 SETTINGS = settings(
     max_examples=150,
     deadline=None,
@@ -145,7 +148,40 @@ def scenarios(draw: st.DrawFn, transition_day: bool = False) -> Scenario:
         ),
         buffer=timedelta(minutes=draw(st.sampled_from([0, 5, 10, 30]))),
     )
+    technicians = None
+    if draw(st.integers(0, 2)):  # a third of the shops keep no schedules: bays only
+        staff = []
+        for tech_id in range(1, draw(st.integers(0, 3)) + 1):
+            spans = []
+            for weekday in range(7):
+                for _ in range(draw(st.integers(0, 2))):
+                    a = draw(st.integers(0, 24 * 12)) * 5
+                    b = draw(st.integers(0, 24 * 12)) * 5
+                    if a < b:
+                        spans.append(WorkingSpan(weekday, a, b))
+            time_off = []
+            for i in range(draw(st.integers(0, 2))):
+                begin = instant()
+                length = timedelta(minutes=draw(st.integers(1, 12 if transition_day else 96)) * 15)
+                time_off.append(TimeOff(begin, begin + length, f"off {i}"))
+            visits = []
+            for _ in range(draw(st.integers(0, 3))):
+                begin = instant()
+                visits.append((begin, begin + timedelta(minutes=draw(st.integers(0, 36)) * 5)))
+            staff.append(
+                Technician(
+                    tech_id,
+                    frozenset(draw(st.sets(st.sampled_from(CATEGORIES)))),
+                    tuple(spans),
+                    tuple(time_off),
+                    tuple(visits),
+                )
+            )
+        technicians = Technicians(
+            tuple(staff), frozenset(draw(st.sets(st.sampled_from(CATEGORIES), max_size=2)))
+        )
     kwargs: dict[str, Any] = {
+        "technicians": technicians,
         "opening_hours": hours,
         "closures": closures,
         "bays": bays,
@@ -214,6 +250,44 @@ def free_capable_bays(s: Scenario, t: datetime) -> int:
     )
 
 
+def wall_instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    """`first_instant_at_or_after` for a time given in minutes after midnight (1440: 24:00)."""
+    return first_instant_at_or_after(
+        day + timedelta(days=minutes // 1440), time((minutes % 1440) // 60, minutes % 60), zone
+    )
+
+
+def technician_free(s: Scenario, tech: Technician, t: datetime, t_end: datetime) -> bool:
+    """Working hours (as wall times scanned minute by minute) cover [t, t_end) and neither time
+    off nor another visit overlaps it."""
+    working = []
+    for offset in range(-3, (s.end - s.start).days + 4):
+        day = s.start + timedelta(days=offset)
+        for span in tech.hours:
+            if span.weekday == day.weekday():
+                working.append(
+                    (wall_instant(day, span.starts, s.zone), wall_instant(day, span.ends, s.zone))
+                )
+    point = t
+    for a, b in sorted(working):
+        if a <= point < b:
+            point = b
+    if point < t_end:
+        return False
+    away = [(o.starts_at, o.ends_at) for o in tech.time_off] + list(tech.busy)
+    return not any(overlaps(t, t_end, a, b) for a, b in away)
+
+
+def technician_for(s: Scenario, t: datetime, t_end: datetime) -> bool:
+    techs: Technicians | None = s.kwargs["technicians"]
+    if techs is None:
+        return True
+    return any(
+        techs.categories <= tech.skills and technician_free(s, tech, t, t_end)
+        for tech in techs.staff
+    )
+
+
 def reference_day(s: Scenario, day: date) -> DayAvailability:
     k = s.kwargs
     rules: BookingRules = k["rules"]
@@ -254,7 +328,7 @@ def reference_day(s: Scenario, day: date) -> DayAvailability:
                 and not any(overlaps(t, t_end, b, e) for b, e in k["blocked"])
             ):
                 free = free_capable_bays(s, t)
-                if free:
+                if free and technician_for(s, t, t_end):
                     offered[t] = free
             wall += rules.slot_interval
     slots = tuple(Slot(t, t + k["duration"], free) for t, free in sorted(offered.items()))
@@ -281,6 +355,14 @@ def test_offered_slots_have_a_free_capable_bay(s: Scenario) -> None:
         for slot in day.slots:
             assert slot.free_bays >= 1
             assert slot.free_bays == free_capable_bays(s, slot.starts_at)
+
+
+@SETTINGS
+@given(ANY_SCENARIO)
+def test_offered_slots_have_a_skilled_technician_free(s: Scenario) -> None:
+    for day in s.run():
+        for slot in day.slots:
+            assert technician_for(s, slot.starts_at, slot.ends_at)
 
 
 @SETTINGS

@@ -28,7 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from autoshop.domain.technicians import Technicians
 
 __all__ = [
     "BayInfo",
@@ -162,6 +166,7 @@ def free_slots(
     end: date,
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
+    technicians: Technicians | None = None,
 ) -> list[DayAvailability]:
     """Every local date in [start, end] with the starts a visit of `duration` can be booked at.
 
@@ -172,6 +177,10 @@ def free_slots(
     `blocked` are times [starts_at, ends_at) the visit itself can't overlap, whatever the bays
     (e.g. the customer's vehicle is in another visit then): a start t is not offered when
     [t, t + duration) overlaps one of them. No buffer applies; an empty interval blocks nothing.
+
+    `technicians` (domain/technicians.py), when given, adds people as capacity: a start is
+    offered only if also at least one technician skilled in the visit's categories is free
+    (working, not off, not on another visit) over [t, t + duration). None: bays only.
     """
     if end < start:
         raise ValueError("end must not be before start")
@@ -188,6 +197,7 @@ def free_slots(
         end=end,
         now=now,
         blocked=blocked,
+        technicians=technicians,
     )
     return [engine.day(start + timedelta(days=i)) for i in range((end - start).days + 1)]
 
@@ -205,6 +215,7 @@ def slot_at(
     zone: ZoneInfo,
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
+    technicians: Technicians | None = None,
 ) -> Slot | None:
     """The slot `free_slots` would offer at `start_at`, or None; used to re-check a booking.
 
@@ -226,6 +237,7 @@ def slot_at(
         end=day,
         now=now,
         blocked=blocked,
+        technicians=technicians,
     )
     for slot in availability.slots:
         if slot.starts_at == start_at:
@@ -246,6 +258,7 @@ def is_offered(
     zone: ZoneInfo,
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
+    technicians: Technicians | None = None,
 ) -> bool:
     """Whether `free_slots` would offer a visit starting at `start_at` (see `slot_at`)."""
     return (
@@ -261,6 +274,7 @@ def is_offered(
             zone=zone,
             now=now,
             blocked=blocked,
+            technicians=technicians,
         )
         is not None
     )
@@ -311,6 +325,7 @@ class _Engine:
         "_n_capable",
         "_step",
         "_step_us",
+        "_techs",
         "_weekdays",
         "_zone",
     )
@@ -330,6 +345,7 @@ class _Engine:
         end: date,
         now: datetime,
         blocked: Sequence[tuple[datetime, datetime]] = (),
+        technicians: Technicians | None = None,
     ) -> None:
         _require_aware(now, "now")
         if duration <= timedelta(0):
@@ -387,6 +403,8 @@ class _Engine:
         if capable and busy and lo <= hi:
             self._index_busy(busy, capable, lo, hi, duration + rules.buffer)
         self._blocked_opens, self._blocked_closes = self._index_blocked(blocked, duration)
+        # Technicians (domain/technicians.py): None when the shop keeps no schedules.
+        self._techs = technicians.index(zone, start, end) if technicians is not None else None
 
     @staticmethod
     def _index_blocked(
@@ -497,6 +515,7 @@ class _Engine:
         n_closures = len(c_ends)
         opens, closes = self._block_opens, self._block_closes
         v_opens, v_closes = self._blocked_opens, self._blocked_closes
+        techs = self._techs
         out: list[Slot] = []
         for t in starts:
             if t < first or t > last:
@@ -512,6 +531,8 @@ class _Engine:
                     continue
             free = n_capable - bisect_left(opens, t) + bisect_right(closes, t)
             if free > 0:
+                if techs is not None and not techs.any_free(t, t_end):
+                    continue  # no skilled technician free for the whole visit
                 out.append(Slot(starts_at=t, ends_at=t_end, free_bays=free))
         return tuple(out)
 

@@ -14,6 +14,12 @@ from autoshop.models.catalog import Service, ServiceCategory
 from autoshop.models.idempotency import IdempotencyKey
 from autoshop.models.notifications import Notification
 from autoshop.models.shop import Bay, BayDowntime, Closure, Location, OpeningHours
+from autoshop.models.technicians import (
+    TechnicianHours,
+    TechnicianProfile,
+    TechnicianTimeOff,
+    technician_skills,
+)
 from autoshop.models.vehicles import Vehicle
 from autoshop.models.waitlist import FeedToken, WaitlistEntry, WaitlistHold
 
@@ -36,10 +42,14 @@ __all__ = [
     "Service",
     "ServiceCategory",
     "StatusChange",
+    "TechnicianHours",
+    "TechnicianProfile",
+    "TechnicianTimeOff",
     "UTCDateTime",
     "User",
     "Vehicle",
     "WaitlistEntry",
     "WaitlistHold",
     "roles_users",
+    "technician_skills",
 ]

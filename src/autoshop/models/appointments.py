@@ -108,6 +108,8 @@ class Appointment(Base):
             sqlite_where=sa.text(_HOLDING_SQL),
         ),
         sa.Index("ix_appointments_location_starts", "location_id", "starts_at"),
+        # A technician's visits by time (services/technicians.py).
+        sa.Index("ix_appointments_mechanic_starts", "mechanic_id", "starts_at"),
         # The staff list's search box: a date range scanned in the index alone, every column
         # the search reads in it (services/appointment_search.py).
         sa.Index(

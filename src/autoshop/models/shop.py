@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from autoshop.domain import bounds
 from autoshop.models.base import Base
@@ -66,6 +66,9 @@ class Location(Base):
     #: Reminder lead times in minutes before the start (default 24 h and 2 h).
     reminder_leads_minutes: Mapped[list[int]] = mapped_column(sa.JSON, default=lambda: [1440, 120])
     active: Mapped[bool] = mapped_column(default=True)
+    #: Whether any active mechanic here has working hours (technicians are capacity); loaded
+    #: only where asked for, with the location (services/technicians.keeps_technicians_sql).
+    keeps_technicians: Mapped[bool | None] = query_expression()
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="location",

@@ -4,7 +4,9 @@ Statements per request, whatever the number of days: the location with its openi
 services, the active bays, the closures in the range, and one indexed range query for the busy
 blocks of the range (never one per day or per slot): the appointments' blocks and the bays'
 downtimes, read together in one UNION ALL. For a chosen saved vehicle, a sixth: one
-range query for the vehicle's own visits, which the new visit can't overlap.
+range query for the vehicle's own visits, which the new visit can't overlap. Technicians
+(services/technicians.py): none more when the location keeps no schedules (the location's
+statement says so), four when it does.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from autoshop.domain import availability as engine
 from autoshop.extensions import db
@@ -32,6 +34,7 @@ from autoshop.models import (
 )
 from autoshop.models.appointments import HOLDS_BAY
 from autoshop.models.waitlist import HOLDING
+from autoshop.services import technicians as people
 
 MAX_RANGE_DAYS = 62
 
@@ -70,8 +73,12 @@ def rules_of(location: Location) -> engine.BookingRules:
 
 
 def load_location(location_id: int | None) -> Location:
-    # One statement: the opening hours come joined to the location.
-    stmt = sa.select(Location).options(joinedload(Location.opening_hours))
+    # One statement: the opening hours come joined to the location, and whether it keeps
+    # technician schedules with it.
+    stmt = sa.select(Location).options(
+        joinedload(Location.opening_hours),
+        with_expression(Location.keeps_technicians, people.keeps_technicians_sql()),
+    )
     if location_id is None:
         stmt = stmt.where(Location.active.is_(True)).order_by(Location.id).limit(1)
     else:
@@ -323,6 +330,13 @@ def find_availability(
             load_vehicle_visits(vehicle_id, start_at, end_at, exclude=exclude_appointment_id)
             if vehicle_id is not None
             else ()
+        ),
+        technicians=people.load_technicians(
+            location,
+            people.categories_of(visit.services),
+            start_at,
+            end_at,
+            exclude=exclude_appointment_id,
         ),
     )
     return Availability(location=location, zone=zone, visit=visit, days=days)

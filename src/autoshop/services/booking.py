@@ -32,6 +32,7 @@ from autoshop.domain.status import (
     refuse_move,
     refuse_reschedule,
 )
+from autoshop.domain.technicians import Technicians, rank_technicians
 from autoshop.domain.vehicles import CarFields, normalize_plate
 from autoshop.extensions import db
 from autoshop.models import (
@@ -46,6 +47,7 @@ from autoshop.models import (
 )
 from autoshop.services import availability as queries
 from autoshop.services import outbox_planning, vehicles, waitlist
+from autoshop.services import technicians as people
 from autoshop.services.booking_checks import check_request
 from autoshop.services.references import new_reference
 from autoshop.services.transactions import (
@@ -209,8 +211,55 @@ def _day_data(
     return closures, busy
 
 
-def _slot(ctx: _Context, starts_at: datetime, closures, busy, now: datetime) -> engine.Slot | None:
-    return engine.slot_at(starts_at, closures=closures, busy=busy, now=now, **ctx.engine_args())
+def _slot(
+    ctx: _Context,
+    starts_at: datetime,
+    closures,
+    busy,
+    now: datetime,
+    techs: Technicians | None = None,
+) -> engine.Slot | None:
+    return engine.slot_at(
+        starts_at, closures=closures, busy=busy, now=now, technicians=techs, **ctx.engine_args()
+    )
+
+
+# --- technicians (services/technicians.py; off when the location keeps no schedules) -----------
+
+
+def _technicians(
+    ctx: _Context, day: date, days: int = 1, *, exclude: int | None = None
+) -> Technicians | None:
+    """The location's technicians around `day` (as _day_data's range), or None."""
+    start_at, end_at = queries.range_bounds(
+        day - timedelta(days=1), day + timedelta(days=days), ctx.zone
+    )
+    return people.load_technicians(
+        ctx.location, people.categories_of(ctx.visit.services), start_at, end_at, exclude=exclude
+    )
+
+
+def _choose_technician(
+    ctx: _Context,
+    techs: Technicians | None,
+    starts_at: datetime,
+    now: datetime,
+    *,
+    keep: int | None = None,
+    exclude: int | None = None,
+) -> int | None:
+    """The technician a visit at `starts_at` gets, chosen under the schedule lock: `keep` (the
+    one it has) if they are free and skilled then, else the best fit; `keep` unchanged when the
+    location keeps no schedules. SlotTaken when nobody is free (the engine said someone is, on
+    the same data, so only as a safety net)."""
+    if techs is None:
+        return keep
+    ranked = rank_technicians(techs, ctx.zone, starts_at, starts_at + ctx.visit.duration)
+    if keep in ranked:
+        return keep
+    if not ranked:
+        raise _taken(ctx, starts_at, now, exclude=exclude)
+    return ranked[0]
 
 
 def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime) -> BookingError:
@@ -281,10 +330,11 @@ def _require_offered(
     now: datetime,
     *,
     exclude: int | None = None,
+    techs: Technicians | None = None,
 ) -> None:
-    """Raise unless the start is offered: "taken" (with alternatives) when only the bays are
-    full, otherwise the reason the time can't be booked at all."""
-    if _slot(ctx, starts_at, closures, busy, now) is not None:
+    """Raise unless the start is offered: "taken" (with alternatives) when only the bays or the
+    technicians are full, otherwise the reason the time can't be booked at all."""
+    if _slot(ctx, starts_at, closures, busy, now, techs) is not None:
         return
     if _slot(ctx, starts_at, closures, [], now) is not None:
         raise _taken(ctx, starts_at, now, exclude=exclude)
@@ -308,6 +358,7 @@ def alternatives_near(
         start=day,
         end=day + timedelta(days=6),
         now=now,
+        technicians=_technicians(ctx, day, days=7, exclude=exclude),
         **ctx.engine_args(),
     )
     starts = [s.starts_at for d in days for s in d.slots]
@@ -412,13 +463,16 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         starts_at = req.starts_at.astimezone(ctx.zone)
         lock_schedule(session, ctx.location.id, [starts_at.date()])
         closures, busy = _day_data(ctx, starts_at.date(), now=now, holder=req.hold_id)
-        _require_offered(ctx, starts_at, closures, busy, now)
+        techs = _technicians(ctx, starts_at.date())
+        _require_offered(ctx, starts_at, closures, busy, now, techs=techs)
+        mechanic_id = _choose_technician(ctx, techs, starts_at, now)
         vehicle = _resolve_vehicle(req)
         session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
 
         def attempt(bay_id: int) -> Appointment:
             appointment = _new_appointment(req, ctx, vehicle, starts_at)
             appointment.bay_id = bay_id
+            appointment.mechanic_id = mechanic_id
             appointment.created_at = appointment.updated_at = now  # not the database's clock
             return appointment
 
@@ -668,16 +722,21 @@ def reschedule(
             session, ctx.location.id, [previous.astimezone(ctx.zone).date(), target.date()]
         )
         closures, busy = _day_data(ctx, target.date(), exclude=current.id, now=now)
+        techs = _technicians(ctx, target.date(), exclude=current.id)
         ends_at = target + ctx.visit.duration
         block_ends_at = ends_at + ctx.rules.buffer
         if bay_id is not None and _slot(ctx, target, closures, [], now) is not None:
             _refuse_downtime(bay_id, target, block_ends_at)
-        _require_offered(ctx, target, closures, busy, now, exclude=current.id)
+        _require_offered(ctx, target, closures, busy, now, exclude=current.id, techs=techs)
+        mechanic_id = _choose_technician(
+            ctx, techs, target, now, keep=current.mechanic_id, exclude=current.id
+        )
         sequence = current.sequence + 1
 
         def attempt(bay_id: int) -> Appointment:
             current.starts_at, current.ends_at = target, ends_at
             current.block_ends_at, current.bay_id = block_ends_at, bay_id
+            current.mechanic_id = mechanic_id
             current.sequence, current.updated_at = sequence, now
             return current
 

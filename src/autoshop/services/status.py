@@ -12,7 +12,7 @@ from autoshop.domain.choices import Role
 from autoshop.domain.status import AppointmentStatus, allowed_targets, refuse_assign, refuse_move
 from autoshop.domain.visit_desk import NoteAudience
 from autoshop.models import Appointment, AppointmentNote, StatusChange, User
-from autoshop.services import outbox_planning
+from autoshop.services import outbox_planning, technicians
 from autoshop.services.booking import (
     BookingError,
     actor_of,
@@ -99,6 +99,10 @@ def assign_mechanic(
         enforce(refuse_assign(facts_of(current), who, mechanic_id))
         if current.mechanic_id == mechanic_id:
             return current  # already so: nothing to write or record
+        if mechanic_id is not None:
+            problem = technicians.refuse_assignment(session, current, mechanic_id)
+            if problem is not None:
+                raise BookingError(problem, kind="technician-unavailable", field="mechanic")
         current.mechanic_id = mechanic_id
         current.updated_at = now
         session.add(

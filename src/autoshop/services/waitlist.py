@@ -38,6 +38,7 @@ from autoshop.extensions import db
 from autoshop.models import Location, Notification, User, Vehicle, WaitlistEntry, WaitlistHold
 from autoshop.models.waitlist import HOLDING
 from autoshop.services import availability as queries
+from autoshop.services import technicians
 from autoshop.services.manage_links import public_url
 from autoshop.services.transactions import lock_schedule, run_write
 
@@ -190,6 +191,11 @@ class _Day:
             end=self.day,
             now=now,
             blocked=blocked,
+            technicians=technicians.load_technicians(
+                self.location,
+                technicians.categories_of(visit.services),
+                *queries.range_bounds(self.day - timedelta(days=1), self.day, self.zone),
+            ),
         )
         return [
             s.starts_at

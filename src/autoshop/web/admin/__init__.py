@@ -10,6 +10,7 @@ from autoshop.web.admin import (  # noqa: E402, F401
     notifications,
     reviews,
     staff,
+    technicians,
     views,
     waitlist,
 )

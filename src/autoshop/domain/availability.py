@@ -28,7 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from autoshop.domain.visit_caps import CapIndex
 
 __all__ = [
     "BayInfo",
@@ -162,6 +166,7 @@ def free_slots(
     end: date,
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
+    caps: CapIndex | None = None,
 ) -> list[DayAvailability]:
     """Every local date in [start, end] with the starts a visit of `duration` can be booked at.
 
@@ -172,6 +177,9 @@ def free_slots(
     `blocked` are times [starts_at, ends_at) the visit itself can't overlap, whatever the bays
     (e.g. the customer's vehicle is in another visit then): a start t is not offered when
     [t, t + duration) overlaps one of them. No buffer applies; an empty interval blocks nothing.
+
+    `caps` (domain/visit_caps.py), when given, leaves out the starts at which one more visit of
+    the mode being booked would exceed the location's waiter or drop-off cap.
     """
     if end < start:
         raise ValueError("end must not be before start")
@@ -188,6 +196,7 @@ def free_slots(
         end=end,
         now=now,
         blocked=blocked,
+        caps=caps,
     )
     return [engine.day(start + timedelta(days=i)) for i in range((end - start).days + 1)]
 
@@ -205,6 +214,7 @@ def slot_at(
     zone: ZoneInfo,
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
+    caps: CapIndex | None = None,
 ) -> Slot | None:
     """The slot `free_slots` would offer at `start_at`, or None; used to re-check a booking.
 
@@ -226,6 +236,7 @@ def slot_at(
         end=day,
         now=now,
         blocked=blocked,
+        caps=caps,
     )
     for slot in availability.slots:
         if slot.starts_at == start_at:
@@ -246,6 +257,7 @@ def is_offered(
     zone: ZoneInfo,
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
+    caps: CapIndex | None = None,
 ) -> bool:
     """Whether `free_slots` would offer a visit starting at `start_at` (see `slot_at`)."""
     return (
@@ -261,6 +273,7 @@ def is_offered(
             zone=zone,
             now=now,
             blocked=blocked,
+            caps=caps,
         )
         is not None
     )
@@ -301,6 +314,7 @@ class _Engine:
         "_block_opens",
         "_blocked_closes",
         "_blocked_opens",
+        "_caps",
         "_closure_ends",
         "_closure_starts",
         "_closures",
@@ -330,6 +344,7 @@ class _Engine:
         end: date,
         now: datetime,
         blocked: Sequence[tuple[datetime, datetime]] = (),
+        caps: CapIndex | None = None,
     ) -> None:
         _require_aware(now, "now")
         if duration <= timedelta(0):
@@ -387,6 +402,7 @@ class _Engine:
         if capable and busy and lo <= hi:
             self._index_busy(busy, capable, lo, hi, duration + rules.buffer)
         self._blocked_opens, self._blocked_closes = self._index_blocked(blocked, duration)
+        self._caps = caps
 
     @staticmethod
     def _index_blocked(
@@ -497,6 +513,7 @@ class _Engine:
         n_closures = len(c_ends)
         opens, closes = self._block_opens, self._block_closes
         v_opens, v_closes = self._blocked_opens, self._blocked_closes
+        caps = self._caps
         out: list[Slot] = []
         for t in starts:
             if t < first or t > last:
@@ -510,6 +527,8 @@ class _Engine:
                 j = bisect_left(v_opens, t)
                 if j and t < v_closes[j - 1]:
                     continue
+            if caps is not None and not caps.fits(t):
+                continue
             free = n_capable - bisect_left(opens, t) + bisect_right(closes, t)
             if free > 0:
                 out.append(Slot(starts_at=t, ends_at=t_end, free_bays=free))

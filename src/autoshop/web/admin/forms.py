@@ -259,7 +259,7 @@ class LocationForm(FlaskForm):
         "in each interval below. Leave empty for no cap.",
     )
     wait_cap_minutes = _cap(
-        "Interval (minutes)",
+        "Waiter interval (minutes)",
         visit_caps.WAIT_MINUTES,
         "The interval",
         description="Fixed blocks counted on the shop's clock from midnight: 60 means "

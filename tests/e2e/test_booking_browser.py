@@ -186,11 +186,15 @@ def test_guest_books_and_cancels_through_the_manage_link(page, shop):
     page.wait_for_url(re.compile(r"day=2026-12-02$"))
     page.get_by_text("Free times on Wednesday, December 2").wait_for()
     htmx_settled(page)
+    # Drop off or wait is asked with the time: choosing re-draws the calendar for that mode.
+    page.get_by_label("Wait at the shop").check()
+    page.wait_for_url(re.compile(r"mode=wait"))
+    htmx_settled(page)
+    page.get_by_text("Free times on Wednesday, December 2").wait_for()
     page.locator("label", has_text=re.compile(r"^\s*1:30 PM\s*$")).click()
     assert_accessible(page, "book-guest-times")
     page.locator(".time-form").get_by_role("button", name="Continue").click()
 
-    page.get_by_label("Wait at the shop").check()
     page.get_by_label("What's going on with the car?").fill("<b>Squeal</b> when braking")
     page.get_by_role("button", name="Review booking").click()
     page.get_by_text("Enter your name.").first.wait_for()

@@ -71,6 +71,7 @@ def test_a_phone_booking_for_an_existing_customer_with_their_saved_car(page, fac
 
     expect(page.get_by_role("heading", name="When suits you?")).to_be_visible()
     page.wait_for_load_state("load")
+    expect(page.get_by_text("Will the customer drop the car off or wait?")).to_be_visible()
     page.locator("#day-2026-11-30").click()  # today: inside the 2-hour online notice
     expect(page.get_by_text("Free times on Monday, November 30")).to_be_visible()
     htmx_settled(page)
@@ -79,7 +80,6 @@ def test_a_phone_booking_for_an_existing_customer_with_their_saved_car(page, fac
     page.locator(".time-form button[type=submit]").click()
 
     expect(page.get_by_role("heading", name="A few details")).to_be_visible()
-    expect(page.get_by_text("Will the customer drop the car off or wait?")).to_be_visible()
     page.get_by_label("What the customer says about the car").fill("Squeal when braking.")
     assert_accessible(page, "staff-book-details")
     page.get_by_role("button", name="Review booking").click()

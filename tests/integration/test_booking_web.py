@@ -50,6 +50,7 @@ class _Forms(HTMLParser):
                 {
                     "method": a.get("method", "get").lower(),
                     "action": a.get("action", ""),
+                    "class": a.get("class", ""),
                     "fields": [],
                     "options": {},
                 }
@@ -75,18 +76,33 @@ class _Forms(HTMLParser):
             self._textarea = None
 
 
-def form_on(page: str, action: str = "/book", method: str | None = None) -> dict[str, Any]:
+def form_on(
+    page: str, action: str = "/book", method: str | None = None, *, mode_form: bool = False
+) -> dict[str, Any]:
+    """The first form to `action`; the "when" step's drop-off-or-wait form only if asked."""
     parser = _Forms()
     parser.feed(page)
     for form in parser.forms:
-        if form["action"].split("?")[0] == action and method in (None, form["method"]):
+        if (
+            form["action"].split("?")[0] == action
+            and method in (None, form["method"])
+            and ("mode-form" in form["class"].split()) is mode_form
+        ):
             return form
     raise AssertionError(f"no form to {action} on the page")
 
 
-def submit(client, page: str, action: str = "/book", method: str | None = None, **changes):
+def submit(
+    client,
+    page: str,
+    action: str = "/book",
+    method: str | None = None,
+    *,
+    mode_form: bool = False,
+    **changes,
+):
     """Submit the page's form to `action` with `changes` (a list value sends several)."""
-    form = form_on(page, action, method)
+    form = form_on(page, action, method, mode_form=mode_form)
     data: MultiDict[str, str] = MultiDict()
     for name, value in form["fields"]:
         if name not in changes:

@@ -127,8 +127,9 @@ def book_for(client, page: str, *, vehicle_changes: dict[str, str], start=TUE_9_
     if day != "2026-11-30":
         page = text_of(client.get(link(page, "month-next")))
     page = text_of(client.get(link(page, f"day-{day}")))
+    assert "Will the customer drop the car off or wait?" in plain(page)  # asked with the time
     page = text_of(submit(client, page, start=start))
-    assert "Will the customer drop the car off or wait?" in plain(page)
+    assert "What the customer says about the car" in plain(page)
     return text_of(submit(client, page, concern="Squeal when braking, says the customer."))
 
 

@@ -3,7 +3,8 @@
 Random opening hours (night hours included, so DST gaps and folds are hit), closures, busy blocks
 (overlapping, unsorted, in mixed zones, on unknown bays), blocked times (the vehicle's other
 visits), technicians (weekly hours, night shifts across DST, time off, assigned visits, skills;
-or none: bays only), durations, grids and `now`, around the DST transitions of New York and
+or none: bays only), caps on waiting customers and drop-offs (with the visits already started and
+the mode being booked), durations, grids and `now`, around the DST transitions of New York and
 Lord Howe Island (a 30 minute shift), and in UTC.
 """
 
@@ -28,7 +29,9 @@ from autoshop.domain.availability import (
     free_slots,
     is_offered,
 )
+from autoshop.domain.choices import VisitMode
 from autoshop.domain.technicians import Technician, Technicians, TimeOff, WorkingSpan
+from autoshop.domain.visit_caps import Started, VisitCaps, cap_index
 
 ZONES = {
     "America/New_York": (date(2026, 3, 7), date(2026, 10, 31), date(2026, 6, 10)),
@@ -58,6 +61,11 @@ class Scenario:
     kwargs: dict[str, Any]  # everything but start and end
     start: date
     end: date
+    #: The location's caps, the mode being booked and the visits already started (the
+    #: reference counts them by itself; the engine gets them as kwargs["caps"]).
+    caps: VisitCaps | None = None
+    mode: VisitMode = VisitMode.DROP_OFF
+    started: tuple[Started, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -180,6 +188,32 @@ def scenarios(draw: st.DrawFn, transition_day: bool = False) -> Scenario:
         technicians = Technicians(
             tuple(staff), frozenset(draw(st.sets(st.sampled_from(CATEGORIES), max_size=2)))
         )
+    caps = None
+    if draw(st.integers(0, 3)):
+        waiters = draw(st.one_of(st.none(), st.integers(1, 3)))
+        caps = VisitCaps(
+            waiters=waiters,
+            wait_minutes=(
+                draw(st.sampled_from([5, 15, 30, 45, 60, 90, 120, 1440])) if waiters else None
+            ),
+            drop_offs=draw(st.one_of(st.none(), st.integers(1, 2))),
+        )
+    mode = draw(st.sampled_from([VisitMode.WAIT, VisitMode.DROP_OFF]))
+    span = ((end - start).days + 1) * 24 * 4  # quarter hours of the requested days
+
+    def started_at() -> datetime:
+        """Mostly inside the requested days, where the caps change what is offered."""
+        if draw(st.integers(0, 4)):
+            return origin + timedelta(minutes=15 * draw(st.integers(0, span - 1)))
+        return instant()
+
+    started = tuple(
+        Started(
+            started_at().astimezone(draw(st.sampled_from([UTC, zone]))),
+            draw(st.sampled_from(VisitMode)),
+        )
+        for _ in range(draw(st.integers(0, 16)))
+    )
     kwargs: dict[str, Any] = {
         "technicians": technicians,
         "opening_hours": hours,
@@ -192,8 +226,9 @@ def scenarios(draw: st.DrawFn, transition_day: bool = False) -> Scenario:
         "zone": zone,
         "now": now,
         "blocked": blocked,
+        "caps": cap_index(caps, mode, zone, started) if caps is not None else None,
     }
-    return Scenario(kwargs, start, end)
+    return Scenario(kwargs, start, end, caps, mode, started)
 
 
 ANY_SCENARIO = st.one_of(scenarios(), scenarios(transition_day=True))
@@ -288,6 +323,36 @@ def technician_for(s: Scenario, t: datetime, t_end: datetime) -> bool:
     )
 
 
+def cap_fits(s: Scenario, t: datetime) -> bool:
+    """Whether one more visit of the scenario's mode may start at t, by counting on the wall
+    clock: waiters in the block of `wait_minutes` from local midnight holding t, drop-offs in
+    the morning (local midnight to noon) of t's day."""
+    caps = s.caps
+    if caps is None:
+        return True
+    zone = s.zone
+
+    def wall(instant: datetime) -> datetime:
+        return instant.astimezone(zone).replace(tzinfo=None)
+
+    midnight = datetime.combine(wall(t).date(), time())
+    if s.mode is VisitMode.WAIT:
+        if caps.waiters is None or caps.wait_minutes is None:
+            return True
+        size = timedelta(minutes=caps.wait_minutes)
+        block = midnight
+        while block + size <= wall(t):
+            block += size
+        block_end = min(block + size, midnight + timedelta(days=1))
+        lo, hi, cap = block, block_end, caps.waiters
+    else:
+        if caps.drop_offs is None or wall(t) >= midnight + timedelta(hours=12):
+            return True
+        lo, hi, cap = midnight, midnight + timedelta(hours=12), caps.drop_offs
+    count = sum(1 for v in s.started if v.mode is s.mode and lo <= wall(v.starts_at) < hi)
+    return count < cap
+
+
 def reference_day(s: Scenario, day: date) -> DayAvailability:
     k = s.kwargs
     rules: BookingRules = k["rules"]
@@ -326,6 +391,7 @@ def reference_day(s: Scenario, day: date) -> DayAvailability:
                 and k["now"] + rules.minimum_notice <= t <= k["now"] + rules.horizon
                 and not any(overlaps(t, t_end, c.starts_at, c.ends_at) for c in live)
                 and not any(overlaps(t, t_end, b, e) for b, e in k["blocked"])
+                and cap_fits(s, t)
             ):
                 free = free_capable_bays(s, t)
                 if free and technician_for(s, t, t_end):

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from autoshop.api.problems import problem_response
 from autoshop.api.schemas import AvailabilityQuerySchema, AvailabilitySchema, ProblemSchema
+from autoshop.domain.choices import VisitMode
 from autoshop.errors import problem
 from autoshop.services.availability import AvailabilityError, check_vehicle, find_availability
 from autoshop.timeutil import utcnow
@@ -25,7 +26,7 @@ blp = Blueprint("availability", __name__, description="Free times for one or mor
 @problem_response(blp, 404, "Unknown location", ProblemSchema)
 @problem_response(blp, 422, "Invalid services, dates or vehicle", ProblemSchema)
 def availability(
-    services: str, start: Any, end: Any, location: int | None, vehicle: int | None
+    services: str, start: Any, end: Any, location: int | None, vehicle: int | None, mode: str
 ) -> Response:
     """Each local day from `start` to `end`: open or not, why closed, and the free start times.
 
@@ -33,6 +34,9 @@ def availability(
     opening interval, outside closures, within the booking notice and horizon, and some bay with
     every capability the services need is free for it plus the buffer. With `vehicle` (one of
     your saved vehicles), the times at which that vehicle is already in another visit are left out.
+    `mode` (drop_off or wait, as the booking will say) leaves out the starts at which the
+    location's cap for that mode is reached: waiting customers per clock-aligned interval,
+    drop-offs per morning (before local noon).
     """
     ids = [int(part) for part in services.split(",")]
     if vehicle is not None and not current_user.is_authenticated:
@@ -45,7 +49,13 @@ def availability(
         if vehicle is not None:
             check_vehicle(current_user, vehicle)
         result = find_availability(
-            ids, start, end, now=utcnow(), location_id=location, vehicle_id=vehicle
+            ids,
+            start,
+            end,
+            now=utcnow(),
+            location_id=location,
+            vehicle_id=vehicle,
+            mode=VisitMode(mode),
         )
     except AvailabilityError as exc:
         return problem(exc.status, str(exc), type_=exc.kind)

@@ -149,6 +149,16 @@ class AvailabilityQuerySchema(Schema):
             "already in another visit are left out, as booking them would fail."
         },
     )
+    mode = fields.String(
+        load_default="drop_off",
+        validate=validate.OneOf(["drop_off", "wait"], error="Give mode=drop_off or mode=wait."),
+        metadata={
+            "description": "How the customer visits, as booked: `drop_off` (the default) or "
+            "`wait`. Where the location caps waiting customers per interval or drop-offs per "
+            "morning, only the starts with room for one more visit of this mode are returned.",
+            "example": "wait",
+        },
+    )
 
 
 class SlotSchema(Schema):

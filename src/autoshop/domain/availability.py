@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from autoshop.domain.technicians import Technicians
+    from autoshop.domain.visit_caps import CapIndex
 
 __all__ = [
     "BayInfo",
@@ -167,6 +168,7 @@ def free_slots(
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
     technicians: Technicians | None = None,
+    caps: CapIndex | None = None,
 ) -> list[DayAvailability]:
     """Every local date in [start, end] with the starts a visit of `duration` can be booked at.
 
@@ -181,6 +183,8 @@ def free_slots(
     `technicians` (domain/technicians.py), when given, adds people as capacity: a start is
     offered only if also at least one technician skilled in the visit's categories is free
     (working, not off, not on another visit) over [t, t + duration). None: bays only.
+    `caps` (domain/visit_caps.py), when given, leaves out the starts at which one more visit of
+    the mode being booked would exceed the location's waiter or drop-off cap.
     """
     if end < start:
         raise ValueError("end must not be before start")
@@ -198,6 +202,7 @@ def free_slots(
         now=now,
         blocked=blocked,
         technicians=technicians,
+        caps=caps,
     )
     return [engine.day(start + timedelta(days=i)) for i in range((end - start).days + 1)]
 
@@ -216,6 +221,7 @@ def slot_at(
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
     technicians: Technicians | None = None,
+    caps: CapIndex | None = None,
 ) -> Slot | None:
     """The slot `free_slots` would offer at `start_at`, or None; used to re-check a booking.
 
@@ -238,6 +244,7 @@ def slot_at(
         now=now,
         blocked=blocked,
         technicians=technicians,
+        caps=caps,
     )
     for slot in availability.slots:
         if slot.starts_at == start_at:
@@ -259,6 +266,7 @@ def is_offered(
     now: datetime,
     blocked: Sequence[tuple[datetime, datetime]] = (),
     technicians: Technicians | None = None,
+    caps: CapIndex | None = None,
 ) -> bool:
     """Whether `free_slots` would offer a visit starting at `start_at` (see `slot_at`)."""
     return (
@@ -275,6 +283,7 @@ def is_offered(
             now=now,
             blocked=blocked,
             technicians=technicians,
+            caps=caps,
         )
         is not None
     )
@@ -315,6 +324,7 @@ class _Engine:
         "_block_opens",
         "_blocked_closes",
         "_blocked_opens",
+        "_caps",
         "_closure_ends",
         "_closure_starts",
         "_closures",
@@ -346,6 +356,7 @@ class _Engine:
         now: datetime,
         blocked: Sequence[tuple[datetime, datetime]] = (),
         technicians: Technicians | None = None,
+        caps: CapIndex | None = None,
     ) -> None:
         _require_aware(now, "now")
         if duration <= timedelta(0):
@@ -405,6 +416,7 @@ class _Engine:
         self._blocked_opens, self._blocked_closes = self._index_blocked(blocked, duration)
         # Technicians (domain/technicians.py): None when the shop keeps no schedules.
         self._techs = technicians.index(zone, start, end) if technicians is not None else None
+        self._caps = caps
 
     @staticmethod
     def _index_blocked(
@@ -516,6 +528,7 @@ class _Engine:
         opens, closes = self._block_opens, self._block_closes
         v_opens, v_closes = self._blocked_opens, self._blocked_closes
         techs = self._techs
+        caps = self._caps
         out: list[Slot] = []
         for t in starts:
             if t < first or t > last:
@@ -529,6 +542,8 @@ class _Engine:
                 j = bisect_left(v_opens, t)
                 if j and t < v_closes[j - 1]:
                     continue
+            if caps is not None and not caps.fits(t):
+                continue
             free = n_capable - bisect_left(opens, t) + bisect_right(closes, t)
             if free > 0:
                 if techs is not None and not techs.any_free(t, t_end):

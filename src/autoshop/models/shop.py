@@ -7,7 +7,7 @@ from datetime import datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from autoshop.domain import bounds
+from autoshop.domain import bounds, visit_caps
 from autoshop.models.base import Base
 
 
@@ -49,6 +49,23 @@ def within_years_sql(first: str, last: str) -> str:
     return f"{first} >= {bounds.FIRST_INSTANT_SQL} AND {last} < {bounds.END_INSTANT_SQL}"
 
 
+def visit_caps_checks() -> list[tuple[str, str]]:
+    """(name, CHECK) for the waiter and drop-off caps: empty, or in their ranges; a waiter cap
+    and its interval come together."""
+    return [
+        ("wait_cap_range", f"wait_cap IS NULL OR ({visit_caps.WAITERS.sql('wait_cap')})"),
+        (
+            "wait_cap_minutes_range",
+            f"wait_cap_minutes IS NULL OR ({visit_caps.WAIT_MINUTES.sql('wait_cap_minutes')})",
+        ),
+        ("wait_cap_pair", "(wait_cap IS NULL) = (wait_cap_minutes IS NULL)"),
+        (
+            "drop_off_cap_range",
+            f"drop_off_cap IS NULL OR ({visit_caps.DROP_OFFS.sql('drop_off_cap')})",
+        ),
+    ]
+
+
 class Location(Base):
     __tablename__ = "locations"
 
@@ -69,6 +86,12 @@ class Location(Base):
     #: Whether any active mechanic here has working hours (technicians are capacity); loaded
     #: only where asked for, with the location (services/technicians.keeps_technicians_sql).
     keeps_technicians: Mapped[bool | None] = query_expression()
+    #: At most `wait_cap` "wait" visits start in one clock-aligned block of `wait_cap_minutes`
+    #: (both set or both empty); at most `drop_off_cap` drop-offs start before noon (empty: no
+    #: cap). See domain/visit_caps.py.
+    wait_cap: Mapped[int | None]
+    wait_cap_minutes: Mapped[int | None]
+    drop_off_cap: Mapped[int | None]
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="location",
@@ -91,6 +114,7 @@ class Location(Base):
         sa.CheckConstraint(
             bounds.CANCELLATION_CUTOFF_HOURS.sql("cancellation_cutoff_hours"), name="cutoff_range"
         ),
+        *(sa.CheckConstraint(sql, name=name) for name, sql in visit_caps_checks()),
         *(
             sa.CheckConstraint(reminder_leads_sql(dialect), name="reminder_leads_range").ddl_if(
                 dialect=dialect

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, with_expression
 
 from autoshop.domain import availability as engine
+from autoshop.domain.choices import VisitMode
 from autoshop.extensions import db
 from autoshop.models import (
     Appointment,
@@ -35,6 +36,7 @@ from autoshop.models import (
 from autoshop.models.appointments import HOLDS_BAY
 from autoshop.models.waitlist import HOLDING
 from autoshop.services import technicians as people
+from autoshop.services import visit_caps
 
 MAX_RANGE_DAYS = 62
 
@@ -290,12 +292,15 @@ def find_availability(
     exclude_appointment_id: int | None = None,
     by_staff: bool = False,
     vehicle_id: int | None = None,
+    mode: VisitMode | None = None,
 ) -> Availability:
     """Free starts per local day for a visit (service ids, or an existing appointment's visit).
 
     `exclude_appointment_id` leaves that appointment's own block out (rescheduling it);
     `by_staff` drops the minimum notice; `vehicle_id` (a saved vehicle already checked to be the
-    caller's) leaves out the starts at which that vehicle is in another visit.
+    caller's) leaves out the starts at which that vehicle is in another visit; `mode` (drop-off or
+    wait) leaves out the starts at which the location's cap for that mode is reached (a seventh
+    statement, only when the location caps that mode).
     """
     location = load_location(location_id)
     check_range(start, end, location)
@@ -338,5 +343,6 @@ def find_availability(
             end_at,
             exclude=exclude_appointment_id,
         ),
+        caps=visit_caps.index_for(location, mode, start_at, end_at, exclude=exclude_appointment_id),
     )
     return Availability(location=location, zone=zone, visit=visit, days=days)

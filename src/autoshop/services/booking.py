@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from autoshop.domain.status import (
 )
 from autoshop.domain.technicians import Technicians, rank_technicians
 from autoshop.domain.vehicles import CarFields, normalize_plate
+from autoshop.domain.visit_caps import CapIndex
 from autoshop.extensions import db
 from autoshop.models import (
     Appointment,
@@ -48,6 +49,7 @@ from autoshop.models import (
 from autoshop.services import availability as queries
 from autoshop.services import outbox_planning, vehicles, waitlist
 from autoshop.services import technicians as people
+from autoshop.services import visit_caps as cap_queries
 from autoshop.services.booking_checks import check_request
 from autoshop.services.references import new_reference
 from autoshop.services.transactions import (
@@ -87,6 +89,15 @@ class SlotTaken(BookingError):
     def __init__(self, message: str, *, alternatives: list[datetime]) -> None:
         super().__init__(message, kind="slot-taken", field="starts_at")
         self.alternatives = alternatives
+
+
+class CapReached(SlotTaken):
+    """The bays are free but the location's cap on waiting customers (per block) or on
+    drop-offs (per morning) is reached at that start; `alternatives` respect the cap."""
+
+    def __init__(self, message: str, *, kind: str, alternatives: list[datetime]) -> None:
+        super().__init__(message, alternatives=alternatives)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,8 @@ class _Context:
     bays: list[engine.BayInfo]
     #: The saved vehicle being booked, whose other visits the alternatives must avoid.
     vehicle_id: int | None = None
+    #: Drop-off or wait: the location's cap for that mode applies (visit_caps).
+    mode: VisitMode | None = None
 
     def engine_args(self) -> dict[str, Any]:
         """What every engine call for this visit at this location takes."""
@@ -171,6 +184,7 @@ def _context(
     *,
     staff: bool,
     vehicle_id: int | None = None,
+    mode: VisitMode | None = None,
 ) -> _Context:
     """The location, its rules (staff: without the minimum notice) and the visit to place."""
     try:
@@ -189,6 +203,7 @@ def _context(
         hours=hours,
         bays=queries.load_bays(location),
         vehicle_id=vehicle_id,
+        mode=mode,
     )
 
 
@@ -211,6 +226,17 @@ def _day_data(
     return closures, busy
 
 
+def _caps(
+    ctx: _Context, day: date, days: int = 1, *, exclude: int | None = None
+) -> CapIndex | None:
+    """The cap index for the visit's mode over the days of `_day_data` (no query without a cap).
+    Read after lock_schedule, so it counts every visit committed before this writer's turn."""
+    start_at, end_at = queries.range_bounds(
+        day - timedelta(days=1), day + timedelta(days=days), ctx.zone
+    )
+    return cap_queries.index_for(ctx.location, ctx.mode, start_at, end_at, exclude=exclude)
+
+
 def _slot(
     ctx: _Context,
     starts_at: datetime,
@@ -218,9 +244,16 @@ def _slot(
     busy,
     now: datetime,
     techs: Technicians | None = None,
+    caps: CapIndex | None = None,
 ) -> engine.Slot | None:
     return engine.slot_at(
-        starts_at, closures=closures, busy=busy, now=now, technicians=techs, **ctx.engine_args()
+        starts_at,
+        closures=closures,
+        busy=busy,
+        now=now,
+        technicians=techs,
+        caps=caps,
+        **ctx.engine_args(),
     )
 
 
@@ -260,6 +293,35 @@ def _choose_technician(
     if not ranked:
         raise _taken(ctx, starts_at, now, exclude=exclude)
     return ranked[0]
+
+
+def _cap_reached(
+    ctx: _Context, caps: CapIndex, starts_at: datetime, now: datetime, *, exclude: int | None
+) -> CapReached:
+    """The refusal when only the mode's cap stands in the way, in the shop's words."""
+    local = starts_at.astimezone(ctx.zone)
+    alternatives = alternatives_near(ctx, starts_at, now, exclude=exclude)
+    location = ctx.location
+    if ctx.mode is VisitMode.WAIT:
+        minutes = location.wait_cap_minutes or 60
+        first = local.hour * 60 + local.minute
+        first -= first % minutes
+        block = datetime.combine(local.date(), time(first // 60, first % 60))
+        until = block + timedelta(minutes=minutes)
+        return CapReached(
+            f"The waiting room is full then: we take {location.wait_cap} waiting "
+            f"customer{'s' if location.wait_cap != 1 else ''} from {block:%-I:%M %p} to "
+            f"{until:%-I:%M %p}. Pick another time, or drop the car off.",
+            kind="waiting-room-full",
+            alternatives=alternatives,
+        )
+    return CapReached(
+        f"We take {location.drop_off_cap} drop-off{'s' if location.drop_off_cap != 1 else ''} "
+        f"a morning and {local:%A %b %-d} morning is full. Pick another day, a time from noon, "
+        "or wait at the shop.",
+        kind="drop-offs-full",
+        alternatives=alternatives,
+    )
 
 
 def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime) -> BookingError:
@@ -331,11 +393,15 @@ def _require_offered(
     *,
     exclude: int | None = None,
     techs: Technicians | None = None,
+    caps: CapIndex | None = None,
 ) -> None:
     """Raise unless the start is offered: "taken" (with alternatives) when only the bays or the
-    technicians are full, otherwise the reason the time can't be booked at all."""
-    if _slot(ctx, starts_at, closures, busy, now, techs) is not None:
+    technicians are full, "full" when only the mode's cap is reached, otherwise the reason the
+    time can't be booked at all."""
+    if _slot(ctx, starts_at, closures, busy, now, techs, caps) is not None:
         return
+    if caps is not None and _slot(ctx, starts_at, closures, busy, now, techs) is not None:
+        raise _cap_reached(ctx, caps, starts_at, now, exclude=exclude)
     if _slot(ctx, starts_at, closures, [], now) is not None:
         raise _taken(ctx, starts_at, now, exclude=exclude)
     raise _explain_refusal(ctx, starts_at, closures, now)
@@ -355,6 +421,7 @@ def alternatives_near(
         closures=closures,
         busy=busy,
         blocked=blocked,
+        caps=_caps(ctx, day, days=7, exclude=exclude),
         start=day,
         end=day + timedelta(days=6),
         now=now,
@@ -458,13 +525,15 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
             req.service_ids,
             staff=req.by_staff is not None,
             vehicle_id=req.vehicle_id,
+            mode=req.mode,
         )
         _check_offset(req.starts_at, ctx.zone)
         starts_at = req.starts_at.astimezone(ctx.zone)
         lock_schedule(session, ctx.location.id, [starts_at.date()])
         closures, busy = _day_data(ctx, starts_at.date(), now=now, holder=req.hold_id)
         techs = _technicians(ctx, starts_at.date())
-        _require_offered(ctx, starts_at, closures, busy, now, techs=techs)
+        caps = _caps(ctx, starts_at.date())
+        _require_offered(ctx, starts_at, closures, busy, now, techs=techs, caps=caps)
         mechanic_id = _choose_technician(ctx, techs, starts_at, now)
         vehicle = _resolve_vehicle(req)
         session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
@@ -504,6 +573,7 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
             req.service_ids,
             staff=req.by_staff is not None,
             vehicle_id=req.vehicle_id,
+            mode=req.mode,
         )
         raise _taken(ctx, req.starts_at.astimezone(ctx.zone), now) from exc
 
@@ -712,6 +782,7 @@ def reschedule(
             queries.visit_of(current),
             staff=staff,
             vehicle_id=current.vehicle_id,
+            mode=current.mode,
         )
         if bay_id is not None:
             ctx = _only_bay(ctx, bay_id)
@@ -727,7 +798,10 @@ def reschedule(
         block_ends_at = ends_at + ctx.rules.buffer
         if bay_id is not None and _slot(ctx, target, closures, [], now) is not None:
             _refuse_downtime(bay_id, target, block_ends_at)
-        _require_offered(ctx, target, closures, busy, now, exclude=current.id, techs=techs)
+        caps = _caps(ctx, target.date(), exclude=current.id)
+        _require_offered(
+            ctx, target, closures, busy, now, exclude=current.id, techs=techs, caps=caps
+        )
         mechanic_id = _choose_technician(
             ctx, techs, target, now, keep=current.mechanic_id, exclude=current.id
         )

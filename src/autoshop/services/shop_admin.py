@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from autoshop.domain import bounds
+from autoshop.domain import bounds, visit_caps
 from autoshop.domain.choices import Capability
 from autoshop.domain.schedule_rules import (
     ValidationFailed,
@@ -64,8 +64,12 @@ def save_location(
     buffer_minutes: int,
     cancellation_cutoff_hours: int,
     reminder_leads_minutes: Sequence[int],
+    wait_cap: int | None = None,
+    wait_cap_minutes: int | None = None,
+    drop_off_cap: int | None = None,
 ) -> Location:
-    """Create (location None) or update a location's details and booking rules; commits."""
+    """Create (location None) or update a location's details and booking rules; commits.
+    The caps (domain/visit_caps.py) are optional: None is no cap."""
     errors: dict[str, list[str]] = {}
     name, timezone = name.strip(), timezone.strip()
     if not name:
@@ -92,6 +96,7 @@ def save_location(
             f"Give at most {bounds.MAX_REMINDERS} reminder times, each "
             f"{bounds.REMINDER_LEAD_MINUTES.describe()} before the visit."
         ]
+    errors.update(_cap_problems(wait_cap, wait_cap_minutes, drop_off_cap))
     for field, text in (("name", name), ("address", address), ("phone", phone), ("email", email)):
         if problem := bounds.text_problem(text, single_line=True):
             errors[field] = [problem]
@@ -112,7 +117,30 @@ def save_location(
         location.buffer_minutes = buffer_minutes
         location.cancellation_cutoff_hours = cancellation_cutoff_hours
         location.reminder_leads_minutes = sorted(set(reminder_leads_minutes), reverse=True)
+        location.wait_cap = wait_cap
+        location.wait_cap_minutes = wait_cap_minutes
+        location.drop_off_cap = drop_off_cap
     return location
+
+
+def _cap_problems(
+    wait_cap: int | None, wait_cap_minutes: int | None, drop_off_cap: int | None
+) -> dict[str, list[str]]:
+    """The caps' mistakes by field: each empty or in its range, a waiter cap with its interval."""
+    errors: dict[str, list[str]] = {}
+    for field, value, range_, what in (
+        ("wait_cap", wait_cap, visit_caps.WAITERS, "The waiting-customer cap"),
+        ("wait_cap_minutes", wait_cap_minutes, visit_caps.WAIT_MINUTES, "The interval"),
+        ("drop_off_cap", drop_off_cap, visit_caps.DROP_OFFS, "The drop-off cap"),
+    ):
+        if value is not None and (problem := range_.problem(value, what)):
+            errors[field] = [f"{problem} Leave it empty for no cap."]
+    if "wait_cap" not in errors and "wait_cap_minutes" not in errors:
+        if wait_cap is not None and wait_cap_minutes is None:
+            errors["wait_cap_minutes"] = ["Give the interval the waiter cap is for."]
+        elif wait_cap is None and wait_cap_minutes is not None:
+            errors["wait_cap"] = ["Give how many waiting customers the interval takes."]
+    return errors
 
 
 def save_bay(

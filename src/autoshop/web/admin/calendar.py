@@ -197,6 +197,9 @@ def _save_location(form: LocationForm, location: Location | None) -> Location | 
             buffer_minutes=form.buffer_minutes.data or 0,
             cancellation_cutoff_hours=form.cancellation_cutoff_hours.data or 0,
             reminder_leads_minutes=form.reminder_minutes,
+            wait_cap=form.wait_cap.data,
+            wait_cap_minutes=form.wait_cap_minutes.data,
+            drop_off_cap=form.drop_off_cap.data,
         )
     except ValidationFailed as exc:
         apply_errors(form, exc)

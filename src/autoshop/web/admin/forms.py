@@ -35,7 +35,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from autoshop.domain import bounds
+from autoshop.domain import bounds, visit_caps
 from autoshop.domain.choices import Capability, PriceKind
 from autoshop.domain.schedule_rules import (
     FORM,
@@ -165,6 +165,16 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _cap(label: str, range_: bounds.Range, what: str, **kw: Any) -> IntegerField:
+    """An optional cap: empty is no cap, otherwise a whole number in `range_` (not zero)."""
+    return IntegerField(
+        label,
+        validators=[Optional(), InRange(range_, what)],
+        render_kw={"inputmode": "numeric"},
+        **kw,
+    )
+
+
 def _minutes(label: str, range_: bounds.Range, what: str, **kw: Any) -> IntegerField:
     return IntegerField(
         label,
@@ -241,9 +251,47 @@ class LocationForm(FlaskForm):
         description="Comma-separated, e.g. 1440, 120 for a day and two hours before. "
         "Leave empty for no reminders.",
     )
+    wait_cap = _cap(
+        "Waiting customers per interval",
+        visit_caps.WAITERS,
+        "The waiting-customer cap",
+        description="At most this many customers who wait at the shop may start their visit "
+        "in each interval below. Leave empty for no cap.",
+    )
+    wait_cap_minutes = _cap(
+        "Waiter interval (minutes)",
+        visit_caps.WAIT_MINUTES,
+        "The interval",
+        description="Fixed blocks counted on the shop's clock from midnight: 60 means "
+        "8:00-9:00, 9:00-10:00 and so on. Needed with the cap above.",
+    )
+    drop_off_cap = _cap(
+        "Drop-offs per morning",
+        visit_caps.DROP_OFFS,
+        "The drop-off cap",
+        description="At most this many drop-offs may start before noon (shop time) each day; "
+        "afternoon drop-offs are not capped. Leave empty for no cap.",
+    )
     submit = SubmitField("Save shop details")
 
     reminder_minutes: list[int] = []
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks, then the waiter cap and its interval, which come together."""
+        valid = bool(super().validate(extra_validators))
+        cap, minutes = self.wait_cap, self.wait_cap_minutes
+        if not (cap.errors or minutes.errors):
+            if cap.data is not None and minutes.data is None:
+                minutes.errors = [*minutes.errors, "Give the interval the waiter cap is for."]
+                valid = False
+            elif cap.data is None and minutes.data is not None:
+                cap.errors = [
+                    *cap.errors,
+                    "Give how many waiting customers the interval takes, "
+                    "or empty the interval for no cap.",
+                ]
+                valid = False
+        return valid
 
     def validate_timezone(self, field: StringField) -> None:
         field.data = (field.data or "").strip()

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from autoshop.domain.choices import VisitMode
 from autoshop.models import Location
 from autoshop.services.availability import AvailabilityError, Visit, find_availability
 from autoshop.web.booking import forms
@@ -80,6 +81,7 @@ def month_calendar(
     by_staff: bool = False,
     vehicle_id: int | None = None,
     full_days_open: bool = False,
+    mode: VisitMode | None = None,
 ) -> Calendar:
     """A month of days with their free times: one availability query for the whole month.
 
@@ -105,6 +107,7 @@ def month_calendar(
                 exclude_appointment_id=exclude_appointment_id,
                 by_staff=by_staff,
                 vehicle_id=vehicle_id,
+                mode=mode,
             )
             found = {d.date: d for d in result.days}
         except AvailabilityError as exc:

@@ -22,6 +22,7 @@ from flask_security import current_user
 from werkzeug.wrappers import Response
 
 from autoshop.domain import bounds
+from autoshop.domain.choices import VisitMode
 from autoshop.domain.vehicles import latest_model_year
 from autoshop.extensions import limiter
 from autoshop.models import Appointment, Location, Service, ServiceCategory, User, Vehicle
@@ -101,6 +102,8 @@ class Flow:
     services: list[Service] = field(default_factory=list)
     vehicle: forms.VehicleChoice | None = None
     start: datetime | None = None
+    #: Drop off or wait, chosen with the time (the calendar offers what fits the mode's caps).
+    mode: VisitMode = VisitMode.DROP_OFF
     details: forms.Details | None = None
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -119,7 +122,7 @@ class Flow:
             "services": bool(self.services),
             "vehicle": self.vehicle is not None,
             "when": self.start is not None,
-            "details": self.details is not None,
+            "details": self.details is not None and self.input.answered("details"),
             "review": False,
         }[step]
 
@@ -200,8 +203,9 @@ def build_flow(
         flow_input, saved_ids, next_year=latest_model_year(now)
     )
 
-    flow.errors["when"] = {}
-    if flow.services:
+    flow.mode, mode_errors = forms.parse_mode(flow_input)
+    flow.errors["when"] = dict(mode_errors)
+    if flow.services and not mode_errors:
         start, errors = forms.parse_start(flow_input)
         if start is not None:
             errors = _check_offered(flow, start) if check_start else {}
@@ -232,6 +236,7 @@ def _check_offered(flow: Flow, start: datetime) -> dict[str, str]:
             location_id=flow.location.id,
             by_staff=current_staff() is not None,
             vehicle_id=flow.vehicle.vehicle_id if flow.vehicle else None,
+            mode=flow.mode,
         )
     except AvailabilityError as exc:
         return {"start": str(exc)}
@@ -283,6 +288,7 @@ def flow_calendar(flow: Flow) -> Calendar:
         by_staff=current_staff() is not None,
         vehicle_id=flow.vehicle.vehicle_id if flow.vehicle else None,
         full_days_open=True,
+        mode=flow.mode,
     )
 
 
@@ -326,7 +332,11 @@ def render_flow(
         context["time_form"] = {
             "action": url_for("booking.book"),
             "method": "get",
-            "hidden": flow.input.pairs(exclude=forms.STEP_FIELDS["when"]),
+            # The mode as the calendar read it, so the time goes on with the mode it fits.
+            "hidden": [
+                *flow.input.pairs(exclude=forms.STEP_FIELDS["when"]),
+                ("mode", flow.mode.value),
+            ],
             "step": "when",
             "button": "Continue",
         }

@@ -28,8 +28,12 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "customer": ("customer",),
     "services": ("services",),
     "vehicle": ("vehicle", "year", "make", "model", "plate", "vin", "mileage"),
-    "when": ("day", "start"),
-    "details": ("mode", "concern", "name", "email", "phone", "sms"),
+    # How the customer visits comes with the time: a location may cap waiting customers and
+    # drop-offs, so the calendar offers the times that fit the chosen mode.
+    "when": ("mode", "day", "start"),
+    # "details" is the details form's own mark: with every field optional (a logged-in customer
+    # may leave the concern empty), it tells that the customer has been through the step.
+    "details": ("concern", "name", "email", "phone", "sms", "details"),
 }
 STATE_FIELDS = tuple(f for fields in STEP_FIELDS.values() for f in fields)
 OLDEST_YEAR = bounds.MODEL_YEAR.low
@@ -186,15 +190,23 @@ class Details:
     guest: GuestContact | None
 
 
+def parse_mode(flow: FlowInput) -> tuple[VisitMode, dict[str, str]]:
+    """Drop-off (the default, until the customer chooses) or wait; an unknown value is an error
+    of the "when" step, where the choice is made."""
+    raw = flow.get("mode")
+    if not raw:
+        return VisitMode.DROP_OFF, {}
+    try:
+        return VisitMode(raw), {}
+    except ValueError:
+        return VisitMode.DROP_OFF, {"mode": "Choose whether you drop the car off or wait for it."}
+
+
 def parse_details(
     flow: FlowInput, *, guest: bool, phone_region: str
 ) -> tuple[Details | None, dict[str, str]]:
     errors: dict[str, str] = {}
-    try:
-        mode = VisitMode(flow.get("mode"))
-    except ValueError:
-        mode = VisitMode.DROP_OFF
-        errors["mode"] = "Choose whether you drop the car off or wait for it."
+    mode, _ = parse_mode(flow)
     concern = flow.get("concern")
     if problem := bounds.text_problem(concern):
         errors["concern"] = problem

@@ -207,6 +207,7 @@ def _reschedule(access: Access) -> Response:
             exclude_appointment_id=appointment.id,
             by_staff=access.staff,
             vehicle_id=appointment.vehicle_id,
+            mode=appointment.mode,
         )
     context.update(
         cal=cal,

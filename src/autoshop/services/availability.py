@@ -259,6 +259,94 @@ def _int_list(text: str | None) -> list[int]:
     return list(map(int, text.split(","))) if text else []
 
 
+def busy_islands_query(
+    location_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    gap_us: int,
+    dialect: str,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
+) -> sa.Select[Any]:
+    """`load_busy_islands`' one statement: gaps and islands per bay over load_busy's UNION ALL,
+    in one window pass (one sort). PostgreSQL compares the instants as they are and converts
+    only the islands' bounds to microseconds; SQLite (text instants) converts every block."""
+    stmt = busy_query(location_id, start_at, end_at)
+    if exclude is not None:
+        stmt = stmt.where(Appointment.id != exclude)
+    holds = holds_query(location_id, start_at, end_at, now=now)
+    if holder is not None:
+        holds = holds.where(WaitlistHold.id != holder)
+    blocks = sa.union_all(stmt, downtime_query(location_id, start_at, end_at), holds).subquery()
+    bay_col, start_col, end_col = list(blocks.c)
+    gap_us = int(gap_us)
+    native = dialect == "postgresql"
+
+    def key(col: Any) -> Any:
+        return col if native else epoch_us(col)
+
+    def plus_gap(col: Any) -> Any:
+        if native:
+            return col + sa.literal_column(f"INTERVAL '{gap_us} microseconds'")
+        return col + gap_us
+
+    # Per bay in (start, end) order: the latest end before each block and up to it, and the
+    # next block's start. A block opens an island unless it starts less than `gap` after the
+    # latest end before it; it closes one unless the next block starts less than `gap` after
+    # the latest end so far (which is then the island's end).
+    # One window definition (lead ignores the frame), so one sort and one pass.
+    window: dict[str, Any] = {
+        "partition_by": bay_col,
+        "order_by": (start_col, end_col),
+        "rows": (None, -1),
+    }
+    passed = sa.select(
+        bay_col.label("bay"),
+        key(start_col).label("s"),
+        key(end_col).label("e"),
+        sa.func.max(key(end_col)).over(**window).label("before"),
+        sa.func.lead(key(start_col)).over(**window).label("next"),
+    ).where(start_col < end_col)  # an empty block blocks nothing (and must not join islands)
+    w = passed.subquery("w")
+    upto = sa.case((w.c.before > w.c.e, w.c.before), else_=w.c.e)  # NULL before: e
+    opens = sa.or_(w.c.before.is_(None), w.c.s >= plus_gap(w.c.before))
+    closes = sa.or_(w.c.next.is_(None), w.c.next >= plus_gap(upto))
+    bounds = (
+        sa.select(
+            w.c.bay,
+            w.c.s,
+            upto.label("e"),
+            sa.case((opens, 1), else_=0).label("opens"),
+            sa.case((closes, 1), else_=0).label("closes"),
+        )
+        .where(sa.or_(opens, closes))
+        .subquery("bounds")
+    )
+    # Only opening and closing blocks are left, in turn per bay (one block may be both): a
+    # closing block's island starts at its own start if it opens one, else at the block before.
+    island_start = sa.case(
+        (bounds.c.opens == 1, bounds.c.s),
+        else_=sa.func.lag(bounds.c.s).over(
+            partition_by=bounds.c.bay, order_by=(bounds.c.s, bounds.c.opens.desc())
+        ),
+    )
+    islands = sa.select(
+        bounds.c.bay, island_start.label("s"), bounds.c.e, bounds.c.closes
+    ).subquery("islands")
+
+    def to_us(col: Any) -> Any:
+        return epoch_us(col) if native else col
+
+    # One row of three lists, one entry per island.
+    return sa.select(
+        sa.func.aggregate_strings(sa.cast(islands.c.bay, sa.String), ","),
+        sa.func.aggregate_strings(sa.cast(to_us(islands.c.s), sa.String), ","),
+        sa.func.aggregate_strings(sa.cast(to_us(islands.c.e), sa.String), ","),
+    ).where(islands.c.closes == 1)
+
+
 def load_busy_islands(
     location: Location,
     start_at: datetime,
@@ -273,62 +361,18 @@ def load_busy_islands(
     bay that overlap or lie less than `gap` apart become one island (pass the visit's duration +
     buffer, so no island is joined across a gap the visit fits in), returned as three
     comma-separated lists of bay ids and epoch microseconds, parsed into `engine.BusyIslands`."""
-    stmt = busy_query(location.id, start_at, end_at)
-    if exclude is not None:
-        stmt = stmt.where(Appointment.id != exclude)
-    holds = holds_query(location.id, start_at, end_at, now=now)
-    if holder is not None:
-        holds = holds.where(WaitlistHold.id != holder)
-    blocks = sa.union_all(stmt, downtime_query(location.id, start_at, end_at), holds).subquery()
-    bay_col, start_col, end_col = list(blocks.c)
     gap_us = gap // timedelta(microseconds=1)
-    us = (
-        sa.select(
-            bay_col.label("bay"), epoch_us(start_col).label("s"), epoch_us(end_col).label("e")
-        )
-        .where(start_col < end_col)  # an empty block blocks nothing (and must not join islands)
-        .subquery("us")
+    stmt = busy_islands_query(
+        location.id,
+        start_at,
+        end_at,
+        gap_us=gap_us,
+        dialect=db.engine.dialect.name,
+        exclude=exclude,
+        now=now,
+        holder=holder,
     )
-    # A block starts a new island unless it begins less than `gap` after the latest end so far.
-    latest_end = sa.func.max(us.c.e).over(
-        partition_by=us.c.bay, order_by=(us.c.s, us.c.e), rows=(None, -1)
-    )
-    marked = sa.select(
-        us.c.bay,
-        us.c.s,
-        us.c.e,
-        sa.case((us.c.s < latest_end + gap_us, 0), else_=1).label("fresh"),
-    ).subquery("marked")
-    # Ties on (s, e) put the island's first block first, so its twins join it.
-    numbered = sa.select(
-        marked.c.bay,
-        marked.c.s,
-        marked.c.e,
-        sa.func.sum(marked.c.fresh)
-        .over(
-            partition_by=marked.c.bay,
-            order_by=(marked.c.s, marked.c.e, marked.c.fresh.desc()),
-            rows=(None, 0),
-        )
-        .label("island"),
-    ).subquery("numbered")
-    islands = (
-        sa.select(
-            numbered.c.bay,
-            sa.func.min(numbered.c.s).label("s"),
-            sa.func.max(numbered.c.e).label("e"),
-        )
-        .group_by(numbered.c.bay, numbered.c.island)
-        .subquery("islands")
-    )
-    # One row: the three lists are built by one aggregation, so they stay in step.
-    row = db.session.execute(
-        sa.select(
-            sa.func.aggregate_strings(sa.cast(islands.c.bay, sa.String), ","),
-            sa.func.aggregate_strings(sa.cast(islands.c.s, sa.String), ","),
-            sa.func.aggregate_strings(sa.cast(islands.c.e, sa.String), ","),
-        )
-    ).one()
+    row = db.session.execute(stmt).one()
     return engine.BusyIslands(
         bay_ids=_int_list(row[0]),
         starts_us=_int_list(row[1]),

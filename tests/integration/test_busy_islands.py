@@ -153,3 +153,31 @@ def test_the_engine_answers_alike_from_islands_and_from_rows(app, busy_shop, min
     assert friday[z(30, 13)] == 1
     assert any(sl.free_bays == 2 for sl in from_rows[2].slots)
     assert len(from_rows[2].slots) > 0
+
+
+def test_the_islands_statement_reads_the_location_s_bays_by_index(app, busy_shop):
+    """A chain's other locations cost nothing: bays by location, then each bay's blocks of the
+    range on the partial (bay, block end) index."""
+    import sqlalchemy as sa
+
+    from autoshop.extensions import db
+
+    start_at, end_at = queries.range_bounds(FRIDAY, FRIDAY + timedelta(days=30), NY)
+    stmt = queries.busy_islands_query(
+        busy_shop["location"].id,
+        start_at,
+        end_at,
+        gap_us=3_600_000_000,
+        dialect=db.engine.dialect.name,
+        now=NOW,
+    )
+    sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_bays_location_id" in plan, plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(r) for r in conn.execute(sa.text("EXPLAIN " + sql)))
+    assert "ix_appointments_bay_block" in plan, plan
+    assert "ix_bay_downtimes_bay_ends" in plan, plan

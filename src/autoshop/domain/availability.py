@@ -28,7 +28,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from operator import ge
+from operator import attrgetter, ge
+from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -300,6 +301,9 @@ def is_offered(
 # --- internals -------------------------------------------------------------------------------
 
 
+_BY_START = attrgetter("starts_at")
+
+
 def _require_aware(value: datetime, what: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be a timezone-aware datetime")
@@ -342,6 +346,7 @@ class _Engine:
         "_block_opens",
         "_blocked_closes",
         "_blocked_opens",
+        "_blocks_in_us",
         "_closure_ends",
         "_closure_starts",
         "_closures",
@@ -421,16 +426,21 @@ class _Engine:
 
         capable = {bay.id for bay in bays if capabilities <= bay.capabilities}
         self._n_capable = len(capable)
-        self._block_opens: list[int] = []
-        self._block_closes: list[int] = []
+        # Busy windows: datetimes when only `busy` rows are given (no conversion per row),
+        # epoch microseconds when islands are (no datetime per island).
+        self._block_opens: list[Any] = []
+        self._block_closes: list[Any] = []
+        self._blocks_in_us = islands is not None
         reach = (duration + rules.buffer) // _ONE_US
         if islands is not None:
             _check_islands(islands, reach)
         # Starts that can possibly be offered lie in [lo, hi]; busy blocks far from it don't matter.
         lo = max(_from_us((start.toordinal() - _EPOCH_ORDINAL - 2) * _DAY_US), self._first)
         hi = min(_from_us((end.toordinal() - _EPOCH_ORDINAL + 3) * _DAY_US), self._last)
-        if capable and (busy or islands) and lo <= hi:
+        if capable and islands is not None and lo <= hi:
             self._index_busy(busy, islands, capable, lo, hi, reach)
+        elif capable and busy and lo <= hi:
+            self._index_busy_rows(busy, capable, lo, hi, duration + rules.buffer)
         self._blocked_opens, self._blocked_closes = self._index_blocked(blocked, duration)
 
     @staticmethod
@@ -523,6 +533,44 @@ class _Engine:
         opens.sort()
         closes.sort()
 
+    def _index_busy_rows(
+        self, busy: Sequence[Busy], capable: set[int], lo: datetime, hi: datetime, reach: timedelta
+    ) -> None:
+        """`_index_busy` for `Busy` rows alone, in datetimes: the same windows, without
+        converting each row to microseconds."""
+        per_bay: dict[int, list[Busy]] = {}
+        for b in self._relevant_busy(busy, capable, lo, hi, reach // _ONE_US):
+            per_bay.setdefault(b.bay_id, []).append(b)
+        opens = self._block_opens
+        closes = self._block_closes
+        for blocks in per_bay.values():
+            blocks.sort(key=_BY_START)
+            cur_s: datetime | None = None
+            cur_e = limit = lo  # set with cur_s
+            for b in blocks:
+                s, e = b.starts_at, b.ends_at
+                if s.tzinfo is not UTC:
+                    s = s.astimezone(UTC)
+                if e.tzinfo is not UTC:
+                    e = e.astimezone(UTC)
+                if s >= e:
+                    continue  # an empty block blocks nothing
+                if cur_s is None:
+                    cur_s, cur_e, limit = s, e, e + reach
+                elif s < limit:  # windows (s - reach, e) overlap the current one: merge
+                    if e > cur_e:
+                        cur_e = e
+                        limit = e + reach
+                else:
+                    opens.append(cur_s - reach)
+                    closes.append(cur_e)
+                    cur_s, cur_e, limit = s, e, e + reach
+            if cur_s is not None:
+                opens.append(cur_s - reach)
+                closes.append(cur_e)
+        opens.sort()
+        closes.sort()
+
     @staticmethod
     def _relevant_busy(
         busy: Sequence[Busy], capable: set[int], lo: datetime, hi: datetime, reach: int
@@ -565,7 +613,7 @@ class _Engine:
         first, last, duration = self._first, self._last, self._duration
         c_starts, c_ends = self._closure_starts, self._closure_ends
         n_closures = len(c_ends)
-        opens, closes = self._block_opens, self._block_closes
+        opens, closes, in_us = self._block_opens, self._block_closes, self._blocks_in_us
         v_opens, v_closes = self._blocked_opens, self._blocked_closes
         out: list[Slot] = []
         for t in starts:
@@ -580,8 +628,8 @@ class _Engine:
                 j = bisect_left(v_opens, t)
                 if j and t < v_closes[j - 1]:
                     continue
-            t_us = (t - _EPOCH) // _ONE_US
-            free = n_capable - bisect_left(opens, t_us) + bisect_right(closes, t_us)
+            tk = (t - _EPOCH) // _ONE_US if in_us else t
+            free = n_capable - bisect_left(opens, tk) + bisect_right(closes, tk)
             if free > 0:
                 out.append(Slot(starts_at=t, ends_at=t_end, free_bays=free))
         return tuple(out)

@@ -66,6 +66,7 @@ test-future-date: install lint
 
 bench: install
 	$(BIN)/python -m benchmarks --write docs/PERFORMANCE.md
+	$(BIN)/python -m benchmarks.scale --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.booking --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.notifications --write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks.contention --write docs/PERFORMANCE.md

@@ -15,6 +15,40 @@ def test_the_availability_benchmark_runs():
     assert result["engine_ms"] > 0 and result["http_ms"] > 0
 
 
+def test_the_scale_benchmark_runs_on_sqlite():
+    from benchmarks.scale import run, table
+
+    result = run(engines=["sqlite"], runs=2, chain_appointments=0, bay_counts=(2, 4))
+    rows = result["rows"]
+    assert [(r["bays"], r["minutes"]) for r in rows] == [
+        (b, m) for b in (2, 4) for m in (15, 60, 120)
+    ]
+    assert all(r["free"] > 0 and r["median"] > 0 and r["p10"] <= r["p90"] for r in rows)
+    # Longer visits fit fewer starts into a month 70 % full.
+    assert rows[0]["free"] > rows[1]["free"] > rows[2]["free"]
+    assert "| sqlite | 4 bays | 60 min |" in table(result)
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="the chain needs PostgreSQL")
+def test_the_scale_benchmark_runs_a_chain_on_postgresql():
+    from benchmarks.scale import run
+
+    # Its own databases beside the test database (several worktrees share the server).
+    server, name = TEST_DATABASE_URL.rsplit("/", 1)
+    result = run(
+        engines=["postgresql"],
+        runs=2,
+        chain_appointments=600,
+        chain_locations=3,
+        bay_counts=(2,),
+        server_url=server.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
+        database_prefix=name,
+    )
+    labels = [r["label"] for r in result["rows"]]
+    assert labels == ["2 bays"] * 3 + ["chain of 3, one location's 8 bays"] * 3
+    assert any("600 appointments" in note for note in result["notes"])
+
+
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="the contention run needs PostgreSQL")
 def test_the_contention_benchmark_runs():
     from benchmarks.contention import run

@@ -22,6 +22,7 @@ from autoshop.domain.availability import (
     BayInfo,
     BookingRules,
     Busy,
+    BusyIslands,
     Closure,
     DayAvailability,
     OpeningInterval,
@@ -498,3 +499,49 @@ def test_offered_slots_are_stable_and_agree_with_is_offered(
     local_date = probe.astimezone(s.zone).date()
     if s.start <= local_date <= s.end:
         assert is_offered(probe, **s.kwargs) is (probe in offered)
+
+
+# --- busy time handed over as islands (the shape SQL returns) --------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+
+
+def islands_of(busy: list[Busy], gap_us: int) -> BusyIslands:
+    """What load_busy_islands computes in SQL, written plainly: per bay, non-empty blocks sorted,
+    a block joins the island before it when it starts less than `gap_us` after its end."""
+    ids: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for bay_id in sorted({b.bay_id for b in busy}):
+        blocks = sorted(
+            ((b.starts_at - EPOCH) // US, (b.ends_at - EPOCH) // US)
+            for b in busy
+            if b.bay_id == bay_id and b.starts_at < b.ends_at
+        )
+        for s_us, e_us in blocks:
+            if ids and ids[-1] == bay_id and s_us < ends[-1] + gap_us:
+                ends[-1] = max(ends[-1], e_us)
+            else:
+                ids.append(bay_id)
+                starts.append(s_us)
+                ends.append(e_us)
+    # Any order will do: hand them over reversed, as a database may.
+    return BusyIslands(ids[::-1], starts[::-1], ends[::-1], gap_us)
+
+
+@SETTINGS
+@given(ANY_SCENARIO, st.sampled_from(["none", "half", "reach", "split"]))
+def test_busy_islands_give_the_same_answer_as_busy_blocks(s: Scenario, gap: str) -> None:
+    """Islands joined with no gap, half the visit's reach, or exactly the reach (the engine's
+    fast path), or the blocks split between `busy` and `islands`: the reference's answer."""
+    k = s.kwargs
+    reach = (k["duration"] + k["rules"].buffer) // US
+    busy = list(k["busy"])
+    if gap == "split":
+        kwargs = {**k, "busy": busy[::2], "islands": islands_of(busy[1::2], reach)}
+    else:
+        gap_us = {"none": 0, "half": reach // 2, "reach": reach}[gap]
+        kwargs = {**k, "busy": (), "islands": islands_of(busy, gap_us)}
+    days = free_slots(start=s.start, end=s.end, **kwargs)
+    assert days == [reference_day(s, day) for day in dates(s)]

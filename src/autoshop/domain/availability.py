@@ -2,7 +2,8 @@
 
 A pure function of its inputs (opening hours, closures, bays, busy blocks, the times the visit
 itself can't overlap, the visit, the booking rules, the shop's zone and `now`); see DESIGN.md
-section 4. Busy blocks are filtered to the range, merged per bay into sorted "blocked start"
+section 4. Busy blocks (datetime `Busy` rows, or `BusyIslands` already merged per bay in SQL as
+integer epoch microseconds) are filtered to the range, merged per bay into sorted "blocked start"
 windows once, and each candidate start is then checked with a few `bisect` calls, so a month for a
 busy shop takes a few milliseconds.
 
@@ -27,8 +28,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from operator import attrgetter
-from typing import TYPE_CHECKING
+from operator import attrgetter, ge
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = [
     "BayInfo",
     "BookingRules",
     "Busy",
+    "BusyIslands",
     "Closure",
     "DayAvailability",
     "Downtime",
@@ -91,6 +93,26 @@ class Busy:
     bay_id: int
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BusyIslands:
+    """Busy blocks in the shape a database hands over cheaply: three parallel arrays, one entry
+    per island, instants as integer microseconds since the Unix epoch (UTC).
+
+    An island is a bay's busy time [start, end) (start < end): within one bay, islands are
+    disjoint and at least `gap_us` apart, because blocks that overlap or lie less than `gap_us`
+    apart have been joined (services/availability.py `load_busy_islands` does it in SQL). Joining
+    blocks less than a visit's reach (its duration + buffer) apart changes nothing for that visit,
+    as no start fits between them, so the engine accepts islands with `gap_us` up to the reach;
+    with `gap_us` equal to the reach it uses them as they are, without a pass per bay. The arrays
+    may be in any order and may mention bays not in `bays` (they are ignored).
+    """
+
+    bay_ids: Sequence[int]
+    starts_us: Sequence[int]
+    ends_us: Sequence[int]
+    gap_us: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +180,7 @@ def free_slots(
     opening_hours: Sequence[OpeningInterval],
     closures: Sequence[Closure],
     bays: Sequence[BayInfo],
-    busy: Sequence[Busy],
+    busy: Sequence[Busy] = (),
     duration: timedelta,
     capabilities: frozenset[str],
     rules: BookingRules,
@@ -169,6 +191,7 @@ def free_slots(
     blocked: Sequence[tuple[datetime, datetime]] = (),
     technicians: Technicians | None = None,
     caps: CapIndex | None = None,
+    islands: BusyIslands | None = None,
 ) -> list[DayAvailability]:
     """Every local date in [start, end] with the starts a visit of `duration` can be booked at.
 
@@ -185,6 +208,8 @@ def free_slots(
     (working, not off, not on another visit) over [t, t + duration). None: bays only.
     `caps` (domain/visit_caps.py), when given, leaves out the starts at which one more visit of
     the mode being booked would exceed the location's waiter or drop-off cap.
+    `islands` are more busy time, already merged per bay (see `BusyIslands`); `busy` and
+    `islands` may both be given, and a bay is taken where either says so.
     """
     if end < start:
         raise ValueError("end must not be before start")
@@ -203,6 +228,7 @@ def free_slots(
         blocked=blocked,
         technicians=technicians,
         caps=caps,
+        islands=islands,
     )
     return [engine.day(start + timedelta(days=i)) for i in range((end - start).days + 1)]
 
@@ -213,7 +239,7 @@ def slot_at(
     opening_hours: Sequence[OpeningInterval],
     closures: Sequence[Closure],
     bays: Sequence[BayInfo],
-    busy: Sequence[Busy],
+    busy: Sequence[Busy] = (),
     duration: timedelta,
     capabilities: frozenset[str],
     rules: BookingRules,
@@ -222,6 +248,7 @@ def slot_at(
     blocked: Sequence[tuple[datetime, datetime]] = (),
     technicians: Technicians | None = None,
     caps: CapIndex | None = None,
+    islands: BusyIslands | None = None,
 ) -> Slot | None:
     """The slot `free_slots` would offer at `start_at`, or None; used to re-check a booking.
 
@@ -245,6 +272,7 @@ def slot_at(
         blocked=blocked,
         technicians=technicians,
         caps=caps,
+        islands=islands,
     )
     for slot in availability.slots:
         if slot.starts_at == start_at:
@@ -258,7 +286,7 @@ def is_offered(
     opening_hours: Sequence[OpeningInterval],
     closures: Sequence[Closure],
     bays: Sequence[BayInfo],
-    busy: Sequence[Busy],
+    busy: Sequence[Busy] = (),
     duration: timedelta,
     capabilities: frozenset[str],
     rules: BookingRules,
@@ -267,6 +295,7 @@ def is_offered(
     blocked: Sequence[tuple[datetime, datetime]] = (),
     technicians: Technicians | None = None,
     caps: CapIndex | None = None,
+    islands: BusyIslands | None = None,
 ) -> bool:
     """Whether `free_slots` would offer a visit starting at `start_at` (see `slot_at`)."""
     return (
@@ -284,12 +313,14 @@ def is_offered(
             blocked=blocked,
             technicians=technicians,
             caps=caps,
+            islands=islands,
         )
         is not None
     )
 
 
 # --- internals -------------------------------------------------------------------------------
+
 
 _BY_START = attrgetter("starts_at")
 
@@ -304,6 +335,17 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
+def _check_islands(islands: BusyIslands, reach: int) -> None:
+    """Refuse islands that could change an answer: joined across a gap this visit fits in, empty,
+    or arrays of different lengths."""
+    if islands.gap_us < 0 or islands.gap_us > reach:
+        raise ValueError("busy islands joined across gaps longer than the visit's reach")
+    if not len(islands.bay_ids) == len(islands.starts_us) == len(islands.ends_us):
+        raise ValueError("busy islands: bay_ids, starts_us and ends_us differ in length")
+    if any(map(ge, islands.starts_us, islands.ends_us)):
+        raise ValueError("a busy island must end after it starts")
+
+
 def _from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
@@ -316,7 +358,8 @@ class _Engine:
     """Inputs normalised once (UTC datetimes, sorted merged lists), then queried day by day.
 
     Instants are aware UTC datetimes (all sharing the `UTC` tzinfo, which CPython compares as
-    fast as integers); the local grid arithmetic is done in integer microseconds.
+    fast as integers); the local grid arithmetic and the busy windows are integer microseconds
+    since the epoch, so busy time handed over as `BusyIslands` is never turned into objects.
     """
 
     __slots__ = (
@@ -324,6 +367,7 @@ class _Engine:
         "_block_opens",
         "_blocked_closes",
         "_blocked_opens",
+        "_blocks_in_us",
         "_caps",
         "_closure_ends",
         "_closure_starts",
@@ -346,7 +390,7 @@ class _Engine:
         opening_hours: Sequence[OpeningInterval],
         closures: Sequence[Closure],
         bays: Sequence[BayInfo],
-        busy: Sequence[Busy],
+        busy: Sequence[Busy] = (),
         duration: timedelta,
         capabilities: frozenset[str],
         rules: BookingRules,
@@ -357,6 +401,7 @@ class _Engine:
         blocked: Sequence[tuple[datetime, datetime]] = (),
         technicians: Technicians | None = None,
         caps: CapIndex | None = None,
+        islands: BusyIslands | None = None,
     ) -> None:
         _require_aware(now, "now")
         if duration <= timedelta(0):
@@ -406,13 +451,21 @@ class _Engine:
 
         capable = {bay.id for bay in bays if capabilities <= bay.capabilities}
         self._n_capable = len(capable)
-        self._block_opens: list[datetime] = []
-        self._block_closes: list[datetime] = []
+        # Busy windows: datetimes when only `busy` rows are given (no conversion per row),
+        # epoch microseconds when islands are (no datetime per island).
+        self._block_opens: list[Any] = []
+        self._block_closes: list[Any] = []
+        self._blocks_in_us = islands is not None
+        reach = (duration + rules.buffer) // _ONE_US
+        if islands is not None:
+            _check_islands(islands, reach)
         # Starts that can possibly be offered lie in [lo, hi]; busy blocks far from it don't matter.
         lo = max(_from_us((start.toordinal() - _EPOCH_ORDINAL - 2) * _DAY_US), self._first)
         hi = min(_from_us((end.toordinal() - _EPOCH_ORDINAL + 3) * _DAY_US), self._last)
-        if capable and busy and lo <= hi:
-            self._index_busy(busy, capable, lo, hi, duration + rules.buffer)
+        if capable and islands is not None and lo <= hi:
+            self._index_busy(busy, islands, capable, lo, hi, reach)
+        elif capable and busy and lo <= hi:
+            self._index_busy_rows(busy, capable, lo, hi, duration + rules.buffer)
         self._blocked_opens, self._blocked_closes = self._index_blocked(blocked, duration)
         # Technicians (domain/technicians.py): None when the shop keeps no schedules.
         self._techs = technicians.index(zone, start, end) if technicians is not None else None
@@ -447,30 +500,74 @@ class _Engine:
         return opens, closes
 
     def _index_busy(
-        self, busy: Sequence[Busy], capable: set[int], lo: datetime, hi: datetime, reach: timedelta
+        self,
+        busy: Sequence[Busy],
+        islands: BusyIslands | None,
+        capable: set[int],
+        lo: datetime,
+        hi: datetime,
+        reach: int,
     ) -> None:
-        """Turn busy blocks into per-bay merged 'blocked start' windows in two sorted lists.
+        """Turn busy time into per-bay merged 'blocked start' windows in two sorted lists.
 
         A start t is blocked on a bay by a busy [s, e) iff s < t + reach and t < e (reach =
-        duration + buffer), i.e. t lies in the open window (s - reach, e). With each bay's windows
-        merged into disjoint ones, the number of blocked bays at t is
-        #(window opens < t) - #(window closes <= t): two bisects per candidate start.
+        duration + buffer, all in epoch microseconds), i.e. t lies in the open window
+        (s - reach, e). With each bay's windows merged into disjoint ones, the number of blocked
+        bays at t is #(window opens < t) - #(window closes <= t): two bisects per candidate start.
         """
-        # Cheap prefilter, with a day of slack either side, compared in the busy rows' own zone
-        # (same tzinfo objects compare field by field, which is fast and close enough here).
-        zone0 = busy[0].ends_at.tzinfo
-        if zone0 is None:
-            raise ValueError("busy datetimes must be timezone-aware")
-        lo_x = (lo - timedelta(days=1)).astimezone(zone0)
-        hi_x = (hi + reach + timedelta(days=1)).astimezone(zone0)
-        try:
-            relevant = [
-                b for b in busy if b.ends_at > lo_x and b.starts_at < hi_x and b.bay_id in capable
-            ]
-        except TypeError as exc:  # a naive datetime compared with an aware one
-            raise ValueError("busy datetimes must be timezone-aware") from exc
-        per_bay: dict[int, list[Busy]] = {}
+        relevant = self._relevant_busy(busy, capable, lo, hi, reach) if busy else []
+        opens = self._block_opens
+        closes = self._block_closes
+        if islands is not None and not relevant and islands.gap_us == reach:
+            # Already merged for this reach: each island's window is disjoint from its bay's
+            # others, so the windows are used as they are.
+            ids, starts, ends = islands.bay_ids, islands.starts_us, islands.ends_us
+            if capable.issuperset(ids):
+                opens.extend([s - reach for s in starts])
+                closes.extend(ends)
+            else:
+                for bay_id, s, e in zip(ids, starts, ends, strict=True):
+                    if bay_id in capable:
+                        opens.append(s - reach)
+                        closes.append(e)
+            opens.sort()
+            closes.sort()
+            return
+        per_bay: dict[int, list[tuple[int, int]]] = {}
         for b in relevant:
+            s_us = (b.starts_at - _EPOCH) // _ONE_US
+            e_us = (b.ends_at - _EPOCH) // _ONE_US
+            if s_us < e_us:  # an empty block blocks nothing
+                per_bay.setdefault(b.bay_id, []).append((s_us, e_us))
+        if islands is not None:
+            for bay_id, s_us, e_us in zip(
+                islands.bay_ids, islands.starts_us, islands.ends_us, strict=True
+            ):
+                if bay_id in capable:
+                    per_bay.setdefault(bay_id, []).append((s_us, e_us))
+        for blocks in per_bay.values():
+            blocks.sort()
+            cur_s, cur_e = blocks[0]
+            for s, e in blocks:
+                if s < cur_e + reach:  # windows (s - reach, e) overlap the current one: merge
+                    if e > cur_e:
+                        cur_e = e
+                else:
+                    opens.append(cur_s - reach)
+                    closes.append(cur_e)
+                    cur_s, cur_e = s, e
+            opens.append(cur_s - reach)
+            closes.append(cur_e)
+        opens.sort()
+        closes.sort()
+
+    def _index_busy_rows(
+        self, busy: Sequence[Busy], capable: set[int], lo: datetime, hi: datetime, reach: timedelta
+    ) -> None:
+        """`_index_busy` for `Busy` rows alone, in datetimes: the same windows, without
+        converting each row to microseconds."""
+        per_bay: dict[int, list[Busy]] = {}
+        for b in self._relevant_busy(busy, capable, lo, hi, reach // _ONE_US):
             per_bay.setdefault(b.bay_id, []).append(b)
         opens = self._block_opens
         closes = self._block_closes
@@ -502,6 +599,25 @@ class _Engine:
         opens.sort()
         closes.sort()
 
+    @staticmethod
+    def _relevant_busy(
+        busy: Sequence[Busy], capable: set[int], lo: datetime, hi: datetime, reach: int
+    ) -> list[Busy]:
+        """The busy blocks of capable bays near [lo, hi]."""
+        # Cheap prefilter, with a day of slack either side, compared in the busy rows' own zone
+        # (same tzinfo objects compare field by field, which is fast and close enough here).
+        zone0 = busy[0].ends_at.tzinfo
+        if zone0 is None:
+            raise ValueError("busy datetimes must be timezone-aware")
+        lo_x = (lo - timedelta(days=1)).astimezone(zone0)
+        hi_x = (hi + timedelta(microseconds=reach, days=1)).astimezone(zone0)
+        try:
+            return [
+                b for b in busy if b.ends_at > lo_x and b.starts_at < hi_x and b.bay_id in capable
+            ]
+        except TypeError as exc:  # a naive datetime compared with an aware one
+            raise ValueError("busy datetimes must be timezone-aware") from exc
+
     # -- per day ----------------------------------------------------------------------------
 
     def day(self, day: date) -> DayAvailability:
@@ -525,7 +641,7 @@ class _Engine:
         first, last, duration = self._first, self._last, self._duration
         c_starts, c_ends = self._closure_starts, self._closure_ends
         n_closures = len(c_ends)
-        opens, closes = self._block_opens, self._block_closes
+        opens, closes, in_us = self._block_opens, self._block_closes, self._blocks_in_us
         v_opens, v_closes = self._blocked_opens, self._blocked_closes
         techs = self._techs
         caps = self._caps
@@ -544,7 +660,8 @@ class _Engine:
                     continue
             if caps is not None and not caps.fits(t):
                 continue
-            free = n_capable - bisect_left(opens, t) + bisect_right(closes, t)
+            tk = (t - _EPOCH) // _ONE_US if in_us else t
+            free = n_capable - bisect_left(opens, tk) + bisect_right(closes, tk)
             if free > 0:
                 if techs is not None and not techs.any_free(t, t_end):
                     continue  # no skilled technician free for the whole visit

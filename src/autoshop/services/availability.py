@@ -2,11 +2,17 @@
 
 Statements per request, whatever the number of days: the location with its opening hours, the
 services, the active bays, the closures in the range, and one indexed range query for the busy
-blocks of the range (never one per day or per slot): the appointments' blocks and the bays'
-downtimes, read together in one UNION ALL. For a chosen saved vehicle, a sixth: one
-range query for the vehicle's own visits, which the new visit can't overlap. Technicians
-(services/technicians.py): none more when the location keeps no schedules (the location's
-statement says so), four when it does.
+blocks of the range (never one per day or per slot): the appointments' blocks, the bays'
+downtimes and live waitlist holds, read together in one UNION ALL. For a chosen saved vehicle, a
+sixth: one range query for the vehicle's own visits, which the new visit can't overlap.
+Technicians (services/technicians.py): none more when the location keeps no schedules (the
+location's statement says so), four when it does; a capped visit mode, one (services/visit_caps.py).
+
+On PostgreSQL the month's busy time comes back in the shape the engine uses
+(`load_busy_islands`): merged per bay in SQL (gaps and islands, with the visit's reach), as integer
+epoch microseconds, in one row of three comma-separated lists, so no Python object is made per
+block. On SQLite, where the conversion of its text instants costs more than it saves, the engine
+merges `load_busy`'s rows itself (same answers: tests/integration/test_busy_islands.py).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, with_expression
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from autoshop.domain import availability as engine
 from autoshop.domain.choices import VisitMode
@@ -229,6 +238,159 @@ def load_busy(
     ]
 
 
+class epoch_us(FunctionElement[int]):
+    """An instant column as integer microseconds since the Unix epoch (UTC), exactly."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+    name = "epoch_us"
+
+
+@compiles(epoch_us, "postgresql")
+def _epoch_us_postgresql(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
+    # EXTRACT gives a numeric (exact) for timestamptz.
+    return (
+        f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
+    )
+
+
+@compiles(epoch_us, "sqlite")
+def _epoch_us_sqlite(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
+    # UTCDateTime stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from the first 19
+    # characters (no rounding of the fraction), microseconds from the last six.
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"(CAST(strftime('%s', substr({value}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({value}, 21, 6) AS INTEGER))"
+    )
+
+
+def _int_list(text: str | None) -> list[int]:
+    return list(map(int, text.split(","))) if text else []
+
+
+def busy_islands_query(
+    location_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    gap_us: int,
+    dialect: str,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
+) -> sa.Select[Any]:
+    """`load_busy_islands`' one statement: gaps and islands per bay over load_busy's UNION ALL,
+    in one window pass (one sort). PostgreSQL compares the instants as they are and converts
+    only the islands' bounds to microseconds; SQLite (text instants) converts every block."""
+    stmt = busy_query(location_id, start_at, end_at)
+    if exclude is not None:
+        stmt = stmt.where(Appointment.id != exclude)
+    holds = holds_query(location_id, start_at, end_at, now=now)
+    if holder is not None:
+        holds = holds.where(WaitlistHold.id != holder)
+    blocks = sa.union_all(stmt, downtime_query(location_id, start_at, end_at), holds).subquery()
+    bay_col, start_col, end_col = list(blocks.c)
+    gap_us = int(gap_us)
+    native = dialect == "postgresql"
+
+    def key(col: Any) -> Any:
+        return col if native else epoch_us(col)
+
+    def plus_gap(col: Any) -> Any:
+        if native:
+            return col + sa.literal_column(f"INTERVAL '{gap_us} microseconds'")
+        return col + gap_us
+
+    # Per bay in (start, end) order: the latest end before each block and up to it, and the
+    # next block's start. A block opens an island unless it starts less than `gap` after the
+    # latest end before it; it closes one unless the next block starts less than `gap` after
+    # the latest end so far (which is then the island's end).
+    # One window definition (lead ignores the frame), so one sort and one pass.
+    window: dict[str, Any] = {
+        "partition_by": bay_col,
+        "order_by": (start_col, end_col),
+        "rows": (None, -1),
+    }
+    passed = sa.select(
+        bay_col.label("bay"),
+        key(start_col).label("s"),
+        key(end_col).label("e"),
+        sa.func.max(key(end_col)).over(**window).label("before"),
+        sa.func.lead(key(start_col)).over(**window).label("next"),
+    ).where(start_col < end_col)  # an empty block blocks nothing (and must not join islands)
+    w = passed.subquery("w")
+    upto = sa.case((w.c.before > w.c.e, w.c.before), else_=w.c.e)  # NULL before: e
+    opens = sa.or_(w.c.before.is_(None), w.c.s >= plus_gap(w.c.before))
+    closes = sa.or_(w.c.next.is_(None), w.c.next >= plus_gap(upto))
+    bounds = (
+        sa.select(
+            w.c.bay,
+            w.c.s,
+            upto.label("e"),
+            sa.case((opens, 1), else_=0).label("opens"),
+            sa.case((closes, 1), else_=0).label("closes"),
+        )
+        .where(sa.or_(opens, closes))
+        .subquery("bounds")
+    )
+    # Only opening and closing blocks are left, in turn per bay (one block may be both): a
+    # closing block's island starts at its own start if it opens one, else at the block before.
+    island_start = sa.case(
+        (bounds.c.opens == 1, bounds.c.s),
+        else_=sa.func.lag(bounds.c.s).over(
+            partition_by=bounds.c.bay, order_by=(bounds.c.s, bounds.c.opens.desc())
+        ),
+    )
+    islands = sa.select(
+        bounds.c.bay, island_start.label("s"), bounds.c.e, bounds.c.closes
+    ).subquery("islands")
+
+    def to_us(col: Any) -> Any:
+        return epoch_us(col) if native else col
+
+    # One row of three lists, one entry per island.
+    return sa.select(
+        sa.func.aggregate_strings(sa.cast(islands.c.bay, sa.String), ","),
+        sa.func.aggregate_strings(sa.cast(to_us(islands.c.s), sa.String), ","),
+        sa.func.aggregate_strings(sa.cast(to_us(islands.c.e), sa.String), ","),
+    ).where(islands.c.closes == 1)
+
+
+def load_busy_islands(
+    location: Location,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    gap: timedelta,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
+) -> engine.BusyIslands:
+    """The same busy time as `load_busy`, in one statement, merged per bay in SQL: blocks of a
+    bay that overlap or lie less than `gap` apart become one island (pass the visit's duration +
+    buffer, so no island is joined across a gap the visit fits in), returned as three
+    comma-separated lists of bay ids and epoch microseconds, parsed into `engine.BusyIslands`."""
+    gap_us = gap // timedelta(microseconds=1)
+    stmt = busy_islands_query(
+        location.id,
+        start_at,
+        end_at,
+        gap_us=gap_us,
+        dialect=db.engine.dialect.name,
+        exclude=exclude,
+        now=now,
+        holder=holder,
+    )
+    row = db.session.execute(stmt).one()
+    return engine.BusyIslands(
+        bay_ids=_int_list(row[0]),
+        starts_us=_int_list(row[1]),
+        ends_us=_int_list(row[2]),
+        gap_us=gap_us,
+    )
+
+
 def check_vehicle(user: User, vehicle_id: int) -> None:
     """A customer may ask about their own saved vehicles, staff about any vehicle (as booking
     allows); anything else is refused like an unknown vehicle, revealing nothing."""
@@ -282,6 +444,25 @@ def staff_rules(rules: engine.BookingRules) -> engine.BookingRules:
     return rules.for_booker(staff=True)
 
 
+def _busy_time(
+    location: Location,
+    start_at: datetime,
+    end_at: datetime,
+    visit: Visit,
+    rules: engine.BookingRules,
+    exclude: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The range's busy time for the engine, in one statement: on PostgreSQL as islands merged
+    in SQL; on SQLite as rows, which measured faster there (its text instants make the SQL
+    conversion and window pass cost more than the rows it saves; docs/PERFORMANCE.md)."""
+    if db.engine.dialect.name == "postgresql":
+        gap = visit.duration + rules.buffer
+        islands = load_busy_islands(location, start_at, end_at, gap=gap, exclude=exclude, now=now)
+        return {"islands": islands}
+    return {"busy": load_busy(location, start_at, end_at, exclude=exclude, now=now)}
+
+
 def find_availability(
     service_ids: list[int] | Visit,
     start: date,
@@ -323,7 +504,7 @@ def find_availability(
         ],
         closures=load_closures(location, start_at, end_at),
         bays=bays,
-        busy=load_busy(location, start_at, end_at, exclude=exclude_appointment_id, now=now),
+        **_busy_time(location, start_at, end_at, visit, rules, exclude_appointment_id, now),
         duration=visit.duration,
         capabilities=visit.capabilities,
         rules=staff_rules(rules) if by_staff else rules,

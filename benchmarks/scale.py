@@ -4,6 +4,8 @@ Cases (each for single 15-, 60- and 120-minute services on a 15-minute grid):
 
 * 8, 32 and 128 bays, one location each, 70 % of their open bay-time booked over the month
   (on PostgreSQL and, with `--engines postgresql,sqlite`, on SQLite too);
+* 8 bays with 5 technicians as capacity too (`--technicians`): the shop's hours, skills, a day and
+  an afternoon off, the month's visits assigned to whoever is free;
 * a chain of 50 locations x 8 bays holding 1,000,000 appointments (a year and a half of history
   and the month ahead, PostgreSQL): one location's month, against the single 8-bay shop.
 
@@ -262,6 +264,104 @@ def build(url: str, bay_counts: list[int], days: list[date], limit: int | None) 
     return {"locations": locations, "services": services, "appointments": len(jobs)}
 
 
+def add_technicians(url: str, location_id: int, count: int, days: list[date]) -> str:
+    """`count` mechanics at the location, as a shop enters them: the shop's weekday hours (the
+    first two also Saturdays), all but the last skilled in the category of the benchmark's
+    services, the first with a whole day off and the second with an afternoon off in the month.
+    Each of the location's bookings, in start order, goes to a mechanic free then (some stay
+    unassigned when all are busy), so the mechanics are about as busy as the bays."""
+    import uuid
+
+    from autoshop.extensions import db
+    from autoshop.models import (
+        Appointment,
+        Role,
+        Service,
+        TechnicianHours,
+        TechnicianProfile,
+        TechnicianTimeOff,
+        User,
+    )
+    from autoshop.models.technicians import technician_skills
+
+    app = make_app(url)
+    with app.app_context():
+        mechanic = db.session.scalar(sa.select(Role).where(Role.name == "mechanic"))
+        category_id = db.session.scalar(sa.select(Service.category_id).limit(1))
+        staff = []
+        for i in range(count):
+            user = User(
+                email=f"tech{i + 1}.{location_id}@bench.example",
+                fs_uniquifier=uuid.uuid4().hex,
+                first_name=f"Tech{i + 1}",
+                last_name="Bench",
+                active=True,
+                roles=[mechanic],
+            )
+            db.session.add(user)
+            db.session.flush()
+            staff.append(user.id)
+            db.session.add(TechnicianProfile(user_id=user.id, location_id=location_id))
+            db.session.flush()
+            for weekday, intervals in HOURS.items():
+                if weekday == 5 and i >= 2:
+                    continue
+                for opens, closes in intervals:
+                    db.session.add(
+                        TechnicianHours(
+                            user_id=user.id,
+                            weekday=weekday,
+                            starts_minute=opens.hour * 60 + opens.minute,
+                            ends_minute=closes.hour * 60 + closes.minute,
+                        )
+                    )
+            if i < count - 1:
+                db.session.execute(
+                    technician_skills.insert().values(user_id=user.id, category_id=category_id)
+                )
+        off_day = datetime.combine(days[8], time(), ZONE)
+        db.session.add(
+            TechnicianTimeOff(
+                user_id=staff[0],
+                starts_at=off_day,
+                ends_at=off_day + timedelta(days=1),
+                reason="Day off",
+            )
+        )
+        if count > 1:
+            afternoon = datetime.combine(days[10], time(12, 30), ZONE)
+            db.session.add(
+                TechnicianTimeOff(
+                    user_id=staff[1],
+                    starts_at=afternoon,
+                    ends_at=afternoon + timedelta(hours=5, minutes=30),
+                    reason="Training",
+                )
+            )
+        free_from = dict.fromkeys(staff, datetime.min.replace(tzinfo=UTC))
+        assigned = []
+        visits = db.session.execute(
+            sa.select(Appointment.id, Appointment.starts_at, Appointment.ends_at)
+            .where(Appointment.location_id == location_id)
+            .order_by(Appointment.starts_at)
+        )
+        for appointment_id, starts_at, ends_at in visits:
+            tech = next((t for t in staff if free_from[t] <= starts_at), None)
+            if tech is not None:
+                free_from[tech] = ends_at
+                assigned.append({"aid": appointment_id, "mid": tech})
+        if assigned:
+            db.session.execute(
+                sa.update(Appointment.__table__)
+                .where(Appointment.__table__.c.id == sa.bindparam("aid"))
+                .values(mechanic_id=sa.bindparam("mid")),
+                assigned,
+            )
+        db.session.commit()
+        db.engine.dispose()
+    return f"{count} technicians, {len(assigned):,} of the location's visits assigned to them"
+
+
 def fullness(jobs_minutes: int, bays: int, days: list[date]) -> float:
     """Booked share of open bay-time (each booking's block includes the buffer)."""
     open_minutes = sum(
@@ -453,6 +553,7 @@ def run(
     chain_appointments: int,
     chain_locations: int = 50,
     bay_counts: tuple[int, ...] = (8, 32, 128),
+    technicians: int = 0,
     server_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     database_prefix: str = "autoshop_bench",
     baseline: str | None = None,
@@ -471,14 +572,24 @@ def run(
             else:
                 db_name, url = "", f"sqlite:///{Path(tmp) / 'scale.sqlite3'}"
             try:
-                shop = build(url, list(bay_counts), days, None)
+                # With technicians: one more 8-bay location, whose mechanics are capacity too.
+                counts = list(bay_counts) + ([8] if technicians else [])
+                shop = build(url, counts, days, None)
+                labels = [f"{n} bays" for n in bay_counts]
+                if technicians:
+                    labels.append(f"8 bays, {technicians} technicians")
+                    tech_location = shop["locations"][-1][0]
+                    note = add_technicians(url, tech_location, technicians, days)
+                    notes.append(f"{name}, 8 bays with technicians: {note}")
                 built = clock.perf_counter() - t0
                 for loc, bays in shop["locations"]:
                     full = fullness(booked_minutes(url, loc, *month), len(bays), days[:30])
                     notes.append(f"{name}, {len(bays)} bays: {full:.0%} of open bay-time booked")
                 made = shop["appointments"]
                 notes.append(f"{name}: {made:,} appointments built in {built:.0f} s")
-                which = [(f"{len(b)} bays", loc) for loc, b in shop["locations"]]
+                which = [
+                    (label, loc) for label, (loc, _) in zip(labels, shop["locations"], strict=True)
+                ]
                 for r in measure(url, shop, which, month, runs, baseline):
                     rows.append({"engine": name, **r})
             finally:
@@ -557,6 +668,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--chain-appointments", type=int, default=1_000_000)
     parser.add_argument(
+        "--technicians", type=int, default=5, help="mechanics of the extra 8-bay shop (0: none)"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="tiny sizes: 8 and 16 bays, a 3-location chain"
     )
     parser.add_argument("--write", type=Path, help="rewrite this PERFORMANCE.md's scale block")
@@ -568,6 +682,7 @@ def main() -> None:
         "engines": args.engines.split(","),
         "runs": args.runs,
         "chain_appointments": args.chain_appointments,
+        "technicians": args.technicians,
         "server_url": args.database_url,
         "baseline": args.baseline_src,
     }

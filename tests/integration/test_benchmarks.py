@@ -18,15 +18,21 @@ def test_the_availability_benchmark_runs():
 def test_the_scale_benchmark_runs_on_sqlite():
     from benchmarks.scale import run, table
 
-    result = run(engines=["sqlite"], runs=2, chain_appointments=0, bay_counts=(2, 4))
+    result = run(engines=["sqlite"], runs=2, chain_appointments=0, bay_counts=(2, 4), technicians=2)
     rows = result["rows"]
     assert [(r["bays"], r["minutes"]) for r in rows] == [
-        (b, m) for b in (2, 4) for m in (15, 60, 120)
+        (b, m) for b in (2, 4, 8) for m in (15, 60, 120)
     ]
-    assert all(r["free"] > 0 and r["median"] > 0 and r["p10"] <= r["p90"] for r in rows)
+    bays_only, with_people = rows[:6], rows[6:]
+    assert all(r["free"] > 0 and r["median"] > 0 and r["p10"] <= r["p90"] for r in bays_only)
     # Longer visits fit fewer starts into a month 70 % full.
-    assert rows[0]["free"] > rows[1]["free"] > rows[2]["free"]
+    assert bays_only[0]["free"] > bays_only[1]["free"] > bays_only[2]["free"]
     assert "| sqlite | 4 bays | 60 min |" in table(result)
+    # Two mechanics (one skilled) for eight bays 70 % full: the bays would leave hundreds of
+    # quarter-hour starts; the one skilled mechanic's gaps leave far fewer.
+    assert all(r["label"] == "8 bays, 2 technicians" for r in with_people)
+    assert 0 < with_people[0]["free"] < bays_only[3]["free"] * 4
+    assert any("visits assigned to them" in note for note in result["notes"])
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="the chain needs PostgreSQL")

@@ -134,11 +134,16 @@ def serve(app_path: str, env: dict[str, str], port: int) -> subprocess.Popen:
         app_path,
     ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
-    deadline = clock.monotonic() + 30
+    # Ready when the app answers, not when the port is bound: gunicorn binds before its workers
+    # have imported the app, which can take many seconds on a loaded machine.
+    deadline = clock.monotonic() + 120
     while clock.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            conn.close()
+            return process
         except OSError:
             clock.sleep(0.2)
     process.kill()

@@ -95,7 +95,7 @@ class _Delivery:
         try:
             return notification_rendering.render(row)
         except SQLAlchemyError:
-            raise  # the database, not the message: the worker's loop handles it
+            raise  # the database, not the message (see _deliver_one)
         except Exception as exc:
             raise RenderFailed(
                 f"The message could not be rendered: {exc.__class__.__name__}: {exc}"
@@ -192,6 +192,10 @@ def _deliver_one(
             failure: Exception | None = exc
         else:
             failure = None
+    if isinstance(failure, SQLAlchemyError):
+        # Reading what the message needs failed (the database went away): nothing is recorded
+        # and the loop rolls back; the claim's lease runs out and the row is due again.
+        raise failure
     if failure is None:
         outbox.mark_sent(
             session,

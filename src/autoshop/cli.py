@@ -137,6 +137,7 @@ def outbox(show_all: bool, failed: bool, bodies: bool, limit: int) -> None:
     from autoshop.domain.choices import NotificationStatus
     from autoshop.extensions import db
     from autoshop.models import Notification
+    from autoshop.services.notification_rendering import preview
 
     if show_all and failed:
         raise click.UsageError("Choose --all or --failed, not both.")
@@ -168,7 +169,9 @@ def outbox(show_all: bool, failed: bool, bodies: bool, limit: int) -> None:
         if row.last_error:
             click.echo(f"{'':>8}last error: {row.last_error.strip().splitlines()[0][:200]}")
         if bodies:
-            click.echo(row.body_text.strip())
+            # Unsent messages are rendered now, as they will go out; sent ones as they went.
+            shown = preview(row)
+            click.echo(shown.error or shown.content.text.strip())
             click.echo("-" * 60)
 
 

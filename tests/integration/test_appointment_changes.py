@@ -17,6 +17,7 @@ from autoshop.services.manage_links import make_token
 from autoshop.services.status import change_status
 from tests.conftest import submit_form
 from tests.integration.test_booking_web import plain, submit, text_of
+from tests.support.messages import message_text
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
 TUE_9 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 in New York
@@ -177,7 +178,7 @@ def test_a_note_for_the_customer_reaches_them_whatever_the_status(shop, factorie
         appointment, S.IN_PROGRESS, actor=mechanic, now=NOW, note="Found a nail in the tyre."
     )
     (latest,) = [m for m in _messages(appointment.id, "appointment_status")][-1:]
-    assert "Found a nail in the tyre." in latest.body_text
+    assert "Found a nail in the tyre." in message_text(latest)
     change_status(appointment, S.WAITING_ON_PARTS, actor=mechanic, now=NOW)
     change_status(appointment, S.IN_PROGRESS, actor=mechanic, now=NOW)  # no note: no message
     assert len(_messages(appointment.id, "appointment_status")) == 3
@@ -232,7 +233,7 @@ def test_an_admin_cancels_a_checked_in_visit_on_the_web(client, login, shop, fac
     db.session.expire_all()
     assert db.session.get(Appointment, appointment.id).status is S.CANCELLED
     (message,) = _messages(appointment.id, "appointment_cancelled")
-    assert "Our lift broke down." in message.body_text
+    assert "Our lift broke down." in message_text(message)
 
 
 def test_a_page_left_open_while_the_visit_changed_gets_changed_meanwhile(

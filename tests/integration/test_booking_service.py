@@ -14,6 +14,7 @@ from autoshop.extensions import db
 from autoshop.models import Appointment, Closure, Notification, StatusChange
 from autoshop.services import booking
 from autoshop.services.booking import BookingError, BookingRequest, SlotTaken, VehicleDetails
+from tests.support.messages import message_text
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
 TUE_9 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 in New York
@@ -82,8 +83,8 @@ def test_booking_allocates_a_bay_snapshots_and_queues_messages(shop):
     confirmation = rows[0]
     assert confirmation.recipient == "cara@example.com"
     assert "Tue Dec 1 at 9:00 AM" in confirmation.subject
-    assert "Oil change (30 min): $50–$75" in confirmation.body_text
-    assert f"/appointments/{appointment.reference}" in confirmation.body_text
+    assert "Oil change (30 min): $50–$75" in message_text(confirmation)
+    assert f"/appointments/{appointment.reference}" in message_text(confirmation)
 
 
 def test_guest_booking_gets_a_signed_manage_link(shop, app):
@@ -95,7 +96,7 @@ def test_guest_booking_gets_a_signed_manage_link(shop, app):
         sa.select(Notification).where(Notification.kind == "appointment_confirmation")
     )
     assert mail.recipient == "gus@example.com"
-    token = mail.body_text.split("/appointments/manage/")[1].split()[0]
+    token = message_text(mail).split("/appointments/manage/")[1].split()[0]
     assert appointment_for(token).id == appointment.id
     with pytest.raises(ValueError, match="isn't valid"):
         appointment_for(token[:-2] + "xx")

@@ -25,6 +25,7 @@ from autoshop.services import booking
 from autoshop.services.manage_links import make_token
 from tests.conftest import csrf_token_from
 from tests.support.access import LOGIN, Route, make_personas, walk
+from tests.support.messages import message_text
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
 TUE_9 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 in New York
@@ -813,7 +814,7 @@ def test_staff_book_a_phone_customer_without_an_account_as_a_guest(client, login
         sa.select(Notification).where(Notification.kind == "appointment_confirmation")
     )
     assert mail.recipient == "pat@example.com"
-    assert "/appointments/manage/" in mail.body_text
+    assert "/appointments/manage/" in message_text(mail)
 
 
 # --- following the car's progress -----------------------------------------------------------------

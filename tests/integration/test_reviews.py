@@ -16,6 +16,7 @@ from autoshop.models import Notification, Review
 from autoshop.services import reviews as reviews_service
 from autoshop.services.status import change_status
 from tests.conftest import csrf_token_from
+from tests.support.messages import message_text
 
 DAY = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def _review_path(job) -> str:
         )
     )
     assert mail.due_at == DAY + timedelta(hours=2)  # asked after pickup, not at the counter
-    return re.search(r"https?://[^/\s]+(/reviews/\S+)", mail.body_text).group(1)
+    return re.search(r"https?://[^/\s]+(/reviews/\S+)", message_text(mail)).group(1)
 
 
 def test_review_request_and_review(client, factories):

@@ -21,6 +21,7 @@ from autoshop.extensions import db
 from autoshop.models import Appointment, Bay, Closure, Notification, OpeningHours
 from autoshop.services import booking, outbox_planning, schedule_conflicts
 from tests.conftest import submit_form
+from tests.support.messages import message_html, message_text
 
 #: Tuesday Nov 10, 2026, 09:00 in New York.
 NOW = datetime(2026, 11, 10, 14, 0, tzinfo=UTC)
@@ -233,11 +234,11 @@ def test_closing_a_booked_day_and_cancelling_tells_the_customer_with_a_rebooking
     (message,) = cancellations()
     assert message.recipient == "kim@example.com"
     rebook = f"http://127.0.0.1:5000/book?services={shop['oil'].id}&services={shop['pads'].id}"
-    for body in (message.body_text, message.body_html):
+    for body in (message_text(message), message_html(message)):
         assert "Main Street Auto has had to cancel your visit" in body
         assert "Our team is away at a training day. Sorry!" in body
         assert html.unescape(body).count(rebook) == 1
-    assert "Book another time: " + rebook in message.body_text
+    assert "Book another time: " + rebook in message_text(message)
 
     calendar = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 visit cancelled; each customer is being told" in calendar
@@ -252,9 +253,9 @@ def test_a_customer_who_wants_texts_gets_the_shops_reason_and_the_link_by_sms(ad
     decide(admin_client, page, url, "cancel", **{"decision-message": "Flooded workshop"})
     (sms,) = [m for m in cancellations() if m.channel.value == "sms"]
     assert sms.recipient == "+12015550147"
-    assert "sorry, we had to cancel your visit" in sms.body_text
-    assert "(Flooded workshop)" in sms.body_text
-    assert f"Book again: http://127.0.0.1:5000/book?services={shop['oil'].id}" in sms.body_text
+    assert "sorry, we had to cancel your visit" in message_text(sms)
+    assert "(Flooded workshop)" in message_text(sms)
+    assert f"Book again: http://127.0.0.1:5000/book?services={shop['oil'].id}" in message_text(sms)
 
 
 def test_the_rebooking_link_is_plain_book_when_a_service_is_no_longer_offered(admin_client, shop):
@@ -263,8 +264,8 @@ def test_the_rebooking_link_is_plain_book_when_a_service_is_no_longer_offered(ad
     url, page = _propose_closure(admin_client, shop)
     decide(admin_client, page, url, "cancel")
     (message,) = cancellations()
-    assert "Book another time: http://127.0.0.1:5000/book\n" in message.body_text
-    assert "services=" not in message.body_text
+    assert "Book another time: http://127.0.0.1:5000/book\n" in message_text(message)
+    assert "services=" not in message_text(message)
 
 
 def test_the_admin_must_choose_and_give_a_reason_to_cancel_and_nothing_is_saved_meanwhile(
@@ -390,8 +391,8 @@ def test_deactivating_a_booked_bay_and_cancelling_tells_the_customer(admin_clien
     assert refreshed(bay).active is False
     assert refreshed(shop["visit"]).status is AppointmentStatus.CANCELLED
     (message,) = cancellations()
-    assert "The bay set aside for your visit is out of service" in message.body_text
-    assert "Book another time: http://127.0.0.1:5000/book?services=" in message.body_text
+    assert "The bay set aside for your visit is out of service" in message_text(message)
+    assert "Book another time: http://127.0.0.1:5000/book?services=" in message_text(message)
 
 
 def test_unticking_in_use_on_the_bay_form_asks_first_too(admin_client, shop):
@@ -463,7 +464,7 @@ def test_narrowing_hours_and_cancelling_tells_the_customer(admin_client, shop):
     assert _tuesday() == [(time(7, 30), time(9, 30))]
     assert refreshed(shop["visit"]).status is AppointmentStatus.CANCELLED
     (message,) = cancellations()
-    assert "We've changed our opening hours" in message.body_text
+    assert "We've changed our opening hours" in message_text(message)
 
 
 def test_hours_that_still_fit_every_visit_are_saved_at_once(admin_client, shop):
@@ -533,7 +534,7 @@ def test_only_admins_reach_the_confirmation(client, shop, factories, login):
 def test_a_customers_own_cancellation_is_worded_as_theirs_and_also_offers_to_book_again(shop):
     booking.cancel(refreshed(shop["visit"]), now=NOW, actor=shop["customer"], reason="Car sold")
     (message,) = cancellations()
-    assert "is cancelled. We hope to see you another time." in message.body_text
-    assert "has had to cancel" not in message.body_text
-    assert "Car sold" not in message.body_text  # a customer's own note is not read back to them
-    assert "Book another time: http://127.0.0.1:5000/book?services=" in message.body_text
+    assert "is cancelled. We hope to see you another time." in message_text(message)
+    assert "has had to cancel" not in message_text(message)
+    assert "Car sold" not in message_text(message)  # a customer's own note is not read back to them
+    assert "Book another time: http://127.0.0.1:5000/book?services=" in message_text(message)

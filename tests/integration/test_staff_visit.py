@@ -23,6 +23,7 @@ from autoshop.services.booking import BookingError, ChangedMeanwhile, NotAllowed
 from autoshop.services.manage_links import manage_url
 from autoshop.services.status import assign_mechanic, change_status
 from tests.conftest import csrf_token_from
+from tests.support.messages import message_html, message_text
 
 DAY = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York
 NOW = datetime(2026, 12, 2, 14, 50, tzinfo=UTC)
@@ -201,10 +202,10 @@ def test_promised_time_is_set_told_to_the_customer_and_cleared(client, login, de
     }
     email = next(n for n in sent if n.channel.value == "email")
     assert email.subject.startswith("Ready by Wed Dec 2, 4:30 PM: your 2018 Subaru Outback")
-    assert "ready by Wednesday, December 2 at 4:30 PM" in email.body_text
-    assert "ready by Wednesday, December 2 at 4:30 PM" in email.body_html
+    assert "ready by Wednesday, December 2 at 4:30 PM" in message_text(email)
+    assert "ready by Wednesday, December 2 at 4:30 PM" in message_html(email)
     sms = next(n for n in sent if n.channel.value == "sms")
-    assert "should be ready by Wed Dec 2, 4:30 PM" in sms.body_text
+    assert "should be ready by Wed Dec 2, 4:30 PM" in message_text(sms)
 
     # The customer sees the promise on their status page, and the change in its timeline.
     customer = client.application.test_client()
@@ -215,7 +216,7 @@ def test_promised_time_is_set_told_to_the_customer_and_cleared(client, login, de
     # A corrected time replaces the message not yet sent; clearing tells nobody.
     assert act(client, visit, "promise", {"promised": "2026-12-02 17:00"}).status_code == 303
     live = [n for n in outbox(visit) if n.status.value == "pending"]
-    assert len(live) == 2 and all("5:00 PM" in n.body_text for n in live)
+    assert len(live) == 2 and all("5:00 PM" in message_text(n) for n in live)
     assert act(client, visit, "promise", {"promised": "", "clear": "1"}).status_code == 303
     assert fresh(visit).promised_at is None
     assert len(outbox(visit)) == 4
@@ -289,7 +290,7 @@ def test_internal_notes_never_reach_the_customer(app, client, login, desk, facto
     assert {n.channel.value for n in sent} == {"email", "sms"}
     assert len(sent) >= 6
     for message in sent:
-        for text in (message.subject, message.body_text, message.body_html):
+        for text in (message.subject, message_text(message), message_html(message)):
             assert "rude" not in text and "Assigned to" not in text
 
     customer = app.test_client()
@@ -328,7 +329,7 @@ def test_a_guest_visit_shows_contact_details_and_hides_internal_notes(
         == 303
     )
     [mail] = outbox(guest)
-    assert mail.recipient == "pat@example.com" and "See you soon." in mail.body_text
+    assert mail.recipient == "pat@example.com" and "See you soon." in message_text(mail)
     html = app.test_client().get(manage_url(guest)).get_data(as_text=True)
     assert "See you soon." in html and "rude" not in html
 
@@ -355,7 +356,7 @@ def test_a_customer_note_is_sent_through_the_outbox_and_shown(client, login, des
         ("appointment_note", "sms", "+16175550100"),
     }
     email = next(n for n in sent if n.channel.value == "email")
-    assert "We found a nail in the tyre." in email.body_text
+    assert "We found a nail in the tyre." in message_text(email)
     assert email.subject == f"A note about your 2018 Subaru Outback ({visit.reference})"
     assert all(n.due_at == NOW and n.dedupe_key.startswith(f"appt:{visit.id}:note:") for n in sent)
 

@@ -14,6 +14,7 @@ from autoshop.models import Appointment, Notification, StatusChange
 from autoshop.services.booking import NotAllowed
 from autoshop.services.status import change_status, next_statuses
 from tests.conftest import submit_form
+from tests.support.messages import message_text
 
 DAY = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York
 NOW = datetime(2026, 12, 2, 14, 50, tzinfo=UTC)
@@ -45,8 +46,8 @@ def test_a_job_through_the_day_notifies_what_the_customer_cares_about(factories)
         "Completed",
         "How did we do? Your visit Wed Dec 2 at 10",  # the review request, due after pickup
     ]
-    assert "Pads arrive at 2 pm." in mails[1].body_text
-    assert "Your vehicle is ready for pickup." in mails[2].body_text
+    assert "Pads arrive at 2 pm." in message_text(mails[1])
+    assert "Your vehicle is ready for pickup." in message_text(mails[2])
 
 
 def test_rules_for_who_moves_what(factories):

@@ -63,18 +63,23 @@ def build_message(
     sender: str,
     now: datetime,
     attachments: Sequence[Attachment] = (),
+    content: tuple[str, str, str] | None = None,
 ) -> EmailMessage:
-    """The MIME message for an email row: text (+ HTML alternative) (+ attachments)."""
+    """The MIME message for an email row: text (+ HTML alternative) (+ attachments).
+
+    `content` is (subject, text, html) when the row was rendered at send time; else the row's own.
+    """
+    subject, text, html = content or (row.subject, row.body_text, row.body_html)
     message = EmailMessage()
-    message["Subject"] = one_line(row.subject)
+    message["Subject"] = one_line(subject)
     message["From"] = _sender(sender)
     message["To"] = _recipient(row.recipient)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id_for(row.id, sender)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body_text or "")
-    if row.body_html:
-        message.add_alternative(row.body_html, subtype="html")
+    message.set_content(text or "")
+    if html:
+        message.add_alternative(html, subtype="html")
     for filename, mimetype, content in attachments:
         maintype, _, subtype = mimetype.partition("/")
         message.add_attachment(
@@ -154,10 +159,14 @@ class SmtpMailer:
         *,
         now: datetime,
         attachments: Sequence[Attachment] = (),
+        content: tuple[str, str, str] | None = None,
     ) -> str:
-        """Send one email row; return its Message-ID, or raise a DeliveryError."""
+        """Send one email row (with `content` if rendered at send time); return its Message-ID,
+        or raise a DeliveryError."""
         try:
-            message = build_message(row, sender=self.sender, now=now, attachments=attachments)
+            message = build_message(
+                row, sender=self.sender, now=now, attachments=attachments, content=content
+            )
         except (ValueError, TypeError, MessageError) as exc:  # no retry can build it either
             raise PermanentDeliveryError(f"The message can't be built: {exc}") from exc
         try:

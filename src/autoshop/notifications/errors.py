@@ -28,3 +28,11 @@ class TemporaryDeliveryError(DeliveryError):
 
 class RecipientOptedOut(PermanentDeliveryError):
     """The recipient told the provider to stop (e.g. replied STOP to the provider directly)."""
+
+
+class RenderFailed(TemporaryDeliveryError):
+    """A message planned to be rendered at send time couldn't be (a template or data error).
+
+    Retried with backoff like any temporary failure (a fixed template sends it), then failed and
+    visible to staff, who can retry it; the row is never dropped.
+    """

@@ -159,15 +159,23 @@ def _record(session: Session, row: Notification, values: dict[str, object]) -> b
 
 
 def mark_sent(
-    session: Session, row: Notification, *, now: datetime, provider_id: str | None = None
+    session: Session,
+    row: Notification,
+    *,
+    now: datetime,
+    provider_id: str | None = None,
+    body: tuple[str, str] | None = None,
 ) -> bool:
-    """Record a delivery. Returns False if the claim was lost meanwhile (nothing recorded)."""
+    """Record a delivery, and `body` (text, HTML) when it was rendered at send time: the row
+    then keeps what was sent. Returns False if the claim was lost meanwhile (nothing recorded)."""
     values: dict[str, object] = {
         "status": NotificationStatus.SENT,
         "sent_at": now,
         "lease_expires_at": None,
         "last_error": "",
     }
+    if body is not None:
+        values["body_text"], values["body_html"] = body
     if provider_id:
         values["payload"] = {**(row.payload or {}), "provider_id": provider_id}
     return _record(session, row, values)

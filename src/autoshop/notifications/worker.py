@@ -32,8 +32,10 @@ from autoshop.extensions import db
 from autoshop.models import Appointment, Notification
 from autoshop.notifications import outbox
 from autoshop.notifications.email import Attachment, SmtpMailer
-from autoshop.notifications.errors import DeliveryError, RecipientOptedOut
+from autoshop.notifications.errors import DeliveryError, RecipientOptedOut, RenderFailed
 from autoshop.notifications.sms import sms_provider
+from autoshop.services import notification_rendering
+from autoshop.services.notification_rendering import Content
 from autoshop.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,11 +87,26 @@ class _Delivery:
         self.app = app
         self.mailer = SmtpMailer(app.config)
 
-    def send(self, row: Notification, now: datetime) -> str | None:
+    def content(self, row: Notification) -> Content | None:
+        """The message rendered now, if it was planned to be rendered at send time (None: the
+        row holds its text). RenderFailed says why it can't be, as the row's error."""
+        if not notification_rendering.is_deferred(row):
+            return None
+        try:
+            return notification_rendering.render(row)
+        except SQLAlchemyError:
+            raise  # the database, not the message (see _deliver_one)
+        except Exception as exc:
+            raise RenderFailed(
+                f"The message could not be rendered: {exc.__class__.__name__}: {exc}"
+            ) from exc
+
+    def send(self, row: Notification, now: datetime, content: Content | None = None) -> str | None:
         if row.channel == NotificationChannel.EMAIL:
-            return self.mailer.send(row, now=now, attachments=attachments_for(row))
+            return self.mailer.send(row, now=now, attachments=attachments_for(row), content=content)
         if row.channel == NotificationChannel.SMS:
-            return sms_provider(self.app.config).send(row.recipient, row.body_text)
+            text = content.text if content is not None else row.body_text
+            return sms_provider(self.app.config).send(row.recipient, text)
         raise DeliveryError(f"Unknown channel {row.channel!r}.", permanent=True)
 
     def close(self) -> None:
@@ -164,16 +181,29 @@ def _deliver_one(
     max_attempts: int,
     keeper: LeaseKeeper,
 ) -> None:
-    """Send `row` while `keeper` holds its lease, then record what happened."""
+    """Render `row` if it was planned that way, send it while `keeper` holds its lease, then
+    record what happened (what was sent is stored on the row with it)."""
+    content: Content | None = None
     with keeper:
         try:
-            provider_id = delivery.send(row, clock())
+            content = delivery.content(row)
+            provider_id = delivery.send(row, clock(), content)
         except Exception as exc:
             failure: Exception | None = exc
         else:
             failure = None
+    if isinstance(failure, SQLAlchemyError):
+        # Reading what the message needs failed (the database went away): nothing is recorded
+        # and the loop rolls back; the claim's lease runs out and the row is due again.
+        raise failure
     if failure is None:
-        outbox.mark_sent(session, row, now=clock(), provider_id=provider_id)
+        outbox.mark_sent(
+            session,
+            row,
+            now=clock(),
+            provider_id=provider_id,
+            body=(content.text, content.html) if content is not None else None,
+        )
         log.info(
             "notification %s sent (%s, %s)",
             row.id,

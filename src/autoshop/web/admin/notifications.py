@@ -11,7 +11,7 @@ from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
 from autoshop.models import Notification
 from autoshop.notifications import outbox
-from autoshop.services import notification_log
+from autoshop.services import notification_log, notification_rendering
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
@@ -91,9 +91,13 @@ def notifications() -> str:
 @bp.get("/notifications/<int:notification_id>")
 @role_required("admin")
 def notification(notification_id: int) -> str:
+    row = _get_or_404(notification_id)
     return render_template(
         "admin/notification.html",
-        row=_get_or_404(notification_id),
+        row=row,
+        # Unsent messages are rendered on demand; a sent one shows what was sent.
+        rendered_now=notification_rendering.is_deferred(row),
+        message=notification_rendering.preview(row),
         badges=STATUS_BADGES,
         channels=CHANNEL_LABELS,
         failed=NotificationStatus.FAILED,
@@ -103,10 +107,10 @@ def notification(notification_id: int) -> str:
 @bp.get("/notifications/<int:notification_id>/html")
 @role_required("admin")
 def notification_html(notification_id: int) -> Response:
-    row = _get_or_404(notification_id)
-    if not row.body_html:
+    html = notification_rendering.preview(_get_or_404(notification_id)).content.html
+    if not html:
         abort(404)
-    response = Response(row.body_html, mimetype="text/html")
+    response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = HTML_PREVIEW_CSP
     return response
 

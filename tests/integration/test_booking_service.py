@@ -215,6 +215,38 @@ def test_full_bays_answer_taken_with_nearest_alternatives(shop):
     assert min(abs(a - TUE_9) for a in alternatives) <= timedelta(minutes=45)
 
 
+def test_the_alternatives_to_a_taken_time_are_searched_after_the_write_lock_is_released(
+    shop, monkeypatch
+):
+    """Most refused bookings on a busy day are "taken": the week of availability searched for
+    their alternatives must not hold the day's schedule lock (other bookings would queue
+    behind it), so it runs once the refused write transaction has ended."""
+    for _ in range(3):
+        booking.book(
+            request_for(
+                shop,
+                service_ids=[shop["oil"].id],
+                customer=None,
+                guest=booking.GuestContact("G", "g@example.com"),
+            ),
+            now=NOW,
+        )
+    searched_inside_a_transaction = []
+    search = booking.alternatives_near
+
+    def watched(*args, **kwargs):
+        searched_inside_a_transaction.append(db.session().in_transaction())
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(booking, "alternatives_near", watched)
+    with pytest.raises(SlotTaken) as caught:
+        booking.book(request_for(shop, service_ids=[shop["oil"].id]), now=NOW)
+    assert searched_inside_a_transaction == []  # not searched while the lock was held
+    assert caught.value.alternatives  # searched when read, outside the write transaction
+    assert searched_inside_a_transaction == [False]
+    assert caught.value.alternatives and searched_inside_a_transaction == [False]  # once
+
+
 def test_same_vehicle_cannot_be_in_two_places(shop):
     first = booking.book(request_for(shop, service_ids=[shop["oil"].id]), now=NOW)
     with pytest.raises(BookingError, match="already has an appointment"):

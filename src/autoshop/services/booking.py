@@ -82,21 +82,33 @@ class NotAllowed(BookingError):
 
 
 class SlotTaken(BookingError):
-    """Every capable bay was taken for that start; `alternatives` are the nearest free starts."""
+    """Every capable bay was taken for that start; `alternatives` are the nearest free starts.
+
+    They are searched for when first read, not when the refusal is raised: the refusal ends
+    the write transaction, so the search (a week of availability) holds no schedule lock and
+    never keeps the next booking of the day waiting."""
 
     status = 409
 
-    def __init__(self, message: str, *, alternatives: list[datetime]) -> None:
+    def __init__(self, message: str, *, nearest: Callable[[], list[datetime]]) -> None:
         super().__init__(message, kind="slot-taken", field="starts_at")
-        self.alternatives = alternatives
+        self._nearest: Callable[[], list[datetime]] | None = nearest
+        self._alternatives: list[datetime] = []
+
+    @property
+    def alternatives(self) -> list[datetime]:
+        if self._nearest is not None:
+            nearest, self._nearest = self._nearest, None
+            self._alternatives = nearest()
+        return self._alternatives
 
 
 class CapReached(SlotTaken):
     """The bays are free but the location's cap on waiting customers (per block) or on
     drop-offs (per morning) is reached at that start; `alternatives` respect the cap."""
 
-    def __init__(self, message: str, *, kind: str, alternatives: list[datetime]) -> None:
-        super().__init__(message, alternatives=alternatives)
+    def __init__(self, message: str, *, kind: str, nearest: Callable[[], list[datetime]]) -> None:
+        super().__init__(message, nearest=nearest)
         self.kind = kind
 
 
@@ -300,7 +312,10 @@ def _cap_reached(
 ) -> CapReached:
     """The refusal when only the mode's cap stands in the way, in the shop's words."""
     local = starts_at.astimezone(ctx.zone)
-    alternatives = alternatives_near(ctx, starts_at, now, exclude=exclude)
+
+    def alternatives() -> list[datetime]:
+        return alternatives_near(ctx, starts_at, now, exclude=exclude)
+
     location = ctx.location
     if ctx.mode is VisitMode.WAIT:
         minutes = location.wait_cap_minutes or 60
@@ -313,14 +328,14 @@ def _cap_reached(
             f"customer{'s' if location.wait_cap != 1 else ''} from {block:%-I:%M %p} to "
             f"{until:%-I:%M %p}. Pick another time, or drop the car off.",
             kind="waiting-room-full",
-            alternatives=alternatives,
+            nearest=alternatives,
         )
     return CapReached(
         f"We take {location.drop_off_cap} drop-off{'s' if location.drop_off_cap != 1 else ''} "
         f"a morning and {local:%A %b %-d} morning is full. Pick another day, a time from noon, "
         "or wait at the shop.",
         kind="drop-offs-full",
-        alternatives=alternatives,
+        nearest=alternatives,
     )
 
 
@@ -438,7 +453,7 @@ def _taken(
 ) -> SlotTaken:
     return SlotTaken(
         "This time was just taken. Please pick another; here are the nearest free times.",
-        alternatives=alternatives_near(ctx, starts_at, now, exclude=exclude),
+        nearest=lambda: alternatives_near(ctx, starts_at, now, exclude=exclude),
     )
 
 

@@ -116,15 +116,24 @@ def server_pythonpath() -> str:
     return os.pathsep.join(parts)
 
 
-def serve(app_path: str, env: dict[str, str], port: int) -> subprocess.Popen:
+def serve(
+    app_path: str,
+    env: dict[str, str],
+    port: int,
+    *,
+    workers: int = 4,
+    threads: int = 8,
+    ready_path: str = "/",
+) -> subprocess.Popen:
+    """gunicorn (gthread) serving `app_path`, returned once a worker answers `ready_path`."""
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "--workers",
-        "4",
+        str(workers),
         "--threads",
-        "8",
+        str(threads),
         "--worker-class",
         "gthread",
         "--bind",
@@ -136,16 +145,17 @@ def serve(app_path: str, env: dict[str, str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     # Ready when the app answers, not when the port is bound: gunicorn binds before its workers
     # have imported the app, which can take many seconds on a loaded machine.
-    deadline = clock.monotonic() + 120
+    deadline = clock.monotonic() + 300
     while clock.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/")
+            conn.request("GET", ready_path)
             conn.getresponse().read()
-            conn.close()
             return process
         except OSError:
             clock.sleep(0.2)
+        finally:
+            conn.close()  # also when the app isn't up yet: no socket left to the collector
     process.kill()
     raise RuntimeError("the server did not start")
 
@@ -158,19 +168,22 @@ def hammer(port: int, clients: int, total: int, make_request) -> tuple[float, di
     def client(n: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         rng = random.Random(n)
-        while True:
-            with lock:
-                if remaining[0] <= 0:
-                    break
-                remaining[0] -= 1
-                i = remaining[0]
-            method, path, body = make_request(rng, i)
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            with lock:
-                counts[response.status] = counts.get(response.status, 0) + 1
+        try:
+            while True:
+                with lock:
+                    if remaining[0] <= 0:
+                        break
+                    remaining[0] -= 1
+                    i = remaining[0]
+                method, path, body = make_request(rng, i)
+                headers = {"Content-Type": "application/json"} if body is not None else {}
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                with lock:
+                    counts[response.status] = counts.get(response.status, 0) + 1
+        finally:
+            conn.close()
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     start = clock.perf_counter()

@@ -404,60 +404,33 @@ WORKERS, THREADS = 2, 4
 
 def serve(env: dict[str, str], port: int):
     """gunicorn as benchmarks.booking starts it, with 2 workers x 4 threads (one client here)."""
-    import subprocess
-    import sys
-
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(WORKERS),
-            "--threads",
-            str(THREADS),
-            "--worker-class",
-            "gthread",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "autoshop.wsgi:app",
-        ],
-        env=env,
-        cwd=booking.ROOT,
+    return booking.serve(
+        "autoshop.wsgi:app",
+        env,
+        port,
+        workers=WORKERS,
+        threads=THREADS,
+        ready_path="/api/v1/service-categories",
     )
-    # Ready when a worker answers, not when the master listens (workers boot slowly on a busy
-    # machine).
-    deadline = clock.monotonic() + 300
-    while clock.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-            conn.request("GET", "/api/v1/service-categories")
-            conn.getresponse().read()
-            conn.close()
-            return process
-        except OSError:
-            clock.sleep(0.5)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 def measure_http(port: int, path: str, runs: int) -> tuple[tuple[float, float, float], int]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     samples = []
     body = b""
-    for i in range(runs + 5):
-        t0 = clock.perf_counter()
-        conn.request("GET", path)
-        response = conn.getresponse()
-        body = response.read()
-        elapsed = clock.perf_counter() - t0
-        if response.status != 200:
-            raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
-        if i >= 5:
-            samples.append(elapsed)
-    conn.close()
+    try:
+        for i in range(runs + 5):
+            t0 = clock.perf_counter()
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = clock.perf_counter() - t0
+            if response.status != 200:
+                raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
+            if i >= 5:
+                samples.append(elapsed)
+    finally:
+        conn.close()
     free = sum(len(d["slots"]) for d in json.loads(body)["days"])
     return spread(samples), free
 

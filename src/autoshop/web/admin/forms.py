@@ -464,15 +464,10 @@ def _id_or_none(value: Any) -> int | None:
     return number if number in bounds.ID else None
 
 
-class DowntimeForm(FlaskForm):
-    """A bay out of service for a period; times in the location's zone, empty for whole days."""
+class PeriodForm(FlaskForm):
+    """From a date to a date, each with an optional time in the location's zone (empty: the
+    whole day); the bay's downtime and a mechanic's time off."""
 
-    bay_id = SelectField(
-        "Bay",
-        coerce=_id_or_none,
-        validate_choice=False,  # the service says which bays belong to the location
-        validators=[InputRequired(message="Choose a bay.")],
-    )
     start_date = DateField(
         "From (date)", validators=[InputRequired(message="Enter the start date.")]
     )
@@ -487,7 +482,18 @@ class DowntimeForm(FlaskForm):
         "Until (time)",
         format=["%H:%M", "%H:%M:%S"],
         validators=[Optional()],
-        description="Leave empty to keep it out of service to the end of that day.",
+        description="Leave empty to go on to the end of that day.",
+    )
+
+
+class DowntimeForm(PeriodForm):
+    """A bay out of service for a period; times in the location's zone, empty for whole days."""
+
+    bay_id = SelectField(
+        "Bay",
+        coerce=_id_or_none,
+        validate_choice=False,  # the service says which bays belong to the location
+        validators=[InputRequired(message="Choose a bay.")],
     )
     #: Required by the service, which reports a missing reason with the other problems.
     reason = StringField(

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
-    TimeField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length
 
 from autoshop.services.technicians import WEEKDAYS
-from autoshop.web.admin.forms import MultiCheckboxField, _id_or_none
+from autoshop.web.admin.forms import MultiCheckboxField, PeriodForm, _id_or_none
 from autoshop.web.validators import SingleLine
 
 _HOURS_HELP = "Spans like 08:00-12:00, 13:00-17:00; 24:00 ends at midnight. Empty: not working."
@@ -52,23 +50,7 @@ class ScheduleForm(FlaskForm):
         return [getattr(self, f"hours_{d}") for d in range(7)]
 
 
-class TimeOffForm(FlaskForm):
-    start_date = DateField(
-        "From (date)", validators=[InputRequired(message="Enter the start date.")]
-    )
-    start_time = TimeField(
-        "From (time)",
-        format=["%H:%M", "%H:%M:%S"],
-        validators=[Optional()],
-        description="Leave empty for the whole day.",
-    )
-    end_date = DateField("Until (date)", validators=[InputRequired(message="Enter the end date.")])
-    end_time = TimeField(
-        "Until (time)",
-        format=["%H:%M", "%H:%M:%S"],
-        validators=[Optional()],
-        description="Leave empty to the end of that day.",
-    )
+class TimeOffForm(PeriodForm):
     reason = StringField(
         "Reason",
         validators=[Length(max=200), SingleLine()],

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_security import current_user
 from werkzeug.wrappers import Response
@@ -14,7 +13,7 @@ from werkzeug.wrappers import Response
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
 from autoshop.models import Location, ServiceCategory
-from autoshop.services import technicians
+from autoshop.services import bay_calendar, catalog_admin, technicians
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
@@ -52,17 +51,8 @@ def _when(value: datetime, zone: ZoneInfo | None) -> str:
 
 
 def _choices(form: ScheduleForm) -> list[ServiceCategory]:
-    locations = list(
-        db.session.scalars(
-            sa.select(Location).where(Location.active.is_(True)).order_by(Location.name)
-        )
-    )
-    form.location_id.choices = [(loc.id, loc.name) for loc in locations]
-    categories = list(
-        db.session.scalars(
-            sa.select(ServiceCategory).order_by(ServiceCategory.sort_order, ServiceCategory.name)
-        )
-    )
+    form.location_id.choices = [(loc.id, loc.name) for loc in bay_calendar.locations()]
+    categories = catalog_admin.all_categories()
     form.skills.choices = [(str(c.id), c.name) for c in categories]
     return categories
 

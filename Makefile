@@ -12,7 +12,7 @@ PORT ?= 5000
 # The day `make test-future-date` pretends it is (any date libfaketime's faketime takes).
 FAKETIME ?= 2027-03-14 10:00:00
 
-.PHONY: run test test-future-date install assets lint format bench prod-check screenshots clean
+.PHONY: run test test-future-date install assets lint format bench prod-check screenshots clean messages
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -44,6 +44,10 @@ run: install
 	@echo "Mail is delivered by the worker to the dev mail server: read it at /dev/inbox/ as staff."
 	@echo ""
 	PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/autoshop dev --host $(HOST) --port $(PORT)
+
+# The strings marked for translation, extracted into every language's catalog (new ones empty).
+messages: install
+	$(BIN)/python -m autoshop.i18n_catalogs
 
 lint: install
 	$(BIN)/ruff check .

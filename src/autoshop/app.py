@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from autoshop import errors, input_guard, observability, security_setup
+from autoshop import errors, i18n, input_guard, observability, security_setup
 from autoshop.config import load_config
 from autoshop.db_setup import configure_engines
 from autoshop.extensions import api, csrf, db, limiter, migrate
@@ -60,6 +60,7 @@ def _register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app)
     security_setup.init_app(app)
     api.init_app(app)
 

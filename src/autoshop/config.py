@@ -133,6 +133,9 @@ def load_config(
         ),
         "SHOP_NAME": env.get("SHOP_NAME", "AutoShop"),
         "SHOP_TIMEZONE": env.get("SHOP_TIMEZONE", "America/New_York"),
+        # The shop's language and region (formats of dates, times and money): en_US, es_US...
+        "SHOP_LOCALE": env.get("SHOP_LOCALE", "en_US"),
+        "SHOP_CURRENCY": env.get("SHOP_CURRENCY", "USD"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: the app faces clients).
         "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),

@@ -33,6 +33,7 @@ from autoshop.domain.status import AppointmentStatus
 from autoshop.domain.vin import normalize_vin
 from autoshop.errors import problem
 from autoshop.extensions import csrf, db, limiter
+from autoshop.i18n import current_language
 from autoshop.models import Appointment
 from autoshop.security_forms import normalize_phone
 from autoshop.services import booking, idempotency
@@ -228,6 +229,8 @@ def create(data: dict[str, Any], idempotency_key: str | None = None) -> Any:
         if customer is not None and customer.is_staff:
             req.by_staff = customer
             req.guest = _guest(data.get("guest"))
+        else:  # the language the client asked for (Accept-Language): the customer's messages
+            req.language = current_language()
         outcome = idempotency.book_once(
             req, now=now, key=key, respond=lambda a: (201, _json(serialize(a, now)))
         )

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from autoshop.domain.availability import Closure, OpeningInterval
 from autoshop.domain.schedule_conflicts import BookedVisit, ConflictKind, Schedule, conflicts_of
+from autoshop.i18n import format_moment
 
 __all__ = [
     "Cell",
@@ -172,7 +173,7 @@ def day_rows(start: datetime, end: datetime, interval: timedelta, zone: ZoneInfo
     while at < end:
         local = at.astimezone(zone)
         ambiguous = _is_ambiguous(local, zone)
-        label = local.strftime("%-I:%M %p")
+        label = format_moment(local, "time")
         if ambiguous:
             label += f" {local.tzname()}"
         rows.append(

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from autoshop.domain.choices import PriceKind
+from autoshop.i18n import format_money
 
 
 def format_cents(cents: int | None) -> str:
-    """12345 -> '$123.45'; whole dollars drop the cents: 5000 -> '$50'."""
-    if cents is None:
-        return ""
-    dollars, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}${dollars:,}" if rest == 0 else f"{sign}${dollars:,}.{rest:02d}"
+    """12345 -> '$123.45'; whole dollars drop the cents: 5000 -> '$50' (in the page's locale
+    and the shop's currency, see `i18n.format_money`)."""
+    return format_money(cents)
 
 
 def describe_price(kind: PriceKind, min_cents: int | None, max_cents: int | None) -> str:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from autoshop.domain import bounds
 from autoshop.domain.choices import PriceKind
 from autoshop.domain.money import format_cents
+from autoshop.i18n import format_clock, format_moment
 
 #: The key of errors that belong to the whole form rather than one field.
 FORM = ""
@@ -104,7 +105,7 @@ def check_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, 
 
 
 def _clock(value: time) -> str:
-    return value.strftime("%-I:%M %p")
+    return format_clock(value)
 
 
 def is_known_zone(name: str) -> bool:
@@ -145,7 +146,7 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     instant = aware.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local:
         raise ValidationFailed(
-            f"{local.strftime('%b %-d, %Y %-I:%M %p')} doesn't exist in {zone.key}: "
+            f"{format_moment(local, 'date_time')} doesn't exist in {zone.key}: "
             "the clocks skip that hour. Choose another time."
         )
     return instant

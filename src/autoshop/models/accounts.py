@@ -45,6 +45,8 @@ class User(Base, UserMixin):
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     email_opt_in: Mapped[bool] = mapped_column(default=True)
     sms_opt_in: Mapped[bool] = mapped_column(default=False)
+    #: The language pages and messages speak to this person ('en', 'es'); None: not chosen yet.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(server_default=sa.func.current_timestamp())
 
     roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")

@@ -43,6 +43,8 @@ class Appointment(Base):
     guest_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     #: A guest agreed to texts about this visit at guest_phone (cleared by a STOP reply).
     guest_sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The language the visit was booked in: a guest's messages speak it.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"), index=True)
     location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id"))
     bay_id: Mapped[int] = mapped_column(sa.ForeignKey("bays.id"))

@@ -61,6 +61,13 @@ def update_profile(
                 outbox_planning.replan_reminders(user, channel, now=now)
 
 
+def choose_language(user: User, language: str) -> None:
+    """Remember the language `user` reads pages and receives messages in ('en', 'es')."""
+    user_id = user.id
+    with write_transaction() as session:
+        (session.get(User, user_id) or user).locale = language
+
+
 def vehicles_of(user: User) -> list[Vehicle]:
     return list(
         db.session.scalars(

@@ -160,6 +160,8 @@ class BookingRequest:
     once: OnceHook | None = None
     #: A waitlist hold (services/waitlist.py) this booking consumes: its bay isn't busy for it.
     hold_id: int | None = None
+    #: The language the customer booked in ('es'): a guest's messages speak it.
+    language: str | None = None
 
 
 # --- checking a start --------------------------------------------------------------------------
@@ -616,6 +618,7 @@ def _new_appointment(
         status=AppointmentStatus.SCHEDULED,
         source=BookingSource.STAFF if req.by_staff else BookingSource.ONLINE,
         booked_by=req.by_staff,
+        locale=req.language,
     )
     appointment.services = [
         AppointmentService.snapshot(s, i) for i, s in enumerate(ctx.visit.services)

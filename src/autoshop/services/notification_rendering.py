@@ -26,6 +26,7 @@ from autoshop.domain.choices import NotificationChannel
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price
 from autoshop.extensions import db
+from autoshop.i18n import format_moment, message_language, speaking
 from autoshop.models import Appointment, AppointmentNote, Notification, StatusChange
 from autoshop.services.manage_links import manage_url
 from autoshop.services.rebooking import cancellation_of, rebook_url
@@ -123,11 +124,18 @@ def _moments(facts: dict[str, Any]) -> tuple[datetime, datetime | None]:
 
 
 def _when(local: datetime) -> str:
-    return f"{local:%a %b %-d} at {local:%-I:%M %p}"
+    return format_moment(local, "day_at")
 
 
 def _promised(promised: datetime | None) -> str:
-    return f"{promised:%a %b %-d, %-I:%M %p}" if promised else ""
+    return format_moment(promised, "day_moment") if promised else ""
+
+
+def language_of(appointment: Appointment) -> str:
+    """The language a visit's messages speak: the customer's chosen one, else the one the visit
+    was booked in, else the shop's."""
+    customer = appointment.customer
+    return message_language(customer.locale if customer else None, appointment.locale)
 
 
 def subject_of(kind: str, reference: str, facts: dict[str, Any]) -> str:
@@ -171,13 +179,13 @@ def _context(row: Notification, appointment: Appointment) -> dict[str, Any]:
         "location": appointment.location,
         "vehicle": facts["vehicle"],
         "when": _when(local),
-        "when_long": f"{local:%A, %B %-d, %Y} at {local:%-I:%M %p} ({local:%Z})",
+        "when_long": f"{format_moment(local, 'long_moment')} ({local:%Z})",
         "services": [tuple(s) for s in facts["services"]],
         "lead": format_minutes(lead) if lead else "",
         "status_sentence": status_sentence,
         "status_note": status_note,
         "promised": _promised(promised),
-        "promised_long": f"{promised:%A, %B %-d} at {promised:%-I:%M %p}" if promised else "",
+        "promised_long": format_moment(promised, "day_time") if promised else "",
         "manage_url": manage_url(appointment),
         "review_url": review_url(appointment) if kind == REVIEW_REQUEST else "",
         # A cancellation says who cancelled (the shop gives its reason) and links to book again.
@@ -195,14 +203,16 @@ def render(row: Notification) -> Content:
     appointment = db.session.get(Appointment, row.appointment_id) if row.appointment_id else None
     if appointment is None:
         raise RenderError("The appointment this message is about no longer exists.")
-    ctx = _context(row, appointment)
-    if row.channel is NotificationChannel.SMS:
-        return Content(row.subject, render_template("notifications/sms.txt", **ctx).strip(), "")
-    return Content(
-        row.subject,
-        render_template("notifications/appointment.txt", **ctx),
-        render_template("notifications/appointment.html", **ctx),
-    )
+    with speaking(language_of(appointment)):
+        ctx = _context(row, appointment)
+        subject = subject_of(row.kind, appointment.reference, row.payload)
+        if row.channel is NotificationChannel.SMS:
+            return Content(subject, render_template("notifications/sms.txt", **ctx).strip(), "")
+        return Content(
+            subject,
+            render_template("notifications/appointment.txt", **ctx),
+            render_template("notifications/appointment.html", **ctx),
+        )
 
 
 def content_of(row: Notification) -> Content:

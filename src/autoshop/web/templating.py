@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,8 @@ from flask_security import current_user
 
 from autoshop.domain.bounds import one_line
 from autoshop.domain.durations import format_minutes
-from autoshop.domain.money import describe_price, format_cents
+from autoshop.domain.money import describe_price
+from autoshop.i18n import format_clock, format_moment, format_money
 from autoshop.services.health import app_version
 
 
@@ -68,17 +69,22 @@ def navigation() -> list[NavItem]:
     return items
 
 
-def local_time(value: datetime | None, fmt: str = "%a %b %-d, %Y %-I:%M %p") -> str:
-    """An instant shown in the shop's zone, e.g. 'Tue Nov 24, 2026 9:30 AM'."""
-    if value is None:
-        return ""
-    zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
-    return value.astimezone(zone).strftime(fmt)
+def local_time(value: datetime | None, style: str = "moment") -> str:
+    """An instant shown in the shop's zone, e.g. 'Tue, Nov 24, 2026, 9:30 AM' (styles: see
+    `i18n.format_moment`)."""
+    return format_moment(value, style, ZoneInfo(current_app.config["SHOP_TIMEZONE"]))
+
+
+def when(value: datetime | date | None, style: str = "moment", zone: tzinfo | None = None) -> str:
+    """`{{ visit.starts_at|when('time', zone) }}`: a moment or a date in the page's language."""
+    return format_moment(value, style, zone)
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["money"] = format_cents
+    app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["duration"] = format_minutes
     app.jinja_env.filters["one_line"] = one_line
 

@@ -21,6 +21,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from autoshop.domain.bounds import one_line
 from autoshop.domain.choices import BookingSource
 from autoshop.domain.status import AppointmentStatus
+from autoshop.i18n import format_moment
 from autoshop.models import Appointment
 from autoshop.services import appointment_search as finder
 from autoshop.timeutil import utcnow
@@ -193,9 +194,9 @@ def _prepared() -> tuple[AppointmentFilterForm, finder.SearchFilters | None]:
     return form, filters
 
 
-def local(appointment: Appointment, fmt: str = "%a %b %-d, %Y %-I:%M %p") -> str:
+def local(appointment: Appointment, style: str = "moment") -> str:
     """A start shown in its own location's zone."""
-    return appointment.starts_at.astimezone(ZoneInfo(appointment.location.timezone)).strftime(fmt)
+    return format_moment(appointment.starts_at, style, ZoneInfo(appointment.location.timezone))
 
 
 def _query_without(*names: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from autoshop.domain.choices import Capability
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
+from autoshop.i18n import format_moment
 from autoshop.models import Bay, Closure, Location
 from autoshop.services import bay_downtime, schedule_conflicts, shop_admin
 from autoshop.services.schedule_conflicts import AffectedVisit
@@ -179,7 +180,7 @@ def _visits(count: int) -> str:
 
 
 def _when(value: datetime, location: Location) -> str:
-    return value.astimezone(ZoneInfo(location.timezone)).strftime("%a %b %-d, %Y %-I:%M %p")
+    return format_moment(value, "moment", ZoneInfo(location.timezone))
 
 
 def _save_location(form: LocationForm, location: Location | None) -> Location | None:

@@ -25,6 +25,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import VisitMode
 from autoshop.domain.vehicles import latest_model_year
 from autoshop.extensions import limiter
+from autoshop.i18n import current_language
 from autoshop.models import Appointment, Location, Service, ServiceCategory, User, Vehicle
 from autoshop.services import (
     booking,
@@ -387,6 +388,8 @@ def confirm() -> Response:
         location_id=location.id,
         by_staff=current_staff(),
     )
+    if req.by_staff is None:  # staff booking for a caller: the caller's language isn't the page's
+        req.language = current_language()
     key = _confirm_key(flow)
     try:
         outcome = idempotency.book_once(req, now=now, key=key, respond=lambda a: (303, a.reference))

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_total
+from autoshop.i18n import format_moment
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def day_label(day: date) -> str:
 
 
 def time_label(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%-I:%M %p")
+    return format_moment(moment, "time", zone)
 
 
 def when_label(moment: datetime, zone: ZoneInfo) -> str:

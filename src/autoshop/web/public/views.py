@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from flask import abort, render_template
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request
+from flask_security import current_user
+from werkzeug.wrappers import Response
 
 from autoshop.extensions import db
+from autoshop.i18n import LANGUAGE_COOKIE, LANGUAGES, supported
 from autoshop.models import Service
-from autoshop.services import catalog, ratings, shop
+from autoshop.services import accounts, catalog, ratings, shop
 from autoshop.web.public import bp
+
+#: How long a browser remembers the language picked in the footer.
+LANGUAGE_COOKIE_DAYS = 365
 
 
 @bp.get("/")
@@ -40,3 +48,34 @@ def service(service_id: int) -> str:
         rating=ratings.ratings_by_service([item.id]).get(item.id, ratings.NO_RATING),
         reviews=ratings.latest_reviews([item.id], per_service=10).get(item.id, []),
     )
+
+
+@bp.post("/language")
+def choose_language() -> Response:
+    """The footer's language picker: remembered by this browser, and on the account of whoever
+    is signed in (so their emails and texts speak it too). Back to the page it was picked on."""
+    language = supported(request.form.get("language"))
+    if language is None:
+        abort(400, description=f"Choose one of: {', '.join(LANGUAGES)}.")
+    if current_user.is_authenticated:
+        accounts.choose_language(current_user, language)
+    response = redirect(_same_site_path(request.form.get("next")), code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_DAYS * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure,
+        httponly=True,
+    )
+    return response
+
+
+def _same_site_path(target: str | None) -> str:
+    """`target` when it is a path on this site, else the home page (no open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target

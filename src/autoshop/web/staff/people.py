@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, render_template
 from werkzeug.wrappers import Response
 
+from autoshop.i18n import format_moment
 from autoshop.models import Appointment
 from autoshop.services import staff_records
 from autoshop.timeutil import utcnow
@@ -15,9 +16,9 @@ from autoshop.web.booking.rendering import page
 from autoshop.web.staff import bp
 
 
-def _local(appointment: Appointment, fmt: str = "%a %b %-d, %Y, %-I:%M %p") -> str:
+def _local(appointment: Appointment, style: str = "moment") -> str:
     """When a visit starts, in its location's zone."""
-    return appointment.starts_at.astimezone(ZoneInfo(appointment.location.timezone)).strftime(fmt)
+    return format_moment(appointment.starts_at, style, ZoneInfo(appointment.location.timezone))
 
 
 @bp.get("/customers/<int:customer_id>")

@@ -17,6 +17,7 @@ from autoshop.domain.choices import Role
 from autoshop.domain.status import AppointmentStatus, refuse_assign
 from autoshop.domain.visit_desk import MAX_NOTE_LENGTH, NoteAudience, refuse_note, refuse_promise
 from autoshop.extensions import db
+from autoshop.i18n import format_moment
 from autoshop.models import Appointment, User
 from autoshop.services import visit_desk
 from autoshop.services.booking import (
@@ -66,7 +67,7 @@ def render_visit(
         "a": item,
         "zone": zone,
         "zone_abbr": zone_name(zone, item.starts_at),
-        "local": lambda moment, fmt="%a %b %-d, %-I:%M %p": moment.astimezone(zone).strftime(fmt),
+        "local": lambda moment, style="day_moment": format_moment(moment, style, zone),
         "totals": totals_of(item.services),
         "floor_moves": [m for m in moves if m is not AppointmentStatus.NO_SHOW],
         "may_no_show": AppointmentStatus.NO_SHOW in moves,

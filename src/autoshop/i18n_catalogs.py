@@ -93,7 +93,7 @@ def update(language: str, template: Catalog) -> Catalog:
     path = po_path(language)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as file:
-        write_po(file, catalog, width=100, omit_header=False, sort_output=True, include_lineno=False)
+        write_po(file, catalog, width=100, sort_output=True, include_lineno=False)
     return catalog
 
 

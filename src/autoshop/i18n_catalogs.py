@@ -106,9 +106,7 @@ def missing(language: str, template: Catalog, under: str = "") -> list[str]:
         if not message.id or not any(path.startswith(under) for path, _ in message.locations):
             continue
         found = catalog.get(message.id, context=message.context)
-        strings = (
-            [] if found is None else (found.string if found.pluralizable else [found.string])
-        )
+        strings = [] if found is None else (found.string if found.pluralizable else [found.string])
         if found is None or found.fuzzy or not all(strings):
             gaps.append(message.id if isinstance(message.id, str) else message.id[0])
     return gaps

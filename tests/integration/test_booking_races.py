@@ -17,7 +17,8 @@ from autoshop.domain.choices import Capability
 from autoshop.extensions import db
 from autoshop.models import Appointment
 from autoshop.services import booking
-from autoshop.services.booking import BookingRequest, GuestContact, SlotTaken, VehicleDetails
+from autoshop.services.booking import BookingRequest, GuestContact, VehicleDetails
+from tests.support.races import outcome, race_processes, race_threads
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 TUE_9 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -54,41 +55,12 @@ def _holding_count(start: datetime) -> int:
     )
 
 
-def _race(app, jobs):
-    """Run each job in its own thread and app context (own session, own connection)."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(job):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                job()
-                result = "booked"
-            except SlotTaken:
-                result = "taken"
-            except Exception as exc:  # anything else is a failure the test reports
-                result = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
-
-
 @pytest.mark.engine("postgresql")
 @pytest.mark.settings(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 0})
 def test_threads_racing_for_the_last_bay_on_postgresql(app, factories, database_url):
     _location, service = _one_bay_shop(factories)
     jobs = [lambda n=n: booking.book(_request(service.id, n), now=NOW) for n in range(THREADS)]
-    outcomes = _race(app, jobs)
+    outcomes = race_threads(app, jobs)
     assert sorted(set(outcomes)) == ["booked", "taken"], outcomes
     assert outcomes.count("booked") == 1
     assert _holding_count(TUE_9) == 2  # the one booked + the appointment already there
@@ -114,41 +86,20 @@ def test_reschedules_race_new_bookings_on_postgresql(app, factories, database_ur
     jobs += [
         lambda n=n: booking.book(_request(service.id, n), now=NOW) for n in range(THREADS // 2)
     ]
-    outcomes = _race(app, jobs)
+    outcomes = race_threads(app, jobs)
     assert outcomes.count("booked") == 1, outcomes
     assert outcomes.count("taken") == len(jobs) - 1, outcomes
     assert _holding_count(TUE_9) == 2
 
 
-def _process_book(url: str, service_id: int, n: int, results) -> None:
-    from autoshop import create_app
-    from tests.conftest import TEST_CONFIG
-
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        try:
-            booking.book(_request(service_id, n), now=NOW)
-            results.put("booked")
-        except SlotTaken:
-            results.put("taken")
-        except Exception as exc:
-            results.put(f"error: {exc!r}")
+def _book_one(service_id: int, n: int) -> None:
+    booking.book(_request(service_id, n), now=NOW)
 
 
 @pytest.mark.engine("sqlite")
 def test_processes_racing_for_the_last_bay_on_sqlite(app, factories, database_url):
     _location, service = _one_bay_shop(factories)
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    processes = [
-        context.Process(target=_process_book, args=(database_url, service.id, n, results))
-        for n in range(PROCESSES)
-    ]
-    for p in processes:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in processes]
-    for p in processes:
-        p.join(timeout=60)
+    outcomes = race_processes(database_url, _book_one, [(service.id, n) for n in range(PROCESSES)])
     assert outcomes.count("booked") == 1, outcomes
     assert outcomes.count("taken") == PROCESSES - 1, outcomes
     db.session.commit()
@@ -175,12 +126,13 @@ def _process_book_many(url: str, service_id: int, first: int, start_line, result
         with app.app_context():
             barrier.wait(timeout=60)
             try:
-                booking.book(_request(service_id, n, STARTS[n % len(STARTS)]), now=NOW)
-                results.put("booked")
-            except SlotTaken:
-                results.put("taken")
-            except Exception as exc:
-                results.put(f"error: {exc!r}")
+                results.put(
+                    outcome(
+                        lambda: booking.book(
+                            _request(service_id, n, STARTS[n % len(STARTS)]), now=NOW
+                        )
+                    )
+                )
             finally:
                 db.session.remove()
 

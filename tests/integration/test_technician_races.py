@@ -7,8 +7,6 @@ SQLite: several processes against one database file.
 
 from __future__ import annotations
 
-import multiprocessing
-
 import pytest
 import sqlalchemy as sa
 
@@ -17,8 +15,8 @@ from autoshop.domain.technicians import WorkingSpan
 from autoshop.extensions import db
 from autoshop.models import Appointment
 from autoshop.services import booking, technicians
-from autoshop.services.booking import SlotTaken
-from tests.integration.test_booking_races import NOW, PROCESSES, TUE_9, _race, _request
+from tests.integration.test_booking_races import NOW, PROCESSES, TUE_9, _request
+from tests.support.races import race_processes, race_threads
 
 THREADS = 30
 WEEK = [WorkingSpan(d, 8 * 60, 17 * 60) for d in range(5)]
@@ -56,7 +54,7 @@ def _booked() -> list[tuple[int | None, int]]:
 def test_threads_racing_for_the_last_skilled_technician_on_postgresql(app, factories, database_url):
     service, ana = _one_technician_shop(factories)
     jobs = [lambda n=n: booking.book(_request(service.id, n), now=NOW) for n in range(THREADS)]
-    outcomes = _race(app, jobs)
+    outcomes = race_threads(app, jobs)
     assert outcomes.count("booked") == 1, outcomes
     assert outcomes.count("taken") == THREADS - 1, outcomes
     db.session.commit()
@@ -64,35 +62,14 @@ def test_threads_racing_for_the_last_skilled_technician_on_postgresql(app, facto
     assert booked[0] == ana  # a bay was left, the technician was not
 
 
-def _process_book(url: str, service_id: int, n: int, results) -> None:
-    from autoshop import create_app
-    from tests.conftest import TEST_CONFIG
-
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        try:
-            booking.book(_request(service_id, n), now=NOW)
-            results.put("booked")
-        except SlotTaken:
-            results.put("taken")
-        except Exception as exc:
-            results.put(f"error: {exc!r}")
+def _book_one(service_id: int, n: int) -> None:
+    booking.book(_request(service_id, n), now=NOW)
 
 
 @pytest.mark.engine("sqlite")
 def test_processes_racing_for_the_last_skilled_technician_on_sqlite(app, factories, database_url):
     service, ana = _one_technician_shop(factories)
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    processes = [
-        context.Process(target=_process_book, args=(database_url, service.id, n, results))
-        for n in range(PROCESSES)
-    ]
-    for p in processes:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in processes]
-    for p in processes:
-        p.join(timeout=60)
+    outcomes = race_processes(database_url, _book_one, [(service.id, n) for n in range(PROCESSES)])
     assert outcomes.count("booked") == 1, outcomes
     assert outcomes.count("taken") == PROCESSES - 1, outcomes
     db.session.commit()

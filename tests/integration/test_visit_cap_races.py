@@ -5,8 +5,6 @@ SQLite: several processes against one database file."""
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +14,8 @@ from autoshop.domain.choices import Capability, VisitMode
 from autoshop.extensions import db
 from autoshop.models import Appointment
 from autoshop.services import booking
-from autoshop.services.booking import BookingRequest, GuestContact, SlotTaken, VehicleDetails
+from autoshop.services.booking import BookingRequest, GuestContact, VehicleDetails
+from tests.support.races import race_processes, race_threads, refused_by_kind
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 TUE_9 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 in New York
@@ -70,39 +69,6 @@ def _waiters_in_block() -> int:
     )
 
 
-def _outcome(job) -> str:
-    try:
-        job()
-    except SlotTaken as exc:
-        return exc.kind
-    except Exception as exc:  # anything else is a failure the test reports
-        return f"error: {exc!r}"
-    return "booked"
-
-
-def _race(app, jobs) -> list[str]:
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(job):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                result = _outcome(job)
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
-
-
 @pytest.mark.engine("postgresql")
 @pytest.mark.settings(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 0})
 def test_threads_racing_for_the_last_waiter_place_on_postgresql(app, factories, database_url):
@@ -111,7 +77,7 @@ def test_threads_racing_for_the_last_waiter_place_on_postgresql(app, factories, 
         lambda n=n: booking.book(_request(service.id, n, BLOCK[n % 4], VisitMode.WAIT), now=NOW)
         for n in range(THREADS)
     ]
-    outcomes = _race(app, jobs)
+    outcomes = race_threads(app, jobs, outcome_of=refused_by_kind)
     assert outcomes.count("booked") == 1, outcomes
     assert outcomes.count("waiting-room-full") == THREADS - 1, outcomes
     assert _waiters_in_block() == 2
@@ -141,7 +107,7 @@ def test_reschedules_into_the_block_race_new_waiters_on_postgresql(app, factorie
         lambda n=n: booking.book(_request(service.id, n, BLOCK[n % 4], VisitMode.WAIT), now=NOW)
         for n in range(THREADS // 2)
     ]
-    outcomes = _race(app, jobs)
+    outcomes = race_threads(app, jobs, outcome_of=refused_by_kind)
     assert outcomes.count("booked") == 1, outcomes
     assert outcomes.count("waiting-room-full") == len(jobs) - 1, outcomes
     assert _waiters_in_block() == 2
@@ -158,33 +124,19 @@ def test_drop_offs_are_not_held_back_by_a_full_lounge(app, factories):
     booking.book(_request(service.id, 3, BLOCK[2], VisitMode.DROP_OFF), now=NOW)
 
 
-def _process_book(url: str, service_id: int, n: int, results) -> None:
-    from autoshop import create_app
-    from tests.conftest import TEST_CONFIG
-
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        results.put(
-            _outcome(
-                lambda: booking.book(_request(service_id, n, BLOCK[n % 4], VisitMode.WAIT), now=NOW)
-            )
-        )
+def _wait_one(service_id: int, n: int) -> None:
+    booking.book(_request(service_id, n, BLOCK[n % 4], VisitMode.WAIT), now=NOW)
 
 
 @pytest.mark.engine("sqlite")
 def test_processes_racing_for_the_last_waiter_place_on_sqlite(app, factories, database_url):
     _location, service = _lounge_shop(factories)
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    processes = [
-        context.Process(target=_process_book, args=(database_url, service.id, n, results))
-        for n in range(PROCESSES)
-    ]
-    for p in processes:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in processes]
-    for p in processes:
-        p.join(timeout=60)
+    outcomes = race_processes(
+        database_url,
+        _wait_one,
+        [(service.id, n) for n in range(PROCESSES)],
+        outcome_of=refused_by_kind,
+    )
     assert outcomes.count("booked") == 1, outcomes
     assert outcomes.count("waiting-room-full") == PROCESSES - 1, outcomes
     assert _waiters_in_block() == 2

@@ -7,7 +7,6 @@ by serialising writers (BEGIN IMMEDIATE).
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -17,42 +16,23 @@ from autoshop.domain.waitlist import EntryStatus, HoldStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, WaitlistEntry, WaitlistHold
 from autoshop.services import booking, waitlist, waitlist_offers
-from autoshop.services.booking import BookingRequest, GuestContact, SlotTaken, VehicleDetails
+from autoshop.services.booking import BookingRequest, GuestContact, VehicleDetails
 from autoshop.services.waitlist_offers import OfferProblem
 from tests.integration.test_waitlist import NOW, WED, WED_10, full_day  # noqa: F401
+from tests.support.races import race_threads, refused_as_taken
 
 RACERS = 8
 ACCEPTED_AT = NOW + timedelta(minutes=3)
 
 
+def _offer_or_slot(exc: Exception) -> str | None:
+    if isinstance(exc, OfferProblem):
+        return f"offer-{exc.status}"
+    return refused_as_taken(exc)
+
+
 def _race(app, jobs):
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(job):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                job()
-                result = "booked"
-            except SlotTaken:
-                result = "taken"
-            except OfferProblem as exc:
-                result = f"offer-{exc.status}"
-            except Exception as exc:  # anything else is a failure the test reports
-                result = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    return outcomes
+    return race_threads(app, jobs, outcome_of=_offer_or_slot, timeout=180)
 
 
 def _held(shop):

@@ -705,29 +705,17 @@ def _check_before_writing(
 ) -> tuple[_Context, list[engine.Closure]]:
     """The booking's context and the day's closures, once the start is known to be bookable on
     the day as it is now (bays only: technicians and caps are decided under the lock). A start
-    refused here is refused with what the check under the lock would say, read a moment
-    earlier, and the read transaction is ended first, so nothing holds the database while the
-    refusal's alternatives are searched."""
-    try:
-        ctx = _booking_context(req)
-        _check_offset(req.starts_at, ctx.zone)
-        starts_at = req.starts_at.astimezone(ctx.zone)
-        day = starts_at.date()
-        closures, busy = _day_data(ctx, day, now=now, holder=req.hold_id)
-        seen = _Seen(day, closures, busy) if req.hold_id is None else None
-        _require_offered(ctx, starts_at, closures, busy, now, seen=seen)
-    except BookingError:
-        _end_read()
-        raise
+    refused here gets what the check under the lock would say, read a moment earlier, without
+    the lock ever being taken: neither the refusal nor its alternatives keep the day's other
+    writers waiting."""
+    ctx = _booking_context(req)
+    _check_offset(req.starts_at, ctx.zone)
+    starts_at = req.starts_at.astimezone(ctx.zone)
+    day = starts_at.date()
+    closures, busy = _day_data(ctx, day, now=now, holder=req.hold_id)
+    seen = _Seen(day, closures, busy) if req.hold_id is None else None
+    _require_offered(ctx, starts_at, closures, busy, now, seen=seen)
     return ctx, closures
-
-
-def _end_read() -> None:
-    """End the session's read-only transaction (nothing to write; loaded rows stay usable)."""
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("a refused booking must not leave unsaved changes")
-    session.commit()
 
 
 def _new_appointment(

@@ -288,7 +288,8 @@ def main() -> None:
             f"| booking attempts ({args.clients} clients) | {args.requests} in {elapsed:.1f} s: "
             f"{booking_rate:.0f} requests/s |",
             f"| bookings made (201) | {booked}: {booked / elapsed:.0f} bookings/s |",
-            f"| answered taken (409) | {counts.get(409, 0)} |",
+            f"| answered taken (409) | {counts.get(409, 0)}: "
+            f"{counts.get(409, 0) / elapsed:.0f} refusals/s |",
             f"| other answers | { {k: v for k, v in counts.items() if k not in (201, 409)} } |",
             f"| bare Flask route, same server | {bare_rate:.0f} requests/s |",
             f"| booking requests/s ÷ bare route requests/s | {booking_rate / bare_rate:.0%} |",

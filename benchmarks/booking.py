@@ -9,7 +9,7 @@ same way, and counts double bookings left in the database afterwards (must be 0)
 It creates (and drops afterwards) its own database, `autoshop_bench_booking` unless
 --database-name says otherwise, on the server of --database-url (default: the local PostgreSQL).
 The last row is the ratio the target is set on: booking requests/s over the bare route's, both
-measured in the same run.
+measured in the same run (the bare route before and after the bookings, their mean).
 """
 
 from __future__ import annotations
@@ -224,6 +224,7 @@ def main() -> None:
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     url = prepare_database(args.database_url, args.database_name)
     try:
         service_id, first_day = seed(url)
@@ -257,6 +258,23 @@ def main() -> None:
             }
             return "POST", "/api/v1/appointments", json.dumps(body)
 
+        def bare_route() -> float:
+            """The bare route's requests/s, the same number of requests from as many clients."""
+            port = free_port()
+            bare = serve("benchmarks.bare_app:app", env, port)
+            try:
+                bare_elapsed, bare_counts = hammer(
+                    port, args.clients, args.requests, lambda rng, i: ("GET", "/", None)
+                )
+            finally:
+                bare.terminate()
+                bare.wait(timeout=30)
+            return bare_counts.get(200, 0) / bare_elapsed
+
+        # The bare route before and after the bookings: on a machine shared with other work the
+        # load changes during a long booking run, and a single short bare run would catch only
+        # one moment of it. The ratio uses their mean.
+        bare_before = bare_route()
         port = free_port()
         server = serve("autoshop.wsgi:app", env, port)
         try:
@@ -265,22 +283,13 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         booked = counts.get(201, 0)
-
-        port = free_port()
-        bare = serve("benchmarks.bare_app:app", env, port)
-        try:
-            bare_elapsed, bare_counts = hammer(
-                port, args.clients, args.requests, lambda rng, i: ("GET", "/", None)
-            )
-        finally:
-            bare.terminate()
-            bare.wait(timeout=30)
+        bare_after = bare_route()
         doubles = double_bookings(url)
     finally:
         drop_database(args.database_url, args.database_name)
 
     booking_rate = args.requests / elapsed
-    bare_rate = bare_counts.get(200, 0) / bare_elapsed
+    bare_rate = (bare_before + bare_after) / 2
     table = "\n".join(
         [
             "| what | figure |",
@@ -288,11 +297,15 @@ def main() -> None:
             f"| booking attempts ({args.clients} clients) | {args.requests} in {elapsed:.1f} s: "
             f"{booking_rate:.0f} requests/s |",
             f"| bookings made (201) | {booked}: {booked / elapsed:.0f} bookings/s |",
-            f"| answered taken (409) | {counts.get(409, 0)} |",
+            f"| answered taken (409) | {counts.get(409, 0)}: "
+            f"{counts.get(409, 0) / elapsed:.0f} refusals/s |",
             f"| other answers | { {k: v for k, v in counts.items() if k not in (201, 409)} } |",
-            f"| bare Flask route, same server | {bare_rate:.0f} requests/s |",
+            f"| bare Flask route, same server (before, after the bookings) | "
+            f"{bare_rate:.0f} requests/s ({bare_before:.0f}, {bare_after:.0f}) |",
             f"| booking requests/s ÷ bare route requests/s | {booking_rate / bare_rate:.0%} |",
             f"| double bookings found afterwards | {doubles} |",
+            f"| machine load (1-minute load average, before and after) | "
+            f"{load_before:.1f}, {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores |",
         ]
     )
     print(table)
@@ -300,7 +313,7 @@ def main() -> None:
         text = args.write.read_text()
         begin, end = "<!-- booking:begin -->", "<!-- booking:end -->"
         block = (
-            f"{begin}\nMeasured {utcnow().date().isoformat()} with `make bench` "
+            f"{begin}\nMeasured {utcnow().date().isoformat()} with `python -m benchmarks.booking` "
             f"(PostgreSQL, gunicorn 4 workers x 8 threads, {args.clients} clients):\n\n"
             f"{table}\n{end}"
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import sqlite3
+from datetime import UTC, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -12,12 +14,13 @@ from autoshop.domain.choices import Capability, PriceKind
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Closure, Notification, StatusChange
-from autoshop.services import booking
+from autoshop.services import booking, idempotency
 from autoshop.services.booking import BookingError, BookingRequest, SlotTaken, VehicleDetails
 from tests.support.messages import message_text
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
 TUE_9 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 in New York
+ZONE = ZoneInfo("America/New_York")
 LIFT = [Capability.LIFT.value, Capability.GENERAL.value]
 CAR = VehicleDetails(year=2019, make="Honda", model="CR-V")
 
@@ -215,12 +218,86 @@ def test_full_bays_answer_taken_with_nearest_alternatives(shop):
     assert min(abs(a - TUE_9) for a in alternatives) <= timedelta(minutes=45)
 
 
-def test_the_alternatives_to_a_taken_time_are_searched_after_the_write_lock_is_released(
-    shop, monkeypatch
+@pytest.mark.parametrize(
+    ("morning_closes", "expected"),
+    [
+        # Seven free starts on Tuesday morning: the five nearest to the evening, all Tuesday,
+        # though Wednesday's first starts are closer in time.
+        (
+            time(8),
+            [(1, time(6, 30)), (1, time(6, 45)), (1, time(7)), (1, time(7, 15)), (1, time(7, 30))],
+        ),
+        # Three on Tuesday: those, then the earliest of the following days.
+        (
+            time(7),
+            [(1, time(6)), (1, time(6, 15)), (1, time(6, 30)), (2, time(6)), (2, time(6, 15))],
+        ),
+    ],
+    ids=["day-has-five", "day-has-three"],
+)
+def test_alternatives_on_the_same_day_come_first(factories, morning_closes, expected):
+    """A customer refused Tuesday evening is offered Tuesday's free times first (they chose the
+    day), the nearest ones; the next days fill in only when Tuesday has fewer than five."""
+    factories.location(
+        hours={1: [(time(6), morning_closes), (time(20), time(23))], 2: [(time(6), time(23))]},
+        bays=[("Lift 1", LIFT)],
+    )
+    oil = factories.service("Oil change", duration_minutes=30)
+    evening = factories.service("Engine work", duration_minutes=170)  # 20:00-22:50, +10 buffer
+    customer = factories.customer()
+    tue_20 = datetime.combine(TUE_9.astimezone(ZONE).date(), time(20), ZONE)
+    booking.book(
+        BookingRequest(service_ids=[evening.id], starts_at=tue_20, customer=customer, vehicle=CAR),
+        now=NOW,
+    )
+    with pytest.raises(SlotTaken) as caught:
+        booking.book(
+            BookingRequest(
+                service_ids=[oil.id],
+                starts_at=tue_20 + timedelta(hours=1),
+                customer=factories.customer(),
+                vehicle=CAR,
+            ),
+            now=NOW,
+        )
+    monday = TUE_9.astimezone(ZONE).date() - timedelta(days=1)
+    assert caught.value.alternatives == [
+        datetime.combine(monday + timedelta(days=d), t, ZONE) for d, t in expected
+    ]
+
+
+def _another_writer_can_take_the_day(location_id: int, day) -> bool:
+    """Whether a second connection could start placing visits on that day right now: take the
+    day's schedule lock (PostgreSQL) or the write lock (SQLite), without waiting."""
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if db.engine.dialect.name == "postgresql":
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", (location_id, day.toordinal())
+            )
+            free = cursor.fetchone()[0]
+            raw.rollback()
+            return free
+        cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        cursor.execute("ROLLBACK")
+        return True
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("with_key", [False, True], ids=["plain", "idempotency-key"])
+def test_the_alternatives_to_a_taken_time_are_searched_without_holding_the_day(
+    shop, monkeypatch, with_key
 ):
-    """Most refused bookings on a busy day are "taken": the week of availability searched for
-    their alternatives must not hold the day's schedule lock (other bookings would queue
-    behind it), so it runs once the refused write transaction has ended."""
+    """Most refused bookings on a busy day are "taken": the search for their alternatives must
+    not hold the day's schedule (other bookings would queue behind it). A plain request is
+    refused before the write transaction; one with an idempotency key, once the refused write
+    transaction has ended. Either way the search runs when the alternatives are read, once."""
     for _ in range(3):
         booking.book(
             request_for(
@@ -231,20 +308,27 @@ def test_the_alternatives_to_a_taken_time_are_searched_after_the_write_lock_is_r
             ),
             now=NOW,
         )
-    searched_inside_a_transaction = []
+    day_free_during_search = []
     search = booking.alternatives_near
 
     def watched(*args, **kwargs):
-        searched_inside_a_transaction.append(db.session().in_transaction())
+        day_free_during_search.append(
+            _another_writer_can_take_the_day(shop["location"].id, TUE_9.astimezone(ZONE).date())
+        )
         return search(*args, **kwargs)
 
     monkeypatch.setattr(booking, "alternatives_near", watched)
+    req = request_for(shop, service_ids=[shop["oil"].id])
     with pytest.raises(SlotTaken) as caught:
-        booking.book(request_for(shop, service_ids=[shop["oil"].id]), now=NOW)
-    assert searched_inside_a_transaction == []  # not searched while the lock was held
-    assert caught.value.alternatives  # searched when read, outside the write transaction
-    assert searched_inside_a_transaction == [False]
-    assert caught.value.alternatives and searched_inside_a_transaction == [False]  # once
+        if with_key:
+            key = idempotency.Key("test", "k-1", "fingerprint")
+            idempotency.book_once(req, now=NOW, key=key, respond=lambda a: (201, "{}"))
+        else:
+            booking.book(req, now=NOW)
+    assert day_free_during_search == []  # not searched before it is read
+    assert caught.value.alternatives
+    assert day_free_during_search == [True]
+    assert caught.value.alternatives and day_free_during_search == [True]  # searched once
 
 
 def test_same_vehicle_cannot_be_in_two_places(shop):

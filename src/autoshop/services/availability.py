@@ -444,7 +444,7 @@ def staff_rules(rules: engine.BookingRules) -> engine.BookingRules:
     return rules.for_booker(staff=True)
 
 
-def _busy_time(
+def busy_time(
     location: Location,
     start_at: datetime,
     end_at: datetime,
@@ -504,7 +504,7 @@ def find_availability(
         ],
         closures=load_closures(location, start_at, end_at),
         bays=bays,
-        **_busy_time(location, start_at, end_at, visit, rules, exclude_appointment_id, now),
+        **busy_time(location, start_at, end_at, visit, rules, exclude_appointment_id, now),
         duration=visit.duration,
         capabilities=visit.capabilities,
         rules=staff_rules(rules) if by_staff else rules,

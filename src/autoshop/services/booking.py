@@ -179,6 +179,9 @@ class _Context:
     vehicle_id: int | None = None
     #: Drop-off or wait: the location's cap for that mode applies (visit_caps).
     mode: VisitMode | None = None
+    #: The service categories of the visit (the skills a technician needs), read with the
+    #: services, so a search after the transaction has ended doesn't reload them.
+    categories: frozenset[int] = frozenset()
 
     def engine_args(self) -> dict[str, Any]:
         """What every engine call for this visit at this location takes."""
@@ -218,6 +221,7 @@ def _context(
         bays=queries.load_bays(location),
         vehicle_id=vehicle_id,
         mode=mode,
+        categories=people.categories_of(visit.services),
     )
 
 
@@ -281,9 +285,7 @@ def _technicians(
     start_at, end_at = queries.range_bounds(
         day - timedelta(days=1), day + timedelta(days=days), ctx.zone
     )
-    return people.load_technicians(
-        ctx.location, people.categories_of(ctx.visit.services), start_at, end_at, exclude=exclude
-    )
+    return people.load_technicians(ctx.location, ctx.categories, start_at, end_at, exclude=exclude)
 
 
 def _choose_technician(
@@ -310,13 +312,19 @@ def _choose_technician(
 
 
 def _cap_reached(
-    ctx: _Context, caps: CapIndex, starts_at: datetime, now: datetime, *, exclude: int | None
+    ctx: _Context,
+    caps: CapIndex,
+    starts_at: datetime,
+    now: datetime,
+    *,
+    exclude: int | None,
+    seen: _Seen | None = None,
 ) -> CapReached:
     """The refusal when only the mode's cap stands in the way, in the shop's words."""
     local = starts_at.astimezone(ctx.zone)
 
     def alternatives() -> list[datetime]:
-        return alternatives_near(ctx, starts_at, now, exclude=exclude)
+        return alternatives_near(ctx, starts_at, now, exclude=exclude, seen=seen)
 
     location = ctx.location
     if ctx.mode is VisitMode.WAIT:
@@ -411,51 +419,113 @@ def _require_offered(
     exclude: int | None = None,
     techs: Technicians | None = None,
     caps: CapIndex | None = None,
+    seen: _Seen | None = None,
 ) -> None:
     """Raise unless the start is offered: "taken" (with alternatives) when only the bays or the
     technicians are full, "full" when only the mode's cap is reached, otherwise the reason the
-    time can't be booked at all."""
+    time can't be booked at all. `seen`, the day's data the check read, is what the refusal's
+    alternatives start from."""
     if _slot(ctx, starts_at, closures, busy, now, techs, caps) is not None:
         return
     if caps is not None and _slot(ctx, starts_at, closures, busy, now, techs) is not None:
-        raise _cap_reached(ctx, caps, starts_at, now, exclude=exclude)
+        raise _cap_reached(ctx, caps, starts_at, now, exclude=exclude, seen=seen)
     if _slot(ctx, starts_at, closures, [], now) is not None:
-        raise _taken(ctx, starts_at, now, exclude=exclude)
+        raise _taken(ctx, starts_at, now, exclude=exclude, seen=seen)
     raise _explain_refusal(ctx, starts_at, closures, now)
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """A local day's closures and busy blocks as a booking's check read them: the refusal's
+    alternatives on that day are searched in them, without reading them again."""
+
+    day: date
+    closures: list[engine.Closure]
+    busy: list[engine.Busy]
+
+
 def alternatives_near(
-    ctx: _Context, starts_at: datetime, now: datetime, *, exclude: int | None = None
+    ctx: _Context,
+    starts_at: datetime,
+    now: datetime,
+    *,
+    exclude: int | None = None,
+    seen: _Seen | None = None,
 ) -> list[datetime]:
-    """The free starts closest to the one asked for, over that day and the next six."""
+    """The free starts offered instead of `starts_at`, the same local day first: the ALTERNATIVES
+    nearest to it on that day; when the day has fewer, the earliest of the next six days make up
+    the rest. The week is read only then (a busy day's refusals usually find theirs on the day,
+    in the data the check already read: `seen`)."""
     day = starts_at.astimezone(ctx.zone).date()
-    closures, busy = _day_data(ctx, day, days=7, exclude=exclude, now=now)
-    blocked: list[tuple[datetime, datetime]] = []
-    if ctx.vehicle_id is not None:
-        start_at, end_at = queries.range_bounds(day, day + timedelta(days=6), ctx.zone)
-        blocked = queries.load_vehicle_visits(ctx.vehicle_id, start_at, end_at, exclude=exclude)
-    days = engine.free_slots(
-        closures=closures,
-        busy=busy,
-        blocked=blocked,
-        caps=_caps(ctx, day, days=7, exclude=exclude),
-        start=day,
-        end=day + timedelta(days=6),
-        now=now,
-        technicians=_technicians(ctx, day, days=7, exclude=exclude),
-        **ctx.engine_args(),
-    )
-    starts = [s.starts_at for d in days for s in d.slots]
-    nearest = sorted(starts, key=lambda s: abs(s - starts_at))[:ALTERNATIVES]
+    if seen is not None and seen.day == day:
+        on_day = _free_starts(
+            ctx, day, 1, now, exclude=exclude, closures=seen.closures, busy=seen.busy
+        )
+    else:
+        on_day = _free_starts(ctx, day, 1, now, exclude=exclude)
+    nearest = sorted(on_day, key=lambda s: abs(s - starts_at))[:ALTERNATIVES]
+    if len(nearest) < ALTERNATIVES:
+        later = _free_starts(ctx, day + timedelta(days=1), 6, now, exclude=exclude)
+        nearest += later[: ALTERNATIVES - len(nearest)]
     return sorted(nearest)
 
 
+def _free_starts(
+    ctx: _Context,
+    first: date,
+    days: int,
+    now: datetime,
+    *,
+    exclude: int | None,
+    closures: list[engine.Closure] | None = None,
+    busy: list[engine.Busy] | None = None,
+) -> list[datetime]:
+    """Every free start for the visit on `days` local days from `first`, in order. Busy time
+    not given is read for the range (on PostgreSQL merged per bay in SQL, as the calendar reads
+    it); the technicians, caps and the vehicle's other visits are read only where they apply."""
+    start_at, end_at = queries.range_bounds(
+        first - timedelta(days=1), first + timedelta(days=days), ctx.zone
+    )
+    if closures is None:
+        closures = queries.load_closures(ctx.location, start_at, end_at)
+    busy_time: dict[str, Any]
+    if busy is None:
+        busy_time = queries.busy_time(
+            ctx.location, start_at, end_at, ctx.visit, ctx.rules, exclude, now
+        )
+    else:
+        busy_time = {"busy": busy}
+    last = first + timedelta(days=days - 1)
+    blocked: list[tuple[datetime, datetime]] = []
+    if ctx.vehicle_id is not None:
+        blocked = queries.load_vehicle_visits(
+            ctx.vehicle_id, *queries.range_bounds(first, last, ctx.zone), exclude=exclude
+        )
+    found = engine.free_slots(
+        closures=closures,
+        blocked=blocked,
+        caps=_caps(ctx, first, days=days, exclude=exclude),
+        start=first,
+        end=last,
+        now=now,
+        technicians=_technicians(ctx, first, days=days, exclude=exclude),
+        **busy_time,
+        **ctx.engine_args(),
+    )
+    return [s.starts_at for d in found for s in d.slots]
+
+
 def _taken(
-    ctx: _Context, starts_at: datetime, now: datetime, *, exclude: int | None = None
+    ctx: _Context,
+    starts_at: datetime,
+    now: datetime,
+    *,
+    exclude: int | None = None,
+    seen: _Seen | None = None,
 ) -> SlotTaken:
     return SlotTaken(
         "This time was just taken. Please pick another; here are the nearest free times.",
-        nearest=lambda: alternatives_near(ctx, starts_at, now, exclude=exclude),
+        nearest=lambda: alternatives_near(ctx, starts_at, now, exclude=exclude, seen=seen),
     )
 
 
@@ -526,31 +596,42 @@ def _customer_with_email(email: str) -> User | None:
 
 
 def book(req: BookingRequest, *, now: datetime) -> Appointment:
-    """Book a visit; raise BookingError (or SlotTaken) with a message when it can't be."""
+    """Book a visit; raise BookingError (or SlotTaken) with a message when it can't be.
+
+    Without an idempotency key the start is first checked against the day as it is, before the
+    write transaction: a refusal (on a busy day most often "taken") is answered from that read,
+    holding no lock. A start that passes is checked again under the day's lock, on what is busy
+    then. With a key the check runs only inside the transaction, after the key is claimed, so a
+    retry of a request still being booked waits for it and replays its answer."""
     _validate_people(req)
     if req.by_staff is not None and req.customer is None and req.guest is not None:
         # A phone or walk-in booking for someone who has an account goes into that account.
         account = _customer_with_email(req.guest.email)
         if account is not None and not account.is_staff:
             req.customer, req.guest = account, None
+    early = _check_before_writing(req, now) if req.once is None else None
 
-    def work(session: Session) -> Appointment:
+    def work(session: Session, *, savepoints: bool) -> Appointment:
         if req.once is not None:
             req.once.claim()
-        ctx = _context(
-            req.location_id,
-            req.service_ids,
-            staff=req.by_staff is not None,
-            vehicle_id=req.vehicle_id,
-            mode=req.mode,
-        )
-        _check_offset(req.starts_at, ctx.zone)
+        if early is None:
+            ctx = _booking_context(req)
+            _check_offset(req.starts_at, ctx.zone)
+        else:
+            ctx = early[0]
         starts_at = req.starts_at.astimezone(ctx.zone)
-        lock_schedule(session, ctx.location.id, [starts_at.date()])
-        closures, busy = _day_data(ctx, starts_at.date(), now=now, holder=req.hold_id)
-        techs = _technicians(ctx, starts_at.date())
-        caps = _caps(ctx, starts_at.date())
-        _require_offered(ctx, starts_at, closures, busy, now, techs=techs, caps=caps)
+        day = starts_at.date()
+        lock_schedule(session, ctx.location.id, [day])
+        if early is None:
+            closures, busy = _day_data(ctx, day, now=now, holder=req.hold_id)
+        else:
+            # Closures are the ones just read (the schedule lock never covered them); the busy
+            # time is read again now that this writer has the day to itself.
+            closures, busy = early[1], _day_busy(ctx, day, now=now, holder=req.hold_id)
+        techs = _technicians(ctx, day)
+        caps = _caps(ctx, day)
+        seen = _Seen(day, closures, busy) if req.hold_id is None else None
+        _require_offered(ctx, starts_at, closures, busy, now, techs=techs, caps=caps, seen=seen)
         mechanic_id = _choose_technician(ctx, techs, starts_at, now)
         vehicle = _resolve_vehicle(req)
         session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
@@ -563,7 +644,15 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
             return appointment
 
         ends_at = starts_at + ctx.visit.duration
-        appointment = _place(attempt, ctx, busy, starts_at, ends_at + ctx.rules.buffer, now)
+        appointment = _place(
+            attempt,
+            ctx,
+            busy,
+            starts_at,
+            ends_at + ctx.rules.buffer,
+            now,
+            savepoints=savepoints,
+        )
         session.add(
             StatusChange(
                 appointment=appointment,
@@ -581,18 +670,54 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         return appointment
 
     try:
-        return run_write(work)
+        try:
+            # Under the day's lock the bay read free is free, so the first try writes without a
+            # savepoint; should the database refuse the bay all the same (a writer outside the
+            # lock), the whole transaction runs again, trying each bay in a savepoint.
+            return run_write(lambda session: work(session, savepoints=False))
+        except _PlaceAgain:
+            return run_write(lambda session: work(session, savepoints=True))
     except Contended as exc:
         # Every attempt lost to concurrent bookings: as good as taken.
         db.session.rollback()
-        ctx = _context(
-            req.location_id,
-            req.service_ids,
-            staff=req.by_staff is not None,
-            vehicle_id=req.vehicle_id,
-            mode=req.mode,
-        )
+        ctx = early[0] if early is not None else _booking_context(req)
         raise _taken(ctx, req.starts_at.astimezone(ctx.zone), now) from exc
+
+
+def _booking_context(req: BookingRequest) -> _Context:
+    return _context(
+        req.location_id,
+        req.service_ids,
+        staff=req.by_staff is not None,
+        vehicle_id=req.vehicle_id,
+        mode=req.mode,
+    )
+
+
+def _day_busy(ctx: _Context, day: date, *, now: datetime, holder: int | None) -> list[engine.Busy]:
+    """The busy blocks of `_day_data`'s range (for a check that already has its closures)."""
+    start_at, end_at = queries.range_bounds(
+        day - timedelta(days=1), day + timedelta(days=1), ctx.zone
+    )
+    return queries.load_busy(ctx.location, start_at, end_at, now=now, holder=holder)
+
+
+def _check_before_writing(
+    req: BookingRequest, now: datetime
+) -> tuple[_Context, list[engine.Closure]]:
+    """The booking's context and the day's closures, once the start is known to be bookable on
+    the day as it is now (bays only: technicians and caps are decided under the lock). A start
+    refused here gets what the check under the lock would say, read a moment earlier, without
+    the lock ever being taken: neither the refusal nor its alternatives keep the day's other
+    writers waiting."""
+    ctx = _booking_context(req)
+    _check_offset(req.starts_at, ctx.zone)
+    starts_at = req.starts_at.astimezone(ctx.zone)
+    day = starts_at.date()
+    closures, busy = _day_data(ctx, day, now=now, holder=req.hold_id)
+    seen = _Seen(day, closures, busy) if req.hold_id is None else None
+    _require_offered(ctx, starts_at, closures, busy, now, seen=seen)
+    return ctx, closures
 
 
 def _new_appointment(
@@ -635,11 +760,14 @@ def _place(
     now: datetime,
     *,
     exclude: int | None = None,
+    savepoints: bool = True,
 ) -> Appointment:
     """Write the appointment into the best-fitting free bay the database accepts.
 
     `attempt(bay_id)` sets up the row for one bay; each try runs in its own savepoint, which a
     refused overlap rolls back (expiring what it wrote), so every try starts from scratch.
+    Without `savepoints` only the best bay is tried, and a refused overlap on it raises
+    `_PlaceAgain` (the transaction is lost: the caller starts it again, with savepoints).
     """
     ranked = rank_bays(
         bays=ctx.bays,
@@ -648,6 +776,17 @@ def _place(
         block_ends_at=block_ends_at,
         capabilities=ctx.visit.capabilities,
     )
+    if not savepoints and ranked:
+        appointment = attempt(ranked[0])
+        db.session.add(appointment)
+        try:
+            db.session.flush()  # the database checks the overlap rules here
+        except IntegrityError as exc:
+            _refuse_vehicle_overlap(exc)
+            if _overlap_kind(exc) is None:
+                raise
+            raise _PlaceAgain from exc
+        return appointment
     for bay_id in ranked:
         savepoint = db.session.begin_nested()
         try:
@@ -659,16 +798,23 @@ def _place(
             # A failed flush leaves the savepoint inactive but open: roll it back regardless,
             # or the whole session refuses to go on (PendingRollbackError).
             savepoint.rollback()
-            kind = _overlap_kind(exc)
-            if kind == "vehicle":
-                raise BookingError(
-                    "This vehicle already has an appointment at that time.",
-                    kind="vehicle-busy",
-                    field="vehicle",
-                ) from exc
-            if kind is None:
+            _refuse_vehicle_overlap(exc)
+            if _overlap_kind(exc) is None:
                 raise
     raise _taken(ctx, starts_at, now, exclude=exclude)
+
+
+class _PlaceAgain(Exception):
+    """The database refused the bay a write without savepoints chose: start the write over."""
+
+
+def _refuse_vehicle_overlap(error: IntegrityError) -> None:
+    if _overlap_kind(error) == "vehicle":
+        raise BookingError(
+            "This vehicle already has an appointment at that time.",
+            kind="vehicle-busy",
+            field="vehicle",
+        ) from error
 
 
 # --- changing ------------------------------------------------------------------------------------

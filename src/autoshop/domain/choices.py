@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from autoshop.i18n import _
+
 
 class Role(StrEnum):
     CUSTOMER = "customer"
@@ -12,7 +14,9 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"customer": "Customer", "mechanic": "Mechanic", "admin": "Admin"}[self.value]
+        return {"customer": _("Customer"), "mechanic": _("Mechanic"), "admin": _("Admin")}[
+            self.value
+        ]
 
 
 class Capability(StrEnum):
@@ -24,7 +28,11 @@ class Capability(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"general": "General", "lift": "Lift", "alignment": "Alignment rack"}[self.value]
+        return {
+            "general": _("General"),
+            "lift": _("Lift"),
+            "alignment": _("Alignment rack"),
+        }[self.value]
 
 
 class PriceKind(StrEnum):
@@ -35,9 +43,9 @@ class PriceKind(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "fixed": "Fixed price",
-            "range": "Price range",
-            "diagnosis": "Priced after diagnosis",
+            "fixed": _("Fixed price"),
+            "range": _("Price range"),
+            "diagnosis": _("Priced after diagnosis"),
         }[self.value]
 
 
@@ -47,7 +55,7 @@ class VisitMode(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"drop_off": "Drop off the car", "wait": "Wait at the shop"}[self.value]
+        return {"drop_off": _("Drop off the car"), "wait": _("Wait at the shop")}[self.value]
 
 
 class NotificationChannel(StrEnum):
@@ -71,4 +79,4 @@ class BookingSource(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"online": "Online", "staff": "By staff"}[self.value]
+        return {"online": _("Online"), "staff": _("By staff")}[self.value]

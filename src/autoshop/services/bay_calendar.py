@@ -290,7 +290,9 @@ def _span_text(start: datetime, end: datetime, zone: ZoneInfo, day: date) -> str
     last = "" if local_end.date() > day else format_moment(local_end, "time")
     if not first and not last:
         return _("all day")
-    return f"{first or _('from midnight')}–{last or _('midnight')}"
+    first = first or _("from midnight")
+    last = last or _("midnight")
+    return f"{first}–{last}"
 
 
 def _week_cell(

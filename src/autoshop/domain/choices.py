@@ -14,9 +14,12 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"customer": _("Customer"), "mechanic": _("Mechanic"), "admin": _("Admin")}[
-            self.value
-        ]
+        labels: dict[str, str] = {
+            "customer": _("Customer"),
+            "mechanic": _("Mechanic"),
+            "admin": _("Admin"),
+        }
+        return labels[self.value]
 
 
 class Capability(StrEnum):
@@ -28,11 +31,12 @@ class Capability(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
+        labels: dict[str, str] = {
             "general": _("General"),
             "lift": _("Lift"),
             "alignment": _("Alignment rack"),
-        }[self.value]
+        }
+        return labels[self.value]
 
 
 class PriceKind(StrEnum):
@@ -42,11 +46,12 @@ class PriceKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
+        labels: dict[str, str] = {
             "fixed": _("Fixed price"),
             "range": _("Price range"),
             "diagnosis": _("Priced after diagnosis"),
-        }[self.value]
+        }
+        return labels[self.value]
 
 
 class VisitMode(StrEnum):
@@ -55,7 +60,8 @@ class VisitMode(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"drop_off": _("Drop off the car"), "wait": _("Wait at the shop")}[self.value]
+        labels: dict[str, str] = {"drop_off": _("Drop off the car"), "wait": _("Wait at the shop")}
+        return labels[self.value]
 
 
 class NotificationChannel(StrEnum):
@@ -79,4 +85,5 @@ class BookingSource(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"online": _("Online"), "staff": _("By staff")}[self.value]
+        labels: dict[str, str] = {"online": _("Online"), "staff": _("By staff")}
+        return labels[self.value]

@@ -23,7 +23,11 @@ class NoteAudience(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"internal": _("Internal note"), "customer": _("Note to the customer")}[self.value]
+        labels: dict[str, str] = {
+            "internal": _("Internal note"),
+            "customer": _("Note to the customer"),
+        }
+        return labels[self.value]
 
 
 def _floor_refusal(job: JobFacts, actor: Actor, what: str) -> Refusal | None:
@@ -89,7 +93,7 @@ def refuse_note(job: JobFacts, actor: Actor, audience: NoteAudience) -> Refusal 
 def note_problem(body: str) -> str | None:
     """Why a note can't be saved as written, or None."""
     if not body.strip():
-        return _("Write the note first.")
+        return str(_("Write the note first."))
     if len(body.strip()) > MAX_NOTE_LENGTH:
-        return _("Keep the note under %(max)d characters.", max=MAX_NOTE_LENGTH)
+        return str(_("Keep the note under %(max)d characters.", max=MAX_NOTE_LENGTH))
     return None

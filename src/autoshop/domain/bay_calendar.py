@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from autoshop.domain.availability import Closure, OpeningInterval
 from autoshop.domain.schedule_conflicts import BookedVisit, ConflictKind, Schedule, conflicts_of
-from autoshop.i18n import format_moment
+from autoshop.i18n import _, _l, format_moment
 
 __all__ = [
     "Cell",
@@ -50,15 +50,15 @@ class Shade(StrEnum):
 
     @property
     def label(self) -> str:
-        return _SHADE_LABELS[self]
+        return str(_SHADE_LABELS[self])
 
 
-_SHADE_LABELS = {
-    Shade.OPEN: "Open",
-    Shade.OUTSIDE: "Closed",
-    Shade.BREAK: "Break",
-    Shade.CLOSURE: "Shop closed",
-    Shade.DOWNTIME: "Out of service",
+_SHADE_LABELS: dict[Shade, object] = {
+    Shade.OPEN: _l("Open"),
+    Shade.OUTSIDE: _l("Closed"),
+    Shade.BREAK: _l("Break"),
+    Shade.CLOSURE: _l("Shop closed"),
+    Shade.DOWNTIME: _l("Out of service"),
 }
 
 
@@ -313,11 +313,11 @@ def visit_problems(
     out: list[str] = []
     for conflict in conflicts_of(visit, schedule):
         if conflict.kind is ConflictKind.CLOSURE:
-            out.append(f"Shop closed: {conflict.detail}")
+            out.append(_("Shop closed: %(reason)s", reason=conflict.detail))
         elif conflict.kind is ConflictKind.BAY_INACTIVE:
-            out.append(f"{bay_name} is not in use")
+            out.append(_("%(bay)s is not in use", bay=bay_name))
         else:
-            out.append("Outside opening hours")
+            out.append(_("Outside opening hours"))
     for down in downtime_overlaps(visit.bay_id, visit.starts_at, visit.ends_at, downtimes):
-        out.append(f"{bay_name} out of service: {down.reason}")
+        out.append(_("%(bay)s out of service: %(reason)s", bay=bay_name, reason=down.reason))
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from autoshop.i18n import _
+
 
 class Role(StrEnum):
     CUSTOMER = "customer"
@@ -12,7 +14,12 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"customer": "Customer", "mechanic": "Mechanic", "admin": "Admin"}[self.value]
+        labels: dict[str, str] = {
+            "customer": _("Customer"),
+            "mechanic": _("Mechanic"),
+            "admin": _("Admin"),
+        }
+        return labels[self.value]
 
 
 class Capability(StrEnum):
@@ -24,7 +31,12 @@ class Capability(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"general": "General", "lift": "Lift", "alignment": "Alignment rack"}[self.value]
+        labels: dict[str, str] = {
+            "general": _("General"),
+            "lift": _("Lift"),
+            "alignment": _("Alignment rack"),
+        }
+        return labels[self.value]
 
 
 class PriceKind(StrEnum):
@@ -34,11 +46,12 @@ class PriceKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "fixed": "Fixed price",
-            "range": "Price range",
-            "diagnosis": "Priced after diagnosis",
-        }[self.value]
+        labels: dict[str, str] = {
+            "fixed": _("Fixed price"),
+            "range": _("Price range"),
+            "diagnosis": _("Priced after diagnosis"),
+        }
+        return labels[self.value]
 
 
 class VisitMode(StrEnum):
@@ -47,7 +60,8 @@ class VisitMode(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"drop_off": "Drop off the car", "wait": "Wait at the shop"}[self.value]
+        labels: dict[str, str] = {"drop_off": _("Drop off the car"), "wait": _("Wait at the shop")}
+        return labels[self.value]
 
 
 class NotificationChannel(StrEnum):
@@ -71,4 +85,5 @@ class BookingSource(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"online": "Online", "staff": "By staff"}[self.value]
+        labels: dict[str, str] = {"online": _("Online"), "staff": _("By staff")}
+        return labels[self.value]

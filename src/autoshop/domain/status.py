@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from autoshop.domain.choices import Role
+from autoshop.i18n import _, _l
 
 
 class AppointmentStatus(StrEnum):
@@ -21,12 +22,13 @@ class AppointmentStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self][0]
+        return str(_LABELS[self][0])
 
     @property
     def action(self) -> str:
         """The button that moves a job into this status."""
-        return _ACTIONS.get(self, self.label)
+        action = _ACTIONS.get(self)
+        return str(action) if action is not None else self.label
 
     @property
     def colour(self) -> str:
@@ -39,25 +41,25 @@ class AppointmentStatus(StrEnum):
         return self not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
 
 
-_LABELS: dict[AppointmentStatus, tuple[str, str]] = {
-    AppointmentStatus.SCHEDULED: ("Scheduled", "primary"),
-    AppointmentStatus.CHECKED_IN: ("Checked in", "info"),
-    AppointmentStatus.IN_PROGRESS: ("In progress", "warning"),
-    AppointmentStatus.WAITING_ON_PARTS: ("Waiting on parts", "secondary"),
-    AppointmentStatus.READY_FOR_PICKUP: ("Ready for pickup", "success"),
-    AppointmentStatus.COMPLETED: ("Completed", "dark"),
-    AppointmentStatus.CANCELLED: ("Cancelled", "danger"),
-    AppointmentStatus.NO_SHOW: ("No-show", "danger"),
+_LABELS: dict[AppointmentStatus, tuple[object, str]] = {
+    AppointmentStatus.SCHEDULED: (_l("Scheduled"), "primary"),
+    AppointmentStatus.CHECKED_IN: (_l("Checked in"), "info"),
+    AppointmentStatus.IN_PROGRESS: (_l("In progress"), "warning"),
+    AppointmentStatus.WAITING_ON_PARTS: (_l("Waiting on parts"), "secondary"),
+    AppointmentStatus.READY_FOR_PICKUP: (_l("Ready for pickup"), "success"),
+    AppointmentStatus.COMPLETED: (_l("Completed"), "dark"),
+    AppointmentStatus.CANCELLED: (_l("Cancelled"), "danger"),
+    AppointmentStatus.NO_SHOW: (_l("No-show"), "danger"),
 }
 
-_ACTIONS: dict[AppointmentStatus, str] = {
-    AppointmentStatus.CHECKED_IN: "Check in",
-    AppointmentStatus.IN_PROGRESS: "Start work",
-    AppointmentStatus.WAITING_ON_PARTS: "Wait for parts",
-    AppointmentStatus.READY_FOR_PICKUP: "Ready for pickup",
-    AppointmentStatus.COMPLETED: "Complete",
-    AppointmentStatus.NO_SHOW: "Mark no-show",
-    AppointmentStatus.CANCELLED: "Cancel",
+_ACTIONS: dict[AppointmentStatus, object] = {
+    AppointmentStatus.CHECKED_IN: _l("Check in"),
+    AppointmentStatus.IN_PROGRESS: _l("Start work"),
+    AppointmentStatus.WAITING_ON_PARTS: _l("Wait for parts"),
+    AppointmentStatus.READY_FOR_PICKUP: _l("Ready for pickup"),
+    AppointmentStatus.COMPLETED: _l("Complete"),
+    AppointmentStatus.NO_SHOW: _l("Mark no-show"),
+    AppointmentStatus.CANCELLED: _l("Cancel"),
 }
 
 #: Statuses whose appointments occupy a bay; the database guards overlaps among these only.
@@ -143,18 +145,24 @@ def _customer_refusal(
     job: JobFacts, actor: Actor, now: datetime, state_kind: str
 ) -> Refusal | None:
     if not _owner(job, actor):
-        return Refusal("not-yours", "This appointment isn't yours.", forbidden=True)
+        return Refusal("not-yours", _("This appointment isn't yours."), forbidden=True)
     if job.status is not AppointmentStatus.SCHEDULED:
         return Refusal(
             state_kind,
-            f"This appointment is {job.status.label.lower()}; it can't be changed online.",
+            _(
+                "This appointment is %(status)s; it can't be changed online.",
+                status=job.status.label.lower(),
+            ),
             forbidden=False,
         )
     if job.starts_at - now < job.change_cutoff:
         hours = f"{job.change_cutoff.total_seconds() / 3600:g}"
         return Refusal(
             "past-cutoff",
-            f"Changes online close {hours} hours before the visit; please call the shop.",
+            _(
+                "Changes online close %(hours)s hours before the visit; please call the shop.",
+                hours=hours,
+            ),
             forbidden=True,
         )
     return None
@@ -169,27 +177,38 @@ def refuse_move(
         # Customers cancel scheduled visits only, and are told why in their own words.
         return _customer_refusal(job, actor, now, "not-cancellable")
     if rule is None:
-        verb = "cancelled" if target is AppointmentStatus.CANCELLED else None
+        cancelling = target is AppointmentStatus.CANCELLED
+        status = job.status.label.lower()
         message = (
-            f"A {job.status.label.lower()} appointment can't be {verb}."
-            if verb
-            else f"A job that is {job.status.label.lower()} can't move to {target.label.lower()}."
+            _("A %(status)s appointment can't be cancelled.", status=status)
+            if cancelling
+            else _(
+                "A job that is %(status)s can't move to %(target)s.",
+                status=status,
+                target=target.label.lower(),
+            )
         )
-        if verb:
+        if cancelling:
             return Refusal("not-cancellable", message, forbidden=False)
         return Refusal("bad-transition", message, forbidden=True)
     if actor.role is Role.CUSTOMER:  # customers only cancel, handled above
         return Refusal(
-            "staff-only", f"Only the shop can mark a visit {target.label.lower()}.", True
+            "staff-only",
+            _("Only the shop can mark a visit %(status)s.", status=target.label.lower()),
+            True,
         )
     if actor.role not in rule.roles:
         return Refusal(
             "admin-only",
-            f"Only an admin can {target.action.lower()} a {job.status.label.lower()} visit.",
+            _(
+                "Only an admin can %(action)s a %(status)s visit.",
+                action=target.action.lower(),
+                status=job.status.label.lower(),
+            ),
             forbidden=True,
         )
     if actor.role is Role.MECHANIC and job.mechanic_id not in (None, actor.user_id):
-        return Refusal("not-your-job", "This job is assigned to another mechanic.", True)
+        return Refusal("not-your-job", _("This job is assigned to another mechanic."), True)
     return None
 
 
@@ -200,27 +219,29 @@ def refuse_reschedule(job: JobFacts, actor: Actor, now: datetime) -> Refusal | N
     if job.status is not AppointmentStatus.SCHEDULED:
         return Refusal(
             "not-reschedulable",
-            f"A {job.status.label.lower()} appointment can't be rescheduled.",
+            _("A %(status)s appointment can't be rescheduled.", status=job.status.label.lower()),
             forbidden=False,
         )
     if actor.role is Role.ADMIN:
         return None
-    return Refusal("admin-only", "Only an admin or the customer can move a visit.", True)
+    return Refusal("admin-only", _("Only an admin or the customer can move a visit."), True)
 
 
 def refuse_assign(job: JobFacts, actor: Actor, mechanic_id: int | None) -> Refusal | None:
     """Admins assign anyone to an open job; a mechanic may take an unassigned job for themself."""
     if job.status in FINAL_STATUSES:
         return Refusal(
-            "job-closed", f"A {job.status.label.lower()} job can't be reassigned.", False
+            "job-closed",
+            _("A %(status)s job can't be reassigned.", status=job.status.label.lower()),
+            False,
         )
     if actor.role is Role.ADMIN:
         return None
     if actor.role is Role.MECHANIC and job.mechanic_id is None and mechanic_id == actor.user_id:
         return None
     if actor.role is Role.MECHANIC and job.mechanic_id not in (None, actor.user_id):
-        return Refusal("not-your-job", "This job is assigned to another mechanic.", True)
-    return Refusal("admin-only", "Only an admin can assign jobs to others.", True)
+        return Refusal("not-your-job", _("This job is assigned to another mechanic."), True)
+    return Refusal("admin-only", _("Only an admin can assign jobs to others."), True)
 
 
 #: Statuses after which nothing about a visit changes any more.

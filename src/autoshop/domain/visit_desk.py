@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from autoshop.domain.choices import Role
 from autoshop.domain.status import FINAL_STATUSES, Actor, JobFacts, Refusal
+from autoshop.i18n import _
 
 #: The longest note staff can write (internal or for the customer).
 MAX_NOTE_LENGTH = 1000
@@ -22,36 +23,46 @@ class NoteAudience(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"internal": "Internal note", "customer": "Note to the customer"}[self.value]
+        labels: dict[str, str] = {
+            "internal": _("Internal note"),
+            "customer": _("Note to the customer"),
+        }
+        return labels[self.value]
 
 
 def _floor_refusal(job: JobFacts, actor: Actor, what: str) -> Refusal | None:
-    """Admins always; a mechanic on their own job or one nobody has taken yet."""
+    """Admins always; a mechanic on their own job or one nobody has taken yet. `what`: the
+    refusal for anyone else (a whole sentence)."""
     if actor.role is Role.ADMIN:
         return None
     if actor.role is Role.MECHANIC:
         if job.mechanic_id in (None, actor.user_id):
             return None
-        return Refusal("not-your-job", "This job is assigned to another mechanic.", True)
-    return Refusal("staff-only", f"Only the shop can {what}.", True)
+        return Refusal("not-your-job", _("This job is assigned to another mechanic."), True)
+    return Refusal("staff-only", what, True)
 
 
 def refuse_promise(job: JobFacts, actor: Actor, promised_at: datetime | None) -> Refusal | None:
     """None when `actor` may set (or, with None, clear) the time the car is promised ready by.
     The promise must lie after the visit starts (before its booked end is fine: a job can go
     faster than booked); a closed visit keeps what it had."""
-    refusal = _floor_refusal(job, actor, "promise a ready time")
+    refusal = _floor_refusal(job, actor, _("Only the shop can promise a ready time."))
     if refusal is not None:
         return refusal
     if job.status in FINAL_STATUSES:
         return Refusal(
             "job-closed",
-            f"A {job.status.label.lower()} visit can't get a new ready-by time.",
+            _(
+                "A %(status)s visit can't get a new ready-by time.",
+                status=job.status.label.lower(),
+            ),
             False,
         )
     if promised_at is not None and promised_at <= job.starts_at:
         return Refusal(
-            "promise-before-start", "The ready-by time must be after the visit starts.", False
+            "promise-before-start",
+            _("The ready-by time must be after the visit starts."),
+            False,
         )
     return None
 
@@ -61,16 +72,19 @@ def refuse_note(job: JobFacts, actor: Actor, audience: NoteAudience) -> Refusal 
     A note to the customer comes from an admin or the job's mechanic, while the visit is open
     or just completed; a cancelled or missed visit gets no more messages from here."""
     if actor.role is Role.CUSTOMER:
-        return Refusal("staff-only", "Only the shop can add notes to a visit.", True)
+        return Refusal("staff-only", _("Only the shop can add notes to a visit."), True)
     if audience is NoteAudience.INTERNAL:
         return None
-    refusal = _floor_refusal(job, actor, "write to the customer")
+    refusal = _floor_refusal(job, actor, _("Only the shop can write to the customer."))
     if refusal is not None:
         return refusal
     if job.status in FINAL_STATUSES and job.status.value != "completed":
         return Refusal(
             "job-closed",
-            f"A {job.status.label.lower()} visit gets no more notes to the customer.",
+            _(
+                "A %(status)s visit gets no more notes to the customer.",
+                status=job.status.label.lower(),
+            ),
             False,
         )
     return None
@@ -79,7 +93,7 @@ def refuse_note(job: JobFacts, actor: Actor, audience: NoteAudience) -> Refusal 
 def note_problem(body: str) -> str | None:
     """Why a note can't be saved as written, or None."""
     if not body.strip():
-        return "Write the note first."
+        return str(_("Write the note first."))
     if len(body.strip()) > MAX_NOTE_LENGTH:
-        return f"Keep the note under {MAX_NOTE_LENGTH} characters."
+        return str(_("Keep the note under %(max)d characters.", max=MAX_NOTE_LENGTH))
     return None

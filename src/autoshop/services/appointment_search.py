@@ -25,6 +25,7 @@ from autoshop.domain.choices import BookingSource
 from autoshop.domain.choices import Role as RoleName
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import (
     Appointment,
     AppointmentService,
@@ -53,9 +54,12 @@ class SortKey(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"start": "Start", "customer": "Customer", "status": "Status", "bay": "Bay"}[
-            self.value
-        ]
+        return {
+            "start": _("Start"),
+            "customer": _("Customer"),
+            "status": _("Status"),
+            "bay": _("Bay"),
+        }[self.value]
 
 
 #: Statuses sorted in the order a visit goes through them, not alphabetically.
@@ -92,11 +96,15 @@ class SearchFilters:
 def range_problem(start: date, end: date) -> str | None:
     """Why a date range can't be shown, or None."""
     if not (bounds.day_in_range(start) and bounds.day_in_range(end)):
-        return f"Choose dates in the years {bounds.YEARS.low}–{bounds.YEARS.high}."
+        return _(
+            "Choose dates in the years %(low)d–%(high)d.",
+            low=bounds.YEARS.low,
+            high=bounds.YEARS.high,
+        )
     if end < start:
-        return "The end date is before the start date."
+        return _("The end date is before the start date.")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
-        return f"Show at most {MAX_RANGE_DAYS} days at a time."
+        return _("Show at most %(days)d days at a time.", days=MAX_RANGE_DAYS)
     return None
 
 

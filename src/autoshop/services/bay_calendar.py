@@ -21,6 +21,7 @@ from autoshop.domain import bay_calendar as grid
 from autoshop.domain.schedule_conflicts import BookedVisit, Schedule
 from autoshop.domain.status import FINAL_STATUSES, AppointmentStatus
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment, formats_locale
 from autoshop.models import Appointment, Bay, BayDowntime, Closure, Location
 from autoshop.models.appointments import HOLDS_BAY
 
@@ -53,7 +54,15 @@ class Block:
 
     @property
     def times(self) -> str:
-        return f"{self.starts_local:%-I:%M}–{self.ends_local:%-I:%M %p}"
+        return time_range(self.starts_local, self.ends_local)
+
+
+def time_range(start: datetime, end: datetime) -> str:
+    """'9:00–10:30 AM' in US English (one AM/PM for both); elsewhere each time in full, in
+    the reader's language ('9:00 a.m.–10:30 a.m.')."""
+    if str(formats_locale()) == "en_US":
+        return f"{start:%-I:%M}–{end:%-I:%M %p}"
+    return f"{format_moment(start, 'time')}–{format_moment(end, 'time')}"
 
 
 @dataclass(frozen=True)
@@ -277,11 +286,13 @@ def day_board(location: Location, day: date) -> DayBoard:
 def _span_text(start: datetime, end: datetime, zone: ZoneInfo, day: date) -> str:
     """'9:00 AM–12:00 PM' within the day, 'all day' when it covers the day's open hours."""
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    first = "" if local_start.date() < day else f"{local_start:%-I:%M %p}"
-    last = "" if local_end.date() > day else f"{local_end:%-I:%M %p}"
+    first = "" if local_start.date() < day else format_moment(local_start, "time")
+    last = "" if local_end.date() > day else format_moment(local_end, "time")
     if not first and not last:
-        return "all day"
-    return f"{first or 'from midnight'}–{last or 'midnight'}"
+        return _("all day")
+    first = first or _("from midnight")
+    last = last or _("midnight")
+    return f"{first}–{last}"
 
 
 def _week_cell(
@@ -293,7 +304,7 @@ def _week_cell(
     downtimes: Sequence[grid.Downtime],
 ) -> WeekCell:
     if not intervals:
-        return WeekCell(grid.Shade.OUTSIDE, "Not an opening day")
+        return WeekCell(grid.Shade.OUTSIDE, _("Not an opening day"))
     shades = [
         grid.shade_of(
             s, e, bay_id=bay.id, intervals=intervals, closures=closures, downtimes=downtimes
@@ -307,10 +318,12 @@ def _week_cell(
     for closure in closures:
         if closure.starts_at < day_end and day_start < closure.ends_at:
             span = _span_text(closure.starts_at, closure.ends_at, zone, day)
-            cell.notes.append(f"Shop closed {span}: {closure.reason}")
+            cell.notes.append(
+                _("Shop closed %(span)s: %(reason)s", span=span, reason=closure.reason)
+            )
     for down in grid.downtime_overlaps(bay.id, day_start, day_end, downtimes):
         span = _span_text(down.starts_at, down.ends_at, zone, day)
-        cell.notes.append(f"Out of service {span}: {down.reason}")
+        cell.notes.append(_("Out of service %(span)s: %(reason)s", span=span, reason=down.reason))
     return cell
 
 
@@ -329,10 +342,11 @@ def week_board(location: Location, start: date) -> WeekBoard:
         day = start + timedelta(days=offset)
         intervals = grid.day_intervals(day, zone, hours)
         label = ", ".join(
-            f"{s.astimezone(zone):%-I:%M %p}–{e.astimezone(zone):%-I:%M %p}" for s, e in intervals
+            f"{format_moment(s, 'time', zone)}–{format_moment(e, 'time', zone)}"
+            for s, e in intervals
         )
         cells = {bay.id: _week_cell(day, zone, bay, intervals, closures, downtimes) for bay in bays}
-        days.append(WeekDay(day=day, hours=label or "Closed", cells=cells))
+        days.append(WeekDay(day=day, hours=label or _("Closed"), cells=cells))
     index = {d.day: d for d in days}
     for block in blocks.values():
         target = index.get(block.starts_local.date())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from autoshop.domain.status import BAY_HOLDING_STATUSES
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, Bay, Location, User
 from autoshop.services.job_board import local_day_bounds
 
@@ -23,7 +24,7 @@ class SheetGrouping(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"bay": "By bay", "mechanic": "By mechanic"}[self.value]
+        return {"bay": _("By bay"), "mechanic": _("By mechanic")}[self.value]
 
 
 @dataclass(frozen=True)
@@ -99,5 +100,5 @@ def _by_mechanic(visits: list[Appointment]) -> list[SheetGroup]:
     ]
     nobody = [v for v in visits if v.mechanic_id is None]
     if nobody:
-        groups.append(SheetGroup("Not assigned yet", nobody))
+        groups.append(SheetGroup(_("Not assigned yet"), nobody))
     return groups

@@ -30,6 +30,7 @@ from autoshop.domain.schedule_conflicts import (
 )
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment
 from autoshop.models import Appointment, Bay, BayDowntime, Closure, Location, OpeningHours, User
 from autoshop.services import booking
 
@@ -59,7 +60,13 @@ class AffectedVisit:
         zone = ZoneInfo(self.appointment.location.timezone)
         start = self.appointment.starts_at.astimezone(zone)
         end = self.appointment.ends_at.astimezone(zone)
-        return f"{start:%a %b %-d, %Y}, {start:%-I:%M %p}–{end:%-I:%M %p}"
+        return _(
+            "%(weekday)s %(date)s, %(start)s–%(end)s",
+            weekday=format_moment(start, "weekday_short"),
+            date=format_moment(start, "date"),
+            start=format_moment(start, "time"),
+            end=format_moment(end, "time"),
+        )
 
     @property
     def problems(self) -> list[str]:
@@ -67,13 +74,19 @@ class AffectedVisit:
         out = []
         for conflict in self.conflicts:
             if conflict.kind is ConflictKind.CLOSURE:
-                out.append(f"Shop closed: {conflict.detail}")
+                out.append(_("Shop closed: %(reason)s", reason=conflict.detail))
             elif conflict.kind is ConflictKind.BAY_INACTIVE:
-                out.append(f"{self.appointment.bay.name} is not in use")
+                out.append(_("%(bay)s is not in use", bay=self.appointment.bay.name))
             elif conflict.kind is ConflictKind.BAY_DOWN:
-                out.append(f"{self.appointment.bay.name} out of service: {conflict.detail}")
+                out.append(
+                    _(
+                        "%(bay)s out of service: %(reason)s",
+                        bay=self.appointment.bay.name,
+                        reason=conflict.detail,
+                    )
+                )
             else:
-                out.append("Outside opening hours")
+                out.append(_("Outside opening hours"))
         return out
 
 
@@ -313,7 +326,7 @@ def move_visits(appointment_ids: Iterable[int], *, now: datetime, actor: User) -
             booking.move_to_free_bay(appointment, now=now, actor=actor)
         except booking.SlotTaken:
             db.session.rollback()
-            outcome.refused.append((appointment.reference, "no other bay is free then"))
+            outcome.refused.append((appointment.reference, _("no other bay is free then")))
         except booking.BookingError as exc:
             db.session.rollback()
             outcome.refused.append((appointment.reference, exc.message))

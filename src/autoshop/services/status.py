@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from autoshop.domain.choices import Role
 from autoshop.domain.status import AppointmentStatus, allowed_targets, refuse_assign, refuse_move
 from autoshop.domain.visit_desk import NoteAudience
+from autoshop.i18n import _, speaking
 from autoshop.models import Appointment, AppointmentNote, StatusChange, User
 from autoshop.services import outbox_planning, technicians
 from autoshop.services.booking import (
@@ -52,10 +53,12 @@ def change_status(
     note = note.strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise BookingError(
-            f"Keep the note under {MAX_NOTE_LENGTH} characters.", kind="note-too-long", field="note"
+            _("Keep the note under %(max)d characters.", max=MAX_NOTE_LENGTH),
+            kind="note-too-long",
+            field="note",
         )
     if target is AppointmentStatus.CANCELLED:
-        raise BookingError("Cancel through the appointment's Cancel action.", kind="use-cancel")
+        raise BookingError(_("Cancel through the appointment's Cancel action."), kind="use-cancel")
     who = actor_of(actor)
 
     def work(session: Session, current: Appointment) -> StatusChange:
@@ -91,7 +94,7 @@ def assign_mechanic(
     """Give the job to `mechanic` (None: nobody): admins for anyone, a mechanic takes an open
     job for themself. The change is kept as an internal note on the visit."""
     if mechanic is not None and not (mechanic.has_role(Role.MECHANIC.value) and mechanic.active):
-        raise BookingError("Choose one of the shop's active mechanics.", kind="not-a-mechanic")
+        raise BookingError(_("Choose one of the shop's active mechanics."), kind="not-a-mechanic")
     mechanic_id = mechanic.id if mechanic is not None else None
     who = actor_of(actor)
 
@@ -105,11 +108,17 @@ def assign_mechanic(
                 raise BookingError(problem, kind="technician-unavailable", field="mechanic")
         current.mechanic_id = mechanic_id
         current.updated_at = now
+        with speaking(None):  # the visit's record is kept in the shop's language
+            body = (
+                _("Assigned to %(name)s.", name=mechanic.full_name)
+                if mechanic
+                else _("Unassigned.")
+            )
         session.add(
             AppointmentNote(
                 appointment=current,
                 audience=NoteAudience.INTERNAL,
-                body=f"Assigned to {mechanic.full_name}." if mechanic else "Unassigned.",
+                body=body,
                 author=actor,
                 created_at=now,
             )

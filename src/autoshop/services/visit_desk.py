@@ -16,6 +16,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import Role as RoleName
 from autoshop.domain.visit_desk import NoteAudience, note_problem, refuse_note, refuse_promise
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment, speaking
 from autoshop.models import Appointment, AppointmentNote, Role, StatusChange, User
 from autoshop.services import outbox_planning
 from autoshop.services.booking import BookingError, actor_of, change_write, enforce, facts_of
@@ -33,8 +34,8 @@ __all__ = [
 
 
 def promise_label(moment: datetime, zone: ZoneInfo) -> str:
-    """'Wed Dec 2, 4:00 PM' in the location's zone."""
-    return f"{moment.astimezone(zone):%a %b %-d, %-I:%M %p}"
+    """'Wed Dec 2, 4:00 PM' in the location's zone, in the reader's language."""
+    return format_moment(moment, "day_moment", zone)
 
 
 def set_promised_time(
@@ -61,11 +62,12 @@ def set_promised_time(
         zone = ZoneInfo(current.location.timezone)
         current.promised_at = promised_at
         current.updated_at = now
-        note = (
-            f"Ready by {promise_label(promised_at, zone)}."
-            if promised_at is not None
-            else "Ready-by time withdrawn."
-        )
+        with speaking(None):  # the visit's record is kept in the shop's language
+            note = (
+                _("Ready by %(when)s.", when=promise_label(promised_at, zone))
+                if promised_at is not None
+                else _("Ready-by time withdrawn.")
+            )
         session.add(
             StatusChange(
                 appointment=current,
@@ -149,7 +151,7 @@ def timeline(appointment: Appointment, *, internal: bool) -> list[TimelineEntry]
             at=change.changed_at,
             # A change that kept the status (a move, a promise) says what it is by its note.
             title=(
-                "Visit updated"
+                _("Visit updated")
                 if change.from_status is change.to_status
                 else change.to_status.label
             ),
@@ -168,7 +170,7 @@ def timeline(appointment: Appointment, *, internal: bool) -> list[TimelineEntry]
         entries.append(
             TimelineEntry(
                 at=note.created_at,
-                title=note.audience.label if internal else "Note from the shop",
+                title=note.audience.label if internal else _("Note from the shop"),
                 text=note.body,
                 by=note.author.full_name if internal and note.author else "",
                 kind=note.audience.value,
@@ -198,6 +200,6 @@ def mechanic_by_id(raw: str) -> User | None:
     mechanic = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 19 else None
     if mechanic is None or not mechanic.active or not mechanic.has_role(RoleName.MECHANIC.value):
         raise BookingError(
-            "Choose one of the shop's active mechanics.", kind="not-a-mechanic", field="mechanic"
+            _("Choose one of the shop's active mechanics."), kind="not-a-mechanic", field="mechanic"
         )
     return mechanic

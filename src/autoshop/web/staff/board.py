@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from autoshop.domain.status import AppointmentStatus
+from autoshop.i18n import _
 from autoshop.models import Location
 from autoshop.services import job_board
 from autoshop.services.booking import BookingError, ChangedMeanwhile, NotAllowed
@@ -86,7 +87,7 @@ def board_move(reference: str) -> Response:
     try:
         target = AppointmentStatus(raw_target)
     except ValueError:
-        text = "Choose one of the moves offered on the card."
+        text = _("Choose one of the moves offered on the card.")
         return _render(location, notice=Notice(item.reference, text, "danger"), status=400)
     seen_status = request.form.get("seen_status", item.status.value)
     note = request.form.get("note", "")[: MAX_NOTE_LENGTH * 2]
@@ -101,7 +102,7 @@ def board_move(reference: str) -> Response:
             expected_version=seen_version(request.form),
         )
     except ChangedMeanwhile:
-        _, text = changed_meanwhile(item_id, seen_status)
+        text = changed_meanwhile(item_id, seen_status)[1]
         return _render(location, notice=Notice(reference, text, "warning", note), status=409)
     except NotAllowed as exc:
         notice = Notice(reference, exc.message, "danger", note)
@@ -109,7 +110,7 @@ def board_move(reference: str) -> Response:
     except BookingError as exc:
         notice = Notice(reference, exc.message, "danger", note)
         return _render(location, notice=notice, status=422)
-    text = f"The {label} is now {target.label.lower()}."
+    text = _("The %(vehicle)s is now %(status)s.", vehicle=label, status=target.label.lower())
     if _wants_fragment():
         return _render(location, notice=Notice(reference, text, "success"))
     flash(text, "success")

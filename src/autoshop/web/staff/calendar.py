@@ -19,8 +19,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_security import current_user
 from werkzeug.wrappers import Response
 
+from autoshop.domain.choices import Capability
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment
 from autoshop.models import Appointment, Bay, Location
 from autoshop.services import bay_calendar
 from autoshop.services.booking import BookingError, ChangedMeanwhile, SlotTaken, reschedule
@@ -74,11 +76,12 @@ def _today(location: Location) -> date:
     return utcnow().astimezone(ZoneInfo(location.timezone)).date()
 
 
-def _parse_date(raw: str, what: str) -> date:
+def _parse_date(raw: str, problem: str) -> date:
+    """`raw` as a date; `problem` says how to give it (a whole sentence)."""
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise BadMove(f"Give the {what} as a date like 2026-12-01.") from None
+        raise BadMove(problem) from None
 
 
 def _shown(args: Any) -> Shown:
@@ -86,18 +89,22 @@ def _shown(args: Any) -> Shown:
     raw_location = args.get("location", "")
     location_id = int(raw_location) if raw_location.isdigit() and len(raw_location) < 10 else None
     if raw_location and location_id is None:
-        abort(400, description="Choose one of the shop's locations.")
+        abort(400, description=_("Choose one of the shop's locations."))
     location = bay_calendar.location_or_none(location_id)
     if location is None:
         if location_id is not None:
-            abort(404, description="There is no such location.")
-        abort(404, description="The shop has not been set up yet: add a location first.")
+            abort(404, description=_("There is no such location."))
+        abort(404, description=_("The shop has not been set up yet: add a location first."))
     view = args.get("view", "day") or "day"
     if view not in VIEWS:
-        abort(400, description="Choose the day or the week view.")
+        abort(400, description=_("Choose the day or the week view."))
     raw_day = args.get("date", "")
     try:
-        day = _parse_date(raw_day, "day") if raw_day else _today(location)
+        day = (
+            _parse_date(raw_day, _("Give the day as a date like 2026-12-01."))
+            if raw_day
+            else _today(location)
+        )
     except BadMove as exc:
         abort(400, description=str(exc))
     return Shown(location, view, day)
@@ -137,6 +144,12 @@ def _context(shown: Shown, *, moving: Appointment | None = None) -> dict[str, An
         "locations": bay_calendar.locations(),
         "may_move": current_user.has_role("admin"),
         "statuses": [s for s in AppointmentStatus if s.holds_bay],
+        # A bay's equipment, as the column heads name it (lower case, as stored).
+        "capability_words": {
+            Capability.GENERAL.value: _("general"),
+            Capability.LIFT.value: _("lift"),
+            Capability.ALIGNMENT.value: _("alignment"),
+        },
         "move": _move_target(shown.location, moving) if current_user.has_role("admin") else None,
     }
 
@@ -162,10 +175,10 @@ def calendar() -> Any:
 def _read_bay(raw: str, location: Location) -> Bay:
     bay_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
     if bay_id is None:
-        raise BadMove("Choose the bay to move the visit to.")
+        raise BadMove(_("Choose the bay to move the visit to."))
     bay = db.session.get(Bay, bay_id)
     if bay is None or bay.location_id != location.id:
-        raise BadMove("Choose one of this location's bays.")
+        raise BadMove(_("Choose one of this location's bays."))
     return bay
 
 
@@ -178,21 +191,24 @@ def _read_start(form: Any, zone: ZoneInfo) -> datetime:
         except ValueError:
             instant = None
         if instant is None or instant.tzinfo is None:
-            raise BadMove("The new start time couldn't be read; try the “Move to…” form.")
+            raise BadMove(_("The new start time couldn't be read; try the “Move to…” form."))
         return instant.astimezone(zone)
-    day = _parse_date(form.get("date", ""), "new date")
+    day = _parse_date(form.get("date", ""), _("Give the new date as a date like 2026-12-01."))
     raw_time = form.get("time", "").strip()
     try:
         wall = time.fromisoformat(raw_time) if 4 <= len(raw_time) <= 8 else None
     except ValueError:
         wall = None
     if wall is None or wall.tzinfo is not None:
-        raise BadMove("Give the new start time like 09:30.")
+        raise BadMove(_("Give the new start time like 09:30."))
     local = datetime.combine(day, wall, zone)
     if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise BadMove(
-            f"{wall:%-I:%M %p} doesn't exist on {day:%b %-d} (the clocks go forward); "
-            "pick another time."
+            _(
+                "%(time)s doesn't exist on %(day)s (the clocks go forward); pick another time.",
+                time=format_moment(local.replace(tzinfo=None), "time"),
+                day=format_moment(day, "day_month"),
+            )
         )
     return local
 
@@ -200,13 +216,20 @@ def _read_start(form: Any, zone: ZoneInfo) -> datetime:
 def _refusal(exc: BookingError, bay: Bay) -> Outcome:
     if isinstance(exc, SlotTaken):
         return Outcome(
-            f"{bay.name} is already booked at that time (or the visit would run into the "
-            "next one). Pick another time or bay.",
+            _(
+                "%(bay)s is already booked at that time (or the visit would run into the "
+                "next one). Pick another time or bay.",
+                bay=bay.name,
+            ),
             ok=False,
             status=409,
         )
     if isinstance(exc, ChangedMeanwhile):
-        return Outcome(exc.message + " The calendar below shows it as it is now.", False, 409)
+        return Outcome(
+            _("%(problem)s The calendar below shows it as it is now.", problem=exc.message),
+            False,
+            409,
+        )
     return Outcome(exc.message, ok=False, status=exc.status)
 
 
@@ -220,7 +243,10 @@ def _move(appointment: Appointment, form: Any) -> tuple[Outcome, date | None]:
     except BadMove as exc:
         return Outcome(str(exc), ok=False, status=400), None
     if starts_at == appointment.starts_at and bay.id == appointment.bay_id:
-        return Outcome(f"{appointment.reference} is already there; nothing changed.", True), None
+        return Outcome(
+            _("%(reference)s is already there; nothing changed.", reference=appointment.reference),
+            True,
+        ), None
     try:
         moved = reschedule(
             appointment,
@@ -236,8 +262,14 @@ def _move(appointment: Appointment, form: Any) -> tuple[Outcome, date | None]:
     local = moved.starts_at.astimezone(zone)
     return (
         Outcome(
-            f"{moved.reference} ({moved.vehicle.label}) moved to {local:%a %b %-d, %-I:%M %p} "
-            f"in {bay.name}. The customer is being notified.",
+            _(
+                "%(reference)s (%(vehicle)s) moved to %(when)s in %(bay)s. "
+                "The customer is being notified.",
+                reference=moved.reference,
+                vehicle=moved.vehicle.label,
+                when=format_moment(local, "day_moment"),
+                bay=bay.name,
+            ),
             ok=True,
         ),
         local.date(),
@@ -250,7 +282,7 @@ def calendar_move() -> Any:
     form = request.form
     appointment = _by_reference(form.get("reference", "").strip())
     if appointment is None:
-        abort(404, description="There is no such visit.")
+        abort(404, description=_("There is no such visit."))
     args = {
         "location": form.get("location", "") or str(appointment.location_id),
         "view": form.get("view", "day"),

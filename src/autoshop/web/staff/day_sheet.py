@@ -9,6 +9,7 @@ from flask import render_template, request
 from werkzeug.wrappers import Response
 
 from autoshop.domain import bounds
+from autoshop.i18n import _
 from autoshop.services import job_board
 from autoshop.services.day_sheets import SheetGrouping, day_sheet
 from autoshop.timeutil import utcnow
@@ -21,7 +22,7 @@ def _grouping(raw: str) -> SheetGrouping:
     try:
         return SheetGrouping(raw or SheetGrouping.BAY.value)
     except ValueError:
-        raise BadChoice("Show the sheet by bay or by mechanic.") from None
+        raise BadChoice(_("Show the sheet by bay or by mechanic.")) from None
 
 
 def _day(raw: str, zone: ZoneInfo) -> date:
@@ -32,7 +33,7 @@ def _day(raw: str, zone: ZoneInfo) -> date:
     except ValueError:
         day = None
     if day is None:
-        raise BadChoice("Give the date as YYYY-MM-DD, for example 2026-12-01.")
+        raise BadChoice(_("Give the date as YYYY-MM-DD, for example 2026-12-01."))
     if not bounds.day_in_range(day):
         raise BadChoice(bounds.DATE_RANGE_MESSAGE)
     return day

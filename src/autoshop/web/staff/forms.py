@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from autoshop.domain import bounds
-
-#: What a browser's datetime-local field sends, e.g. "2026-12-02T16:30".
-LOCAL_FORMAT_HINT = "a date and time such as 2026-12-02 16:30"
+from autoshop.i18n import _, format_moment
 
 
 class LocalTimeProblem(ValueError):
@@ -22,16 +20,22 @@ def parse_local_time(raw: str, zone: ZoneInfo) -> datetime:
     try:
         naive = datetime.fromisoformat(text)
     except ValueError:
-        raise LocalTimeProblem(f"Give {LOCAL_FORMAT_HINT}.") from None
+        # What a browser's datetime-local field sends, e.g. "2026-12-02T16:30".
+        raise LocalTimeProblem(_("Give a date and time such as 2026-12-02 16:30.")) from None
     if naive.tzinfo is not None:
-        raise LocalTimeProblem(f"Give {LOCAL_FORMAT_HINT}, in the shop's time zone.")
+        raise LocalTimeProblem(
+            _("Give a date and time such as 2026-12-02 16:30, in the shop's time zone.")
+        )
     if not bounds.day_in_range(naive.date()):
         raise LocalTimeProblem(bounds.DATE_RANGE_MESSAGE)
     local = naive.replace(tzinfo=zone, fold=0)
     if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
         raise LocalTimeProblem(
-            f"{naive:%-I:%M %p} doesn't exist on {naive:%B %-d} (the clocks go forward); "
-            "choose a later time."
+            _(
+                "%(time)s doesn't exist on %(day)s (the clocks go forward); choose a later time.",
+                time=format_moment(naive, "time"),
+                day=format_moment(naive.date(), "long_day_month"),
+            )
         )
     return local.astimezone(UTC)
 

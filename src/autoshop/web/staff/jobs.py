@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from autoshop.domain.choices import Role
+from autoshop.i18n import _
 from autoshop.models import Location
 from autoshop.services import job_board
 from autoshop.services.booking import BookingError, ChangedMeanwhile, NotAllowed
@@ -63,7 +64,7 @@ def take_job(reference: str) -> Response:
     location, item_id, label = item.location, item.id, item.vehicle.label
     user = me()
     if not user.has_role(Role.MECHANIC.value):
-        return _page(location, error="Only mechanics take jobs for themselves.", status=403)
+        return _page(location, error=_("Only mechanics take jobs for themselves."), status=403)
     try:
         assign_mechanic(
             item,
@@ -73,12 +74,15 @@ def take_job(reference: str) -> Response:
             expected_version=seen_version(request.form),
         )
     except (ChangedMeanwhile, NotAllowed) as exc:
-        _, text = taken_meanwhile(item_id)
+        text = taken_meanwhile(item_id)[1]
         # Someone else holding the job is a conflict (409); anything else is who asks (403).
         taken = isinstance(exc, ChangedMeanwhile) or exc.kind == "not-your-job"
         status = 409 if taken else 403
         return _page(location, error=text, status=status)
     except BookingError as exc:
         return _page(location, error=exc.message, status=422)
-    flash(f"The {label} ({reference}) is yours now.", "success")
+    flash(
+        _("The %(vehicle)s (%(reference)s) is yours now.", vehicle=label, reference=reference),
+        "success",
+    )
     return redirect(url_for("staff.my_jobs", location=location.id), code=303)  # type: ignore[return-value]

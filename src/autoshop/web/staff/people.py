@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, render_template
 from werkzeug.wrappers import Response
 
-from autoshop.i18n import format_moment
+from autoshop.i18n import _, format_moment
 from autoshop.models import Appointment
 from autoshop.services import staff_records
 from autoshop.timeutil import utcnow
@@ -16,9 +16,15 @@ from autoshop.web.booking.rendering import page
 from autoshop.web.staff import bp
 
 
-def _local(appointment: Appointment, style: str = "moment") -> str:
-    """When a visit starts, in its location's zone."""
-    return format_moment(appointment.starts_at, style, ZoneInfo(appointment.location.timezone))
+def _local(appointment: Appointment) -> str:
+    """When a visit starts, in its location's zone: 'Wed Dec 9, 2026, 10:00 AM'."""
+    zone = ZoneInfo(appointment.location.timezone)
+    return _(
+        "%(weekday)s %(date)s, %(time)s",
+        weekday=format_moment(appointment.starts_at, "weekday_short", zone),
+        date=format_moment(appointment.starts_at, "date", zone),
+        time=format_moment(appointment.starts_at, "time", zone),
+    )
 
 
 @bp.get("/customers/<int:customer_id>")

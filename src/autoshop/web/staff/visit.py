@@ -17,7 +17,7 @@ from autoshop.domain.choices import Role
 from autoshop.domain.status import AppointmentStatus, refuse_assign
 from autoshop.domain.visit_desk import MAX_NOTE_LENGTH, NoteAudience, refuse_note, refuse_promise
 from autoshop.extensions import db
-from autoshop.i18n import format_moment
+from autoshop.i18n import _, format_moment
 from autoshop.models import Appointment, User
 from autoshop.services import visit_desk
 from autoshop.services.booking import (
@@ -124,11 +124,11 @@ def assign(reference: str) -> Response:
     except BookingError as exc:
         return refused(item, "mechanic", exc, values)
     if mechanic is None:
-        flash("The job is unassigned.", "success")
+        flash(_("The job is unassigned."), "success")
     elif mechanic.id == _user().id:
-        flash("The job is yours.", "success")
+        flash(_("The job is yours."), "success")
     else:
-        flash(f"Assigned to {mechanic.full_name}.", "success")
+        flash(_("Assigned to %(name)s.", name=mechanic.full_name), "success")
     return redirect(url_for("staff.appointment", reference=reference), 303)
 
 
@@ -141,7 +141,7 @@ def promise(reference: str) -> Response:
     values = {"promised": raw}
     clearing = request.form.get("clear") == "1"
     if not clearing and not raw.strip():
-        error = BookingError("Give the date and time the car should be ready.", kind="missing")
+        error = BookingError(_("Give the date and time the car should be ready."), kind="missing")
         return refused(item, "promise", error, values)
     try:
         promised_at = None if clearing else parse_local_time(raw, zone)
@@ -158,10 +158,13 @@ def promise(reference: str) -> Response:
     except BookingError as exc:
         return refused(item, "promise", exc, values)
     if promised_at is None:
-        flash("The ready-by time is withdrawn.", "success")
+        flash(_("The ready-by time is withdrawn."), "success")
     else:
-        told = " The customer is told." if recipients(item) else ""
-        flash(f"Ready by {visit_desk.promise_label(promised_at, zone)}.{told}", "success")
+        when = visit_desk.promise_label(promised_at, zone)
+        if recipients(item):
+            flash(_("Ready by %(when)s. The customer is told.", when=when), "success")
+        else:
+            flash(_("Ready by %(when)s.", when=when), "success")
     return redirect(url_for("staff.appointment", reference=reference), 303)
 
 
@@ -175,7 +178,7 @@ def add_note(reference: str) -> Response:
     try:
         audience = NoteAudience(raw_audience)
     except ValueError:
-        error = BookingError("Choose who the note is for.", kind="bad-audience")
+        error = BookingError(_("Choose who the note is for."), kind="bad-audience")
         return refused(item, "note", error, values)
     try:
         visit_desk.add_note(
@@ -189,10 +192,12 @@ def add_note(reference: str) -> Response:
     except BookingError as exc:
         return refused(item, "note", exc, values)
     if audience is NoteAudience.CUSTOMER:
-        sent = "sent to the customer" if recipients(item) else "on the customer's page"
-        flash(f"Note {sent}.", "success")
+        if recipients(item):
+            flash(_("Note sent to the customer."), "success")
+        else:
+            flash(_("Note on the customer's page."), "success")
     else:
-        flash("Internal note added.", "success")
+        flash(_("Internal note added."), "success")
     return redirect(url_for("staff.appointment", reference=reference), 303)
 
 
@@ -217,7 +222,7 @@ def move(reference: str) -> Response:
             expected_version=seen_version(request.form),
         )
     except ValueError:
-        error = BookingError("Choose one of the offered statuses.", kind="bad-status")
+        error = BookingError(_("Choose one of the offered statuses."), kind="bad-status")
         if from_visit:
             return refused(item, "status", error, {"note": note})
         flash(error.message, "danger")
@@ -227,5 +232,13 @@ def move(reference: str) -> Response:
             return refused(item, "status", exc, {"note": note})
         flash(exc.message, "danger")
         return redirect(back)
-    flash(f"{item.vehicle.label} ({item.reference}) is now {target.label.lower()}.", "success")
+    flash(
+        _(
+            "%(vehicle)s (%(reference)s) is now %(status)s.",
+            vehicle=item.vehicle.label,
+            reference=item.reference,
+            status=target.label.lower(),
+        ),
+        "success",
+    )
     return redirect(back, 303 if from_visit else 302)

@@ -10,6 +10,7 @@ from flask import abort, request
 from flask_security import current_user
 
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, Location, User
 from autoshop.services import job_board
 
@@ -42,7 +43,7 @@ def places() -> Places:
         return Places(locations, locations[0] if locations else None)
     chosen = next((loc for loc in locations if str(loc.id) == raw), None)
     if chosen is None:
-        raise BadChoice("Choose one of the shop's locations.")
+        raise BadChoice(_("Choose one of the shop's locations."))
     return Places(locations, chosen)
 
 
@@ -65,17 +66,32 @@ def changed_meanwhile(appointment_id: int, seen_status: str) -> tuple[Appointmen
     built before the change."""
     current = job_board.fresh(appointment_id)
     if current is None:
-        return None, "This visit no longer exists."
+        return None, _("This visit no longer exists.")
     vehicle = current.vehicle.label
+    status = current.status.label.lower()
     if current.status.value != seen_status:
         change = job_board.last_change(current)
-        who = "Someone else"
+        if change is not None and change.changed_by_id == me().id:
+            return current, _(
+                "You already moved the %(vehicle)s to %(status)s.", vehicle=vehicle, status=status
+            )
         if change is not None and change.changed_by is not None:
-            who = "You" if change.changed_by_id == me().id else change.changed_by.full_name
-        return current, f"{who} already moved the {vehicle} to {current.status.label.lower()}."
-    return current, (
-        f"The {vehicle} was changed meanwhile (it is still {current.status.label.lower()}). "
-        "Here it is as it is now; try again if it still needs doing."
+            return current, _(
+                "%(who)s already moved the %(vehicle)s to %(status)s.",
+                who=change.changed_by.full_name,
+                vehicle=vehicle,
+                status=status,
+            )
+        return current, _(
+            "Someone else already moved the %(vehicle)s to %(status)s.",
+            vehicle=vehicle,
+            status=status,
+        )
+    return current, _(
+        "The %(vehicle)s was changed meanwhile (it is still %(status)s). "
+        "Here it is as it is now; try again if it still needs doing.",
+        vehicle=vehicle,
+        status=status,
     )
 
 
@@ -83,13 +99,18 @@ def taken_meanwhile(appointment_id: int) -> tuple[Appointment | None, str]:
     """Why a "Take this job" came too late, with the visit as it is now."""
     current = job_board.fresh(appointment_id)
     if current is None:
-        return None, "This visit no longer exists."
+        return None, _("This visit no longer exists.")
     vehicle = current.vehicle.label
     if current.mechanic is not None and current.mechanic_id != me().id:
-        return current, f"{current.mechanic.full_name} has already taken the {vehicle}."
+        return current, _(
+            "%(name)s has already taken the %(vehicle)s.",
+            name=current.mechanic.full_name,
+            vehicle=vehicle,
+        )
     if current.mechanic_id == me().id:
-        return current, f"The {vehicle} is already yours."
-    return current, (
-        f"The {vehicle} was changed meanwhile (it is {current.status.label.lower()} now). "
-        "Check it and try again."
+        return current, _("The %(vehicle)s is already yours.", vehicle=vehicle)
+    return current, _(
+        "The %(vehicle)s was changed meanwhile (it is %(status)s now). Check it and try again.",
+        vehicle=vehicle,
+        status=current.status.label.lower(),
     )

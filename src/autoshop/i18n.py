@@ -42,6 +42,7 @@ __all__ = [
     "_l",
     "format_moment",
     "format_money",
+    "formats_locale",
     "message_language",
     "ngettext",
     "speaking",

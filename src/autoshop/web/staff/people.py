@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, render_template
 from werkzeug.wrappers import Response
 
-from autoshop.i18n import _, format_moment
+from autoshop.i18n import format_moment
 from autoshop.models import Appointment
 from autoshop.services import staff_records
 from autoshop.timeutil import utcnow
@@ -17,14 +17,8 @@ from autoshop.web.staff import bp
 
 
 def _local(appointment: Appointment) -> str:
-    """When a visit starts, in its location's zone: 'Wed Dec 9, 2026, 10:00 AM'."""
-    zone = ZoneInfo(appointment.location.timezone)
-    return _(
-        "%(weekday)s %(date)s, %(time)s",
-        weekday=format_moment(appointment.starts_at, "weekday_short", zone),
-        date=format_moment(appointment.starts_at, "date", zone),
-        time=format_moment(appointment.starts_at, "time", zone),
-    )
+    """When a visit starts, in its location's zone: 'Wed Dec 9, 2026 10:00 AM'."""
+    return format_moment(appointment.starts_at, "moment", ZoneInfo(appointment.location.timezone))
 
 
 @bp.get("/customers/<int:customer_id>")

@@ -53,7 +53,7 @@ from autoshop.web.validators import InRange, SingleLine
 _ORDER_HELP = _l("Lower numbers are listed first.")
 
 
-def _label(member: Any) -> Any:
+def lazy_label(member: Any) -> Any:
     """A choice's label, read when the form is shown (in the page's language)."""
     return LazyString(lambda: member.label)
 
@@ -130,7 +130,7 @@ class ServiceForm(FlaskForm):
     )
     price_kind = RadioField(
         _l("How it is priced"),
-        choices=[SelectChoice(k.value, _label(k)) for k in PriceKind],
+        choices=[SelectChoice(k.value, lazy_label(k)) for k in PriceKind],
         default=PriceKind.FIXED.value,
         validators=[InputRequired(message=_l("Choose how the service is priced."))],
     )
@@ -148,7 +148,7 @@ class ServiceForm(FlaskForm):
     )
     capability = RadioField(
         _l("Bay it needs"),
-        choices=[SelectChoice(c.value, _label(c)) for c in Capability],
+        choices=[SelectChoice(c.value, lazy_label(c)) for c in Capability],
         default=Capability.GENERAL.value,
         validators=[InputRequired(message=_l("Choose the kind of bay the job needs."))],
     )
@@ -343,7 +343,7 @@ class BayForm(FlaskForm):
     )
     capabilities = MultiCheckboxField(
         _l("Equipped for"),
-        choices=[SelectChoice(c.value, _label(c)) for c in Capability],
+        choices=[SelectChoice(c.value, lazy_label(c)) for c in Capability],
         validate_choice=False,
     )
     active = BooleanField(_l("In use (bookable)"), default=True)

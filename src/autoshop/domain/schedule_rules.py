@@ -110,8 +110,8 @@ def check_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, 
                 _(
                     "%(first)s and %(second)s overlap. "
                     "Make each time span end before the next one starts.",
-                    first=f"{_clock(opens_a)}–{_clock(closes_a)}",
-                    second=f"{_clock(opens_b)}–{_clock(closes_b)}",
+                    first=_span(opens_a, closes_a),
+                    second=_span(opens_b, closes_b),
                 )
             )
     return ordered
@@ -119,6 +119,10 @@ def check_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, 
 
 def _clock(value: time) -> str:
     return format_clock(value)
+
+
+def _span(opens: time, closes: time) -> str:
+    return f"{_clock(opens)}–{_clock(closes)}"
 
 
 def is_known_zone(name: str) -> bool:
@@ -146,7 +150,7 @@ def parse_minutes_list(text: str) -> list[int]:
             raise ValueError(
                 _(
                     "A reminder can be at most %(minutes)s minutes before the visit.",
-                    minutes=f"{bounds.REMINDER_LEAD_MINUTES.high:,}",
+                    minutes=format(bounds.REMINDER_LEAD_MINUTES.high, ","),
                 )
             )
         values.add(int(part))

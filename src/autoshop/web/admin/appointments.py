@@ -21,13 +21,14 @@ from wtforms.validators import Length, Optional, ValidationError
 from autoshop.domain.bounds import one_line
 from autoshop.domain.choices import BookingSource
 from autoshop.domain.status import AppointmentStatus
-from autoshop.i18n import _, _l, format_moment
+from autoshop.i18n import _, format_moment
 from autoshop.models import Appointment
 from autoshop.services import appointment_search as finder
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
-from autoshop.web.admin.forms import MultiCheckboxField, lazy_label
+from autoshop.web.admin.forms import MultiCheckboxField
+from autoshop.web.admin.lazy_text import _l, lazy_label
 from autoshop.web.validators import SingleLine
 
 UNASSIGNED = "unassigned"
@@ -303,7 +304,7 @@ def appointments_csv() -> Response:
     form, filters = _prepared()
     if filters is None:
         problems = [
-            _("%(field)s: %(problems)s", field=f.label.text, problems=" ".join(f.errors))
+            _("%(field)s: %(problems)s", field=f.label.text, problems=" ".join(map(str, f.errors)))
             for f in form
             if f.errors
         ]

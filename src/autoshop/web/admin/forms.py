@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -46,16 +45,12 @@ from autoshop.domain.schedule_rules import (
     parse_dollars,
     parse_minutes_list,
 )
-from autoshop.i18n import _, _l
+from autoshop.i18n import _
 from autoshop.security_forms import PhoneNumber
+from autoshop.web.admin.lazy_text import _l, lazy_label
 from autoshop.web.validators import InRange, SingleLine
 
 _ORDER_HELP = _l("Lower numbers are listed first.")
-
-
-def lazy_label(member: Any) -> Any:
-    """A choice's label, read when the form is shown (in the page's language)."""
-    return LazyString(lambda: member.label)
 
 
 def _order_field() -> IntegerField:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from autoshop.domain import bounds
 from autoshop.domain.choices import PriceKind
 from autoshop.domain.money import format_cents
-from autoshop.i18n import format_clock, format_moment
+from autoshop.i18n import _, format_clock, format_moment
 
 #: The key of errors that belong to the whole form rather than one field.
 FORM = ""
@@ -41,10 +41,10 @@ def parse_dollars(text: str) -> int | None:
     if not cleaned:
         return None
     if cleaned.startswith("-"):
-        raise ValueError("A price can't be negative.")
+        raise ValueError(_("A price can't be negative."))
     match = _MONEY_RE.match(cleaned)
     if match is None:
-        raise ValueError("Enter an amount in dollars, like 49.99.")
+        raise ValueError(_("Enter an amount in dollars, like 49.99."))
     dollars = int(match.group(1).replace(",", ""))
     cents = int((match.group(4) or "0").ljust(2, "0"))
     return dollars * 100 + cents
@@ -65,20 +65,25 @@ def check_price(
     errors: dict[str, list[str]] = {"price_min": [], "price_max": []}
     for name, value in (("price_min", min_cents), ("price_max", max_cents)):
         if value is not None and value < bounds.PRICE_CENTS.low:
-            errors[name].append("A price can't be negative.")
+            errors[name].append(_("A price can't be negative."))
         elif value is not None and value > bounds.PRICE_CENTS.high:
-            errors[name].append(f"A price can be at most {format_cents(bounds.PRICE_CENTS.high)}.")
+            errors[name].append(
+                _(
+                    "A price can be at most %(amount)s.",
+                    amount=format_cents(bounds.PRICE_CENTS.high),
+                )
+            )
     if kind is PriceKind.FIXED:
         if min_cents is None:
-            errors["price_min"].append("Enter the price.")
+            errors["price_min"].append(_("Enter the price."))
         max_cents = min_cents
     elif kind is PriceKind.RANGE:
         if min_cents is None:
-            errors["price_min"].append("Enter the lowest price of the range.")
+            errors["price_min"].append(_("Enter the lowest price of the range."))
         if max_cents is None:
-            errors["price_max"].append("Enter the highest price of the range.")
+            errors["price_max"].append(_("Enter the highest price of the range."))
         if min_cents is not None and max_cents is not None and min_cents > max_cents:
-            errors["price_max"].append("The highest price must be at least the lowest price.")
+            errors["price_max"].append(_("The highest price must be at least the lowest price."))
     else:  # priced after diagnosis: an optional "from" amount only
         max_cents = None
     if any(errors.values()):
@@ -92,20 +97,32 @@ def check_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, 
     for opens, closes in ordered:
         if opens >= closes:
             raise ValidationFailed(
-                f"Opening at {_clock(opens)} and closing at {_clock(closes)} is not a time span: "
-                "the closing time must be later than the opening time."
+                _(
+                    "Opening at %(opens)s and closing at %(closes)s is not a time span: "
+                    "the closing time must be later than the opening time.",
+                    opens=_clock(opens),
+                    closes=_clock(closes),
+                )
             )
     for (opens_a, closes_a), (opens_b, closes_b) in pairwise(ordered):
         if opens_b < closes_a:
             raise ValidationFailed(
-                f"{_clock(opens_a)}–{_clock(closes_a)} and {_clock(opens_b)}–{_clock(closes_b)} "
-                "overlap. Make each time span end before the next one starts."
+                _(
+                    "%(first)s and %(second)s overlap. "
+                    "Make each time span end before the next one starts.",
+                    first=_span(opens_a, closes_a),
+                    second=_span(opens_b, closes_b),
+                )
             )
     return ordered
 
 
 def _clock(value: time) -> str:
     return format_clock(value)
+
+
+def _span(opens: time, closes: time) -> str:
+    return f"{_clock(opens)}–{_clock(closes)}"
 
 
 def is_known_zone(name: str) -> bool:
@@ -123,16 +140,24 @@ def parse_minutes_list(text: str) -> list[int]:
             continue
         if not part.isdecimal() or int(part) <= 0:
             raise ValueError(
-                f"'{part}' is not a number of minutes. "
-                "Use whole numbers above zero separated by commas, like 1440, 120."
+                _(
+                    "'%(part)s' is not a number of minutes. "
+                    "Use whole numbers above zero separated by commas, like 1440, 120.",
+                    part=part,
+                )
             )
         if int(part) > bounds.REMINDER_LEAD_MINUTES.high:
             raise ValueError(
-                bounds.REMINDER_LEAD_MINUTES.above_message("A reminder")[:-1] + " before the visit."
+                _(
+                    "A reminder can be at most %(minutes)s minutes before the visit.",
+                    minutes=format(bounds.REMINDER_LEAD_MINUTES.high, ","),
+                )
             )
         values.add(int(part))
     if len(values) > bounds.MAX_REMINDERS:
-        raise ValueError(f"At most {bounds.MAX_REMINDERS} reminders are sent; remove some.")
+        raise ValueError(
+            _("At most %(count)s reminders are sent; remove some.", count=bounds.MAX_REMINDERS)
+        )
     return sorted(values, reverse=True)
 
 
@@ -146,7 +171,11 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     instant = aware.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local:
         raise ValidationFailed(
-            f"{format_moment(local, 'date_time')} doesn't exist in {zone.key}: "
-            "the clocks skip that hour. Choose another time."
+            _(
+                "%(moment)s doesn't exist in %(zone)s: "
+                "the clocks skip that hour. Choose another time.",
+                moment=format_moment(local, "date_time"),
+                zone=zone.key,
+            )
         )
     return instant

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from autoshop.i18n import _
+
 __all__ = [
     "MINUTES_PER_DAY",
     "Technician",
@@ -99,17 +101,23 @@ def hours_problems(spans: Sequence[WorkingSpan]) -> list[str]:
             problems.append(f"Weekday must be 0..6, got {span.weekday}.")
             continue
         if not (0 <= span.starts <= MINUTES_PER_DAY and 0 <= span.ends <= MINUTES_PER_DAY):
-            problems.append(f"{_span_text(span)} is outside 00:00-24:00.")
+            problems.append(_("%(span)s is outside 00:00-24:00.", span=_span_text(span)))
             continue
         if span.ends <= span.starts:
-            problems.append(f"{_span_text(span)} ends before it starts.")
+            problems.append(_("%(span)s ends before it starts.", span=_span_text(span)))
             continue
         by_day.setdefault(span.weekday, []).append(span)
     for day_spans in by_day.values():
         day_spans.sort(key=lambda s: s.starts)
         for before, after in itertools.pairwise(day_spans):
             if after.starts < before.ends:
-                problems.append(f"{_span_text(before)} and {_span_text(after)} overlap.")
+                problems.append(
+                    _(
+                        "%(first)s and %(second)s overlap.",
+                        first=_span_text(before),
+                        second=_span_text(after),
+                    )
+                )
     return problems
 
 

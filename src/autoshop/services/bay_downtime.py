@@ -21,6 +21,7 @@ from autoshop.domain import availability as engine
 from autoshop.domain import bounds
 from autoshop.domain.schedule_rules import ValidationFailed, local_to_utc
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Bay, BayDowntime, Location, User
 from autoshop.services import schedule_conflicts
 from autoshop.services.transactions import lock_schedule, run_write, write_transaction
@@ -79,14 +80,16 @@ def downtime_window(
     errors: dict[str, list[str]] = {}
     bay = db.session.get(Bay, bay_id) if bay_id is not None else None
     if bay is None or bay.location_id != location.id:
-        errors["bay_id"] = [f"Choose one of the bays at {location.name}."]
+        errors["bay_id"] = [_("Choose one of the bays at %(location)s.", location=location.name)]
     starts_at = ends_at = None
     for field, day, clock, whole_day in (
         ("start", start_date, start_time, 0),
         ("end", end_date, end_time, 1),
     ):
         if day is None:
-            errors[f"{field}_date"] = [f"Enter the {field} date."]
+            errors[f"{field}_date"] = [
+                _("Enter the start date.") if field == "start" else _("Enter the end date.")
+            ]
             continue
         if not bounds.day_in_range(day):
             errors[f"{field}_date"] = [bounds.DATE_RANGE_MESSAGE]
@@ -105,16 +108,18 @@ def downtime_window(
             ends_at = instant
     if starts_at is not None and ends_at is not None:
         if ends_at <= starts_at:
-            errors["end_date"] = ["The bay must be back in service after the downtime starts."]
+            errors["end_date"] = [_("The bay must be back in service after the downtime starts.")]
         elif ends_at - starts_at > timedelta(days=bounds.MAX_DOWNTIME_DAYS):
             errors["end_date"] = [
-                f"A downtime can last at most {bounds.MAX_DOWNTIME_DAYS} days; "
-                "for longer, deactivate the bay."
+                _(
+                    "A downtime can last at most %(days)s days; for longer, deactivate the bay.",
+                    days=bounds.MAX_DOWNTIME_DAYS,
+                )
             ]
         elif ends_at <= now:
-            errors["end_date"] = ["That period is already over."]
+            errors["end_date"] = [_("That period is already over.")]
     if not reason:
-        errors["reason"] = ["Say why the bay is out of service."]
+        errors["reason"] = [_("Say why the bay is out of service.")]
     elif problem := bounds.text_problem(reason, single_line=True):
         errors["reason"] = [problem]
     if errors:

@@ -13,6 +13,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import Capability, PriceKind
 from autoshop.domain.schedule_rules import ValidationFailed, check_price
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Service, ServiceCategory
 from autoshop.services.transactions import unique_write, write_transaction
 
@@ -58,14 +59,16 @@ def save_category(
     """Create (category None) or update a category; names are unique, ignoring case."""
     name = name.strip()
     if not name:
-        raise ValidationFailed("Enter a name.", "name")
-    _in_range(sort_order, bounds.SORT_ORDER, "sort_order", "The order")
+        raise ValidationFailed(_("Enter a name."), "name")
+    _in_range(sort_order, bounds.SORT_ORDER, "sort_order", _("The order"))
     clash = sa.select(ServiceCategory.id).where(sa.func.lower(ServiceCategory.name) == name.lower())
     if category is not None and category.id is not None:
         clash = clash.where(ServiceCategory.id != category.id)
     if db.session.scalar(clash) is not None:
-        raise ValidationFailed(f"There is already a category called {name}.", "name")
-    with unique_write(f"There is already a category called {name}.", "name") as session:
+        raise ValidationFailed(_("There is already a category called %(name)s.", name=name), "name")
+    with unique_write(
+        _("There is already a category called %(name)s.", name=name), "name"
+    ) as session:
         if category is None:
             category = ServiceCategory()
             session.add(category)
@@ -93,13 +96,13 @@ def save_service(
     errors: dict[str, list[str]] = {}
     name = name.strip()
     if not name:
-        errors.setdefault("name", []).append("Enter a name.")
+        errors.setdefault("name", []).append(_("Enter a name."))
     category = db.session.get(ServiceCategory, category_id)
     if category is None:
-        errors.setdefault("category_id", []).append("Choose a category.")
+        errors.setdefault("category_id", []).append(_("Choose a category."))
     for field, value, range_, what in (
-        ("duration_minutes", duration_minutes, bounds.SERVICE_DURATION_MINUTES, "The duration"),
-        ("sort_order", sort_order, bounds.SORT_ORDER, "The order"),
+        ("duration_minutes", duration_minutes, bounds.SERVICE_DURATION_MINUTES, _("The duration")),
+        ("sort_order", sort_order, bounds.SORT_ORDER, _("The order")),
     ):
         if problem := range_.problem(value, what):
             errors.setdefault(field, []).append(problem)
@@ -116,12 +119,19 @@ def save_service(
             clash = clash.where(Service.id != service.id)
         if db.session.scalar(clash) is not None:
             errors.setdefault("name", []).append(
-                f"{category.name} already has a service called {name}."
+                _(
+                    "%(category)s already has a service called %(name)s.",
+                    category=category.name,
+                    name=name,
+                )
             )
     if errors:
         raise ValidationFailed(errors)
     assert category is not None
-    with unique_write(f"{category.name} already has a service called {name}.", "name") as session:
+    clash_message = _(
+        "%(category)s already has a service called %(name)s.", category=category.name, name=name
+    )
+    with unique_write(clash_message, "name") as session:
         if service is None:
             service = Service()
             session.add(service)

@@ -19,6 +19,7 @@ from autoshop.domain import availability as engine
 from autoshop.domain.status import AppointmentStatus
 from autoshop.domain.utilisation import Utilisation, utilisation
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, Bay, BayDowntime, Closure, Location, Review
 
 __all__ = ["ARRIVALS_WINDOW", "IN_SHOP", "Dashboard", "dashboard"]
@@ -146,7 +147,7 @@ def _utilisation_rows(
     ]
     rows.append(
         BayRow(
-            "All bays",
+            _("All bays"),
             (day_use.booked_minutes, day_use.open_minutes, day_use.ratio),
             (week_use.booked_minutes, week_use.open_minutes, week_use.ratio),
         )

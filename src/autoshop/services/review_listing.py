@@ -6,16 +6,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from autoshop.extensions import db
+from autoshop.i18n import _l
 from autoshop.models import Appointment, Review, ReviewEvent
 from autoshop.services.pages import ResultPage
 
 PER_PAGE = 20
 #: The filters and how the page names them.
 SHOWS = {
-    "all": "All reviews",
-    "visible": "Visible",
-    "hidden": "Hidden",
-    "unreplied": "Without a reply",
+    "all": _l("All reviews"),
+    "visible": _l("Visible"),
+    "hidden": _l("Hidden"),
+    "unreplied": _l("Without a reply"),
+}
+#: How the review's history names each action (`ReviewEvent.action`, stored in English).
+EVENT_LABELS = {
+    "replied": _l("Replied"),
+    "reply removed": _l("Reply removed"),
+    "hidden": _l("Hidden"),
+    "shown again": _l("Shown again"),
 }
 
 

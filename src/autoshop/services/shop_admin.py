@@ -18,6 +18,7 @@ from autoshop.domain.schedule_rules import (
 )
 from autoshop.domain.status import BAY_HOLDING_STATUSES
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, Bay, Closure, Location, OpeningHours
 from autoshop.services.transactions import unique_write, write_transaction
 
@@ -73,11 +74,19 @@ def save_location(
     errors: dict[str, list[str]] = {}
     name, timezone = name.strip(), timezone.strip()
     if not name:
-        errors["name"] = ["Enter the shop's name."]
+        errors["name"] = [_("Enter the shop's name.")]
     if not is_known_zone(timezone):
         errors["timezone"] = [
-            f"{timezone or 'That'} is not a time zone we know. "
-            "Use a name from the IANA list, like America/New_York."
+            _(
+                "%(zone)s is not a time zone we know. "
+                "Use a name from the IANA list, like America/New_York.",
+                zone=timezone,
+            )
+            if timezone
+            else _(
+                "That is not a time zone we know. "
+                "Use a name from the IANA list, like America/New_York."
+            )
         ]
     for field, value, range_ in (
         ("slot_interval_minutes", slot_interval_minutes, bounds.SLOT_INTERVAL_MINUTES),
@@ -86,15 +95,18 @@ def save_location(
         ("buffer_minutes", buffer_minutes, bounds.BUFFER_MINUTES),
         ("cancellation_cutoff_hours", cancellation_cutoff_hours, bounds.CANCELLATION_CUTOFF_HOURS),
     ):
-        if problem := range_.problem(value, "This"):
+        if problem := range_.problem(value, _("This")):
             errors[field] = [problem]
     leads = set(reminder_leads_minutes)
     if len(leads) > bounds.MAX_REMINDERS or any(
         lead not in bounds.REMINDER_LEAD_MINUTES for lead in leads
     ):
         errors["reminder_leads_minutes"] = [
-            f"Give at most {bounds.MAX_REMINDERS} reminder times, each "
-            f"{bounds.REMINDER_LEAD_MINUTES.describe()} before the visit."
+            _(
+                "Give at most %(count)s reminder times, each %(range)s before the visit.",
+                count=bounds.MAX_REMINDERS,
+                range=bounds.REMINDER_LEAD_MINUTES.describe(),
+            )
         ]
     errors.update(_cap_problems(wait_cap, wait_cap_minutes, drop_off_cap))
     for field, text in (("name", name), ("address", address), ("phone", phone), ("email", email)):
@@ -129,17 +141,17 @@ def _cap_problems(
     """The caps' mistakes by field: each empty or in its range, a waiter cap with its interval."""
     errors: dict[str, list[str]] = {}
     for field, value, range_, what in (
-        ("wait_cap", wait_cap, visit_caps.WAITERS, "The waiting-customer cap"),
-        ("wait_cap_minutes", wait_cap_minutes, visit_caps.WAIT_MINUTES, "The interval"),
-        ("drop_off_cap", drop_off_cap, visit_caps.DROP_OFFS, "The drop-off cap"),
+        ("wait_cap", wait_cap, visit_caps.WAITERS, _("The waiting-customer cap")),
+        ("wait_cap_minutes", wait_cap_minutes, visit_caps.WAIT_MINUTES, _("The interval")),
+        ("drop_off_cap", drop_off_cap, visit_caps.DROP_OFFS, _("The drop-off cap")),
     ):
         if value is not None and (problem := range_.problem(value, what)):
-            errors[field] = [f"{problem} Leave it empty for no cap."]
+            errors[field] = [_("%(problem)s Leave it empty for no cap.", problem=problem)]
     if "wait_cap" not in errors and "wait_cap_minutes" not in errors:
         if wait_cap is not None and wait_cap_minutes is None:
-            errors["wait_cap_minutes"] = ["Give the interval the waiter cap is for."]
+            errors["wait_cap_minutes"] = [_("Give the interval the waiter cap is for.")]
         elif wait_cap is None and wait_cap_minutes is not None:
-            errors["wait_cap"] = ["Give how many waiting customers the interval takes."]
+            errors["wait_cap"] = [_("Give how many waiting customers the interval takes.")]
     return errors
 
 
@@ -158,7 +170,7 @@ def save_bay(
     known = {c.value for c in Capability}
     chosen = [c.value for c in Capability if c.value in set(capabilities)]
     if not name:
-        errors["name"] = ["Enter a name."]
+        errors["name"] = [_("Enter a name.")]
     else:
         clash = sa.select(Bay.id).where(
             Bay.location_id == location.id, sa.func.lower(Bay.name) == name.lower()
@@ -166,14 +178,23 @@ def save_bay(
         if bay is not None:
             clash = clash.where(Bay.id != bay.id)
         if db.session.scalar(clash) is not None:
-            errors["name"] = [f"{location.name} already has a bay called {name}."]
+            errors["name"] = [
+                _(
+                    "%(location)s already has a bay called %(name)s.",
+                    location=location.name,
+                    name=name,
+                )
+            ]
     if not chosen or not set(capabilities) <= known:
-        errors["capabilities"] = ["Tick at least one thing the bay is equipped for."]
+        errors["capabilities"] = [_("Tick at least one thing the bay is equipped for.")]
     if sort_order < 0:
-        errors["sort_order"] = ["The order can't be negative."]
+        errors["sort_order"] = [_("The order can't be negative.")]
     if errors:
         raise ValidationFailed(errors)
-    with unique_write(f"{location.name} already has a bay called {name}.", "name") as session:
+    clash_message = _(
+        "%(location)s already has a bay called %(name)s.", location=location.name, name=name
+    )
+    with unique_write(clash_message, "name") as session:
         if bay is None:
             bay = Bay(location=location)
             session.add(bay)
@@ -205,7 +226,7 @@ def set_bay_active(bay: Bay, active: bool, *, now: datetime) -> int:
 def day_intervals(weekday: int, intervals: Sequence[tuple[time, time]]) -> list[tuple[time, time]]:
     """One weekday's opening intervals, checked and sorted, or ValidationFailed. Saves nothing."""
     if not 0 <= weekday <= 6:
-        raise ValidationFailed("Choose a day of the week.")
+        raise ValidationFailed(_("Choose a day of the week."))
     return check_intervals(intervals)
 
 
@@ -246,9 +267,9 @@ def closure_window(
         else:
             ends_at = instant
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        errors["ends_local"] = ["The closure must end after it starts."]
+        errors["ends_local"] = [_("The closure must end after it starts.")]
     if not reason:
-        errors["reason"] = ["Tell customers why the shop is closed."]
+        errors["reason"] = [_("Tell customers why the shop is closed.")]
     if errors:
         raise ValidationFailed(errors)
     assert starts_at is not None and ends_at is not None

@@ -27,6 +27,7 @@ from autoshop.domain.choices import NotificationChannel
 from autoshop.domain.choices import Role as RoleName
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db, security
+from autoshop.i18n import _, message_language, speaking
 from autoshop.models import Notification, Role, User
 from autoshop.services.manage_links import public_url
 from autoshop.services.transactions import write_transaction
@@ -90,14 +91,14 @@ def invite(
 ) -> User:
     """Create the staff account (no password yet) and queue the invitation email."""
     if role not in STAFF_ROLES:
-        raise ValidationFailed("Choose mechanic or admin.", "role")
+        raise ValidationFailed(_("Choose mechanic or admin."), "role")
     normalized = security._mail_util.normalize(email)
     with write_transaction() as session:
         taken = session.scalar(
             sa.select(User.id).where(sa.func.lower(User.email) == normalized.lower())
         )
         if taken is not None:
-            raise ValidationFailed("An account with this email already exists.", "email")
+            raise ValidationFailed(_("An account with this email already exists."), "email")
         datastore = security.datastore
         user: User = datastore.create_user(
             email=normalized,
@@ -113,24 +114,31 @@ def invite(
 
 
 def _queue_invitation(session: Session, user: User, *, invited_by: User, now: datetime) -> None:
+    """The invitation email, in the invited person's language if their account has one, else
+    the shop's (they haven't chosen one yet: the admin's own language is not theirs)."""
     role = staff_role_of(user)
-    context = {
-        "user": user,
-        "role": role.label.lower() if role else "staff member",
-        "invited_by": invited_by.full_name,
-        "shop_name": current_app.config["SHOP_NAME"],
-        "link": invite_url(user),
-        "valid_days": INVITE_VALID_FOR.days,
-    }
+    shop_name = current_app.config["SHOP_NAME"]
+    with speaking(message_language(user.locale)):
+        context = {
+            "user": user,
+            "role": role.label.lower() if role else _("staff member"),
+            "invited_by": invited_by.full_name,
+            "shop_name": shop_name,
+            "link": invite_url(user),
+            "valid_days": INVITE_VALID_FOR.days,
+        }
+        subject = _("You're invited to %(shop)s: choose your password", shop=shop_name)
+        body_text = render_template("admin/email/staff_invite.txt", **context)
+        body_html = render_template("admin/email/staff_invite.html", **context)
     session.add(
         Notification(
             channel=NotificationChannel.EMAIL,
             recipient=user.email,
             kind=INVITE_KIND,
             user_id=user.id,
-            subject=f"You're invited to {context['shop_name']}: choose your password",
-            body_text=render_template("admin/email/staff_invite.txt", **context),
-            body_html=render_template("admin/email/staff_invite.html", **context),
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
             due_at=now,
         )
     )
@@ -142,23 +150,23 @@ def invited_user(token: str) -> User:
         data = _serializer().loads(token, max_age=int(INVITE_VALID_FOR.total_seconds()))
     except SignatureExpired as exc:
         raise InviteInvalid(
-            "This invitation has expired. Ask an admin at the shop to invite you again.",
+            _("This invitation has expired. Ask an admin at the shop to invite you again."),
             gone=True,
         ) from exc
     except BadSignature as exc:
         raise InviteInvalid(
-            "This invitation link isn't valid. Open the link from the email exactly as it is.",
+            _("This invitation link isn't valid. Open the link from the email exactly as it is."),
             gone=False,
         ) from exc
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or user.fs_uniquifier != data.get("f") or not user.active:
         raise InviteInvalid(
-            "This invitation is no longer valid. Ask an admin at the shop for a new one.",
+            _("This invitation is no longer valid. Ask an admin at the shop for a new one."),
             gone=True,
         )
     if not is_invited(user):
         raise InviteInvalid(
-            "This invitation was already used. Log in with the password you chose, or reset it.",
+            _("This invitation was already used. Log in with the password you chose, or reset it."),
             gone=True,
         )
     return user
@@ -186,7 +194,7 @@ def accept_invite(token: str, password: str, *, now: datetime) -> User:
         user = _locked_user(session, user.id)
         if not is_invited(user) or not user.active:  # a twin request got there first
             raise InviteInvalid(
-                "This invitation was already used. Log in with the password you chose.",
+                _("This invitation was already used. Log in with the password you chose."),
                 gone=True,
             )
         user.password = hash_password(normalized)
@@ -238,26 +246,31 @@ def _other_active_admins(session: Session, user: User) -> int:
     )
 
 
-LAST_ADMIN = "{name} is the only active admin: the shop would have nobody to run it. {fix}"
-
-
 def change_role(user_id: int, role: RoleName, *, expected: RoleName) -> User:
     """Make a staff member a mechanic or an admin (`expected`: the role the page showed)."""
     if role not in STAFF_ROLES:
-        raise ValidationFailed("Choose mechanic or admin.", "role")
+        raise ValidationFailed(_("Choose mechanic or admin."), "role")
     with write_transaction() as session:
         user = _lock_staff(session, user_id)
         current = staff_role_of(user)
         if current is not expected:
             raise StaffChangeRefused(
-                f"{user.full_name}'s role changed meanwhile; it is now {_label(current)}.",
+                _(
+                    "%(name)s's role changed meanwhile; it is now %(role)s.",
+                    name=user.full_name,
+                    role=_label(current),
+                ),
                 stale=True,
             )
         if current is role:
             return user
         if current is RoleName.ADMIN and user.active and not _other_active_admins(session, user):
             raise StaffChangeRefused(
-                LAST_ADMIN.format(name=user.full_name, fix="Make someone else an admin first.")
+                _(
+                    "%(name)s is the only active admin: the shop would have nobody to run it. "
+                    "Make someone else an admin first.",
+                    name=user.full_name,
+                )
             )
         datastore = security.datastore
         datastore.remove_role_from_user(user, current.value)  # type: ignore[union-attr]
@@ -266,7 +279,7 @@ def change_role(user_id: int, role: RoleName, *, expected: RoleName) -> User:
 
 
 def _label(role: RoleName | None) -> str:
-    return role.label.lower() if role else "no staff role"
+    return role.label.lower() if role else _("no staff role")
 
 
 def deactivate(user_id: int) -> User:
@@ -274,11 +287,15 @@ def deactivate(user_id: int) -> User:
     with write_transaction() as session:
         user = _lock_staff(session, user_id)
         if not user.active:
-            raise StaffChangeRefused(f"{user.full_name} was already deactivated.", stale=True)
+            raise StaffChangeRefused(
+                _("%(name)s was already deactivated.", name=user.full_name), stale=True
+            )
         if staff_role_of(user) is RoleName.ADMIN and not _other_active_admins(session, user):
             raise StaffChangeRefused(
-                LAST_ADMIN.format(
-                    name=user.full_name, fix="Make someone else an admin before deactivating."
+                _(
+                    "%(name)s is the only active admin: the shop would have nobody to run it. "
+                    "Make someone else an admin before deactivating.",
+                    name=user.full_name,
                 )
             )
         user.active = False
@@ -290,7 +307,9 @@ def reactivate(user_id: int) -> User:
     with write_transaction() as session:
         user = _lock_staff(session, user_id)
         if user.active:
-            raise StaffChangeRefused(f"{user.full_name} is already active.", stale=True)
+            raise StaffChangeRefused(
+                _("%(name)s is already active.", name=user.full_name), stale=True
+            )
         user.active = True
     return user
 
@@ -301,11 +320,14 @@ def send_password_reset(user_id: int) -> User:
         user = _lock_staff(session, user_id)
         if not user.active:
             raise StaffChangeRefused(
-                f"{user.full_name} is deactivated: reactivate the account first."
+                _("%(name)s is deactivated: reactivate the account first.", name=user.full_name)
             )
         if is_invited(user):
             raise StaffChangeRefused(
-                f"{user.full_name} hasn't chosen a password yet: they can use the invitation."
+                _(
+                    "%(name)s hasn't chosen a password yet: they can use the invitation.",
+                    name=user.full_name,
+                )
             )
         send_reset_password_instructions(user)
     return user

@@ -31,6 +31,7 @@ from autoshop.domain.choices import Role as RoleName
 from autoshop.domain.schedule_rules import ValidationFailed, local_to_utc
 from autoshop.domain.visit_desk import NoteAudience
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment
 from autoshop.models import (
     Appointment,
     AppointmentNote,
@@ -65,6 +66,15 @@ __all__ = [
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_TIME_OFF_DAYS = 366
+#: A Monday: weekday `n` (Monday 0) is named from the date `n` days after it.
+_A_MONDAY = date(2024, 1, 1)
+
+
+def weekday_name(index: int) -> str:
+    """Weekday `index` (Monday 0) in the page's language, capitalised as a label: 'Monday',
+    'Lunes'."""
+    name = format_moment(_A_MONDAY + timedelta(days=index), "weekday")
+    return name[:1].upper() + name[1:]
 
 
 def _is_mechanic() -> sa.ColumnElement[bool]:
@@ -253,7 +263,7 @@ def parse_hours(raw: dict[int, str]) -> list[people.WorkingSpan]:
                 day_spans.append(people.WorkingSpan(weekday, _minutes(start), _minutes(end)))
             except ValueError:
                 errors.setdefault(f"hours_{weekday}", []).append(
-                    f"Write “{part}” as a span like 08:00-12:00."
+                    _("Write “%(part)s” as a span like 08:00-12:00.", part=part)
                 )
         problems = people.hours_problems(day_spans)
         if problems:
@@ -279,7 +289,7 @@ def save_schedule(
         errors["form"] = problems
     location = db.session.get(Location, location_id) if location_id is not None else None
     if location is None or not location.active:
-        errors["location_id"] = ["Choose the location this mechanic works at."]
+        errors["location_id"] = [_("Choose the location this mechanic works at.")]
     known = set(
         db.session.scalars(
             sa.select(ServiceCategory.id).where(ServiceCategory.id.in_(set(skill_ids)))
@@ -288,9 +298,11 @@ def save_schedule(
     unknown = sorted(set(skill_ids) - known)
     if unknown:
         errors["skills"] = [
-            "These service categories don't exist (any more): "
-            + ", ".join(str(i) for i in unknown)
-            + ". Reload the page and choose again."
+            _(
+                "These service categories don't exist (any more): %(ids)s. "
+                "Reload the page and choose again.",
+                ids=", ".join(str(i) for i in unknown),
+            )
         ]
     if errors:
         raise ValidationFailed(errors)
@@ -359,7 +371,7 @@ def time_off_window(
     user = _mechanic(user_id)
     profile = db.session.get(TechnicianProfile, user_id)
     if profile is None:
-        raise ValidationFailed("Save this mechanic's location and hours first.")
+        raise ValidationFailed(_("Save this mechanic's location and hours first."))
     location = db.session.get_one(Location, profile.location_id)
     zone = ZoneInfo(location.timezone)
     reason = reason.strip()
@@ -370,7 +382,9 @@ def time_off_window(
         ("end", end_date, end_time, 1),
     ):
         if day is None:
-            errors[f"{name}_date"] = [f"Enter the {name} date."]
+            errors[f"{name}_date"] = [
+                _("Enter the start date.") if name == "start" else _("Enter the end date.")
+            ]
             continue
         if not bounds.day_in_range(day):
             errors[f"{name}_date"] = [bounds.DATE_RANGE_MESSAGE]
@@ -384,13 +398,15 @@ def time_off_window(
                 errors[f"{name}_time"] = [m for ms in exc.errors.values() for m in ms]
     if "start" in instants and "end" in instants:
         if instants["end"] <= instants["start"]:
-            errors["end_date"] = ["The time off must end after it starts."]
+            errors["end_date"] = [_("The time off must end after it starts.")]
         elif instants["end"] - instants["start"] > timedelta(days=MAX_TIME_OFF_DAYS):
-            errors["end_date"] = [f"Time off can last at most {MAX_TIME_OFF_DAYS} days."]
+            errors["end_date"] = [
+                _("Time off can last at most %(days)s days.", days=MAX_TIME_OFF_DAYS)
+            ]
         elif instants["end"] <= now:
-            errors["end_date"] = ["That period is already over."]
+            errors["end_date"] = [_("That period is already over.")]
     if not reason:
-        errors["reason"] = ["Say why (leave, training, ...)."]
+        errors["reason"] = [_("Say why (leave, training, ...).")]
     elif problem := bounds.text_problem(reason, single_line=True):
         errors["reason"] = [problem]
     if errors:
@@ -487,8 +503,12 @@ def add_time_off(
                 AppointmentNote(
                     appointment=appointment,
                     audience=NoteAudience.INTERNAL,
-                    body=f"Assigned to {mechanic.full_name} ({window.user.full_name} is off: "
-                    f"{window.reason}).",
+                    body=_(
+                        "Assigned to %(mechanic)s (%(off)s is off: %(reason)s).",
+                        mechanic=mechanic.full_name,
+                        off=window.user.full_name,
+                        reason=window.reason,
+                    ),
                     author=actor,
                     created_at=now,
                 )
@@ -512,7 +532,7 @@ def delete_time_off(user_id: int, time_off_id: int) -> None:
 
 
 def weekday_names() -> tuple[str, ...]:
-    return WEEKDAYS
+    return tuple(weekday_name(index) for index in range(7))
 
 
 def refuse_assignment(session: Session, appointment: Appointment, mechanic_id: int) -> str | None:
@@ -534,16 +554,20 @@ def refuse_assignment(session: Session, appointment: Appointment, mechanic_id: i
     mechanic = session.get_one(User, mechanic_id)
     tech = next((t for t in techs.staff if t.id == mechanic_id), None)
     if tech is None:
-        return f"{mechanic.full_name} has no working hours at {appointment.location.name}."
+        return _(
+            "%(name)s has no working hours at %(location)s.",
+            name=mechanic.full_name,
+            location=appointment.location.name,
+        )
     if not techs.categories <= tech.skills:
-        return f"{mechanic.full_name} isn't set up for the skills this visit needs."
+        return _("%(name)s isn't set up for the skills this visit needs.", name=mechanic.full_name)
     one = people.Technicians(staff=(tech,), categories=techs.categories)
     if not one.index(zone, day, day).any_free(
         _as_utc(appointment.starts_at), _as_utc(appointment.ends_at)
     ):
-        return (
-            f"{mechanic.full_name} isn't free for the whole visit "
-            "(not working, off, or on another visit then)."
+        return _(
+            "%(name)s isn't free for the whole visit (not working, off, or on another visit then).",
+            name=mechanic.full_name,
         )
     return None
 

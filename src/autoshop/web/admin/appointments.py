@@ -21,13 +21,14 @@ from wtforms.validators import Length, Optional, ValidationError
 from autoshop.domain.bounds import one_line
 from autoshop.domain.choices import BookingSource
 from autoshop.domain.status import AppointmentStatus
-from autoshop.i18n import format_moment
+from autoshop.i18n import _, format_moment
 from autoshop.models import Appointment
 from autoshop.services import appointment_search as finder
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
 from autoshop.web.admin.forms import MultiCheckboxField
+from autoshop.web.admin.lazy_text import _l, lazy_label
 from autoshop.web.validators import SingleLine
 
 UNASSIGNED = "unassigned"
@@ -49,61 +50,61 @@ class StatusesField(MultiCheckboxField):
     def pre_validate(self, form: Any) -> None:
         known = {s.value for s in AppointmentStatus}
         if any(value not in known for value in self.data or []):
-            raise ValidationError("Choose statuses from the list.")
+            raise ValidationError(_("Choose statuses from the list."))
 
 
 class AppointmentFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
     q = StringField(
-        "Search",
+        _l("Search"),
         validators=[Optional(), Length(max=finder.MAX_QUERY_LENGTH), SingleLine()],
-        description="Reference, customer, phone, email, plate or VIN",
+        description=_l("Reference, customer, phone, email, plate or VIN"),
     )
     status = StatusesField(
-        "Status", choices=[SelectChoice(s.value, s.label) for s in finder.STATUS_ORDER]
+        _l("Status"), choices=[SelectChoice(s.value, lazy_label(s)) for s in finder.STATUS_ORDER]
     )
-    location = ListedChoice("Location", invalid="Choose a location from the list.")
-    bay = ListedChoice("Bay", invalid="Choose a bay from the list.")
-    mechanic = ListedChoice("Mechanic", invalid="Choose a mechanic from the list.")
-    service = ListedChoice("Service", invalid="Choose a service from the list.")
+    location = ListedChoice(_l("Location"), invalid=_l("Choose a location from the list."))
+    bay = ListedChoice(_l("Bay"), invalid=_l("Choose a bay from the list."))
+    mechanic = ListedChoice(_l("Mechanic"), invalid=_l("Choose a mechanic from the list."))
+    service = ListedChoice(_l("Service"), invalid=_l("Choose a service from the list."))
     source = ListedChoice(
-        "Booked",
-        invalid="Choose online or by staff.",
-        choices=[SelectChoice("", "Any way")]
-        + [SelectChoice(s.value, s.label) for s in BookingSource],
+        _l("Booked"),
+        invalid=_l("Choose online or by staff."),
+        choices=[SelectChoice("", _l("Any way"))]
+        + [SelectChoice(s.value, lazy_label(s)) for s in BookingSource],
     )
     sort = ListedChoice(
-        "Sort by",
-        invalid="Choose a sort order from the list.",
-        choices=[SelectChoice(k.value, k.label) for k in finder.SortKey],
+        _l("Sort by"),
+        invalid=_l("Choose a sort order from the list."),
+        choices=[SelectChoice(k.value, lazy_label(k)) for k in finder.SortKey],
     )
     order = ListedChoice(
-        "Order",
-        invalid="Choose ascending or descending.",
-        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
+        _l("Order"),
+        invalid=_l("Choose ascending or descending."),
+        choices=[SelectChoice("asc", _l("Ascending")), SelectChoice("desc", _l("Descending"))],
     )
     per_page = ListedChoice(
-        "Rows per page",
-        invalid="Choose 25, 50 or 100 rows per page.",
+        _l("Rows per page"),
+        invalid=_l("Choose 25, 50 or 100 rows per page."),
         choices=[SelectChoice(str(n), str(n)) for n in finder.PAGE_SIZES],
     )
-    page = StringField("Page", validators=[Optional(), Length(max=7)])
+    page = StringField(_l("Page"), validators=[Optional(), Length(max=7)])
 
     def __init__(self, options: finder.FilterOptions, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.options = options
-        self.location.choices = [SelectChoice("", "All locations"), *_choices(options.locations)]
-        self.bay.choices = [SelectChoice("", "All bays"), *_choices(options.bays)]
+        self.location.choices = [SelectChoice("", _("All locations")), *_choices(options.locations)]
+        self.bay.choices = [SelectChoice("", _("All bays")), *_choices(options.bays)]
         self.mechanic.choices = [
-            SelectChoice("", "Anyone or nobody"),
-            SelectChoice(UNASSIGNED, "Unassigned"),
+            SelectChoice("", _("Anyone or nobody")),
+            SelectChoice(UNASSIGNED, _("Unassigned")),
             *_choices(options.mechanics),
         ]
-        self.service.choices = [SelectChoice("", "All services"), *_choices(options.services)]
+        self.service.choices = [SelectChoice("", _("All services")), *_choices(options.services)]
         for select in (self.location, self.bay, self.mechanic, self.service, self.source):
             if select.data is None:
                 select.data = ""
@@ -118,7 +119,7 @@ class AppointmentFilterForm(FlaskForm):
 
     def validate_page(self, field: StringField) -> None:
         if field.data and (not field.data.isdigit() or int(field.data) < 1):
-            raise ValidationError("The page number is a whole number from 1.")
+            raise ValidationError(_("The page number is a whole number from 1."))
 
     def validate_end(self, field: DateField) -> None:
         if self.start.data and field.data:
@@ -302,9 +303,13 @@ def csv_row(a: Appointment) -> list[str]:
 def appointments_csv() -> Response:
     form, filters = _prepared()
     if filters is None:
-        problems = [f"{f.label.text}: {' '.join(f.errors)}" for f in form if f.errors]
+        problems = [
+            _("%(field)s: %(problems)s", field=f.label.text, problems=" ".join(map(str, f.errors)))
+            for f in form
+            if f.errors
+        ]
         return Response(
-            "The filters can't be used: " + " ".join(problems) + "\n",
+            _("The filters can't be used: %(problems)s", problems=" ".join(problems)) + "\n",
             status=400,
             mimetype="text/plain",
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,11 +14,12 @@ from werkzeug.wrappers import Response
 from autoshop.domain.choices import Capability
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
-from autoshop.i18n import format_moment
+from autoshop.i18n import _, _l, format_moment, ngettext
 from autoshop.models import Bay, Closure, Location
 from autoshop.services import bay_downtime, schedule_conflicts, shop_admin
 from autoshop.services.schedule_conflicts import AffectedVisit
-from autoshop.services.shop import WEEKDAYS, weekly_hours
+from autoshop.services.shop import weekly_hours
+from autoshop.services.technicians import weekday_name
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
@@ -37,10 +38,12 @@ from autoshop.web.admin.forms import (
 
 DECISION_PREFIX = "decision"
 #: What cancelled customers are told by default; the admin can change it on the confirmation.
-BAY_MESSAGE = (
+BAY_MESSAGE = _l(
     "The bay set aside for your visit is out of service, so we can't take your vehicle then."
 )
-HOURS_MESSAGE = "We've changed our opening hours and are no longer open at the time of your visit."
+HOURS_MESSAGE = _l(
+    "We've changed our opening hours and are no longer open at the time of your visit."
+)
 
 
 def _get_or_404(model: type[Any], ident: int) -> Any:
@@ -94,7 +97,7 @@ def _decide(
     if f"{DECISION_PREFIX}-shown" in request.form:
         form = form_class(prefix=DECISION_PREFIX)
         if form.shown.data != shown:
-            notice = (
+            notice = _(
                 "The visits this change affects changed while you were deciding. "
                 "Check the list again, then choose."
             )
@@ -108,7 +111,7 @@ def _decide(
             )
     else:
         form = form_class(
-            formdata=None, prefix=DECISION_PREFIX, data={"shown": shown, "message": message}
+            formdata=None, prefix=DECISION_PREFIX, data={"shown": shown, "message": str(message)}
         )
     return render_template(
         "admin/schedule_change_confirm.html",
@@ -132,11 +135,12 @@ def _carry_out(decision: Decision, *, now: datetime) -> None:
         return
     if not decision.cancel:
         flash(
-            f"{_visits(count)} kept. "
-            + (
-                "It is listed on the dashboard as a conflict until you move or cancel it."
-                if count == 1
-                else "They are listed on the dashboard as conflicts until you move or cancel them."
+            ngettext(
+                "%(num)d visit kept. "
+                "It is listed on the dashboard as a conflict until you move or cancel it.",
+                "%(num)d visits kept. "
+                "They are listed on the dashboard as conflicts until you move or cancel them.",
+                count,
             ),
             "warning",
         )
@@ -149,13 +153,22 @@ def _carry_out(decision: Decision, *, now: datetime) -> None:
     )
     if outcome.cancelled:
         flash(
-            f"{_visits(len(outcome.cancelled))} cancelled; each customer is being told, "
-            "with a link to book again.",
+            ngettext(
+                "%(num)d visit cancelled; each customer is being told, with a link to book again.",
+                "%(num)d visits cancelled; each customer is being told, with a link to book again.",
+                len(outcome.cancelled),
+            ),
             "success",
         )
     if outcome.refused:
         refused = "; ".join(f"{reference}: {why}" for reference, why in outcome.refused)
-        flash(f"Not cancelled: {refused}. The dashboard lists what still doesn't fit.", "warning")
+        flash(
+            _(
+                "Not cancelled: %(refused)s. The dashboard lists what still doesn't fit.",
+                refused=refused,
+            ),
+            "warning",
+        )
 
 
 def _move(decision: Decision, *, now: datetime) -> None:
@@ -165,18 +178,28 @@ def _move(decision: Decision, *, now: datetime) -> None:
         actor=current_user._get_current_object(),
     )
     if outcome.moved:
-        moved = ", ".join(f"{a.reference} to {a.bay.name}" for a in outcome.moved)
-        flash(f"{_visits(len(outcome.moved))} moved at the same time: {moved}.", "success")
+        moved = ", ".join(
+            _("%(reference)s to %(bay)s", reference=a.reference, bay=a.bay.name)
+            for a in outcome.moved
+        )
+        flash(
+            ngettext(
+                "%(num)d visit moved at the same time: %(moved)s.",
+                "%(num)d visits moved at the same time: %(moved)s.",
+                len(outcome.moved),
+                moved=moved,
+            ),
+            "success",
+        )
     if outcome.refused:
         refused = "; ".join(f"{reference}: {why}" for reference, why in outcome.refused)
         flash(
-            f"Not moved: {refused}. The dashboard lists them until you move or cancel them.",
+            _(
+                "Not moved: %(refused)s. The dashboard lists them until you move or cancel them.",
+                refused=refused,
+            ),
             "warning",
         )
-
-
-def _visits(count: int) -> str:
-    return f"{count} visit{'s' if count != 1 else ''}"
 
 
 def _when(value: datetime, location: Location) -> str:
@@ -221,7 +244,13 @@ def calendar() -> str | Response:
     if form.validate_on_submit():
         created = _save_location(form, None)
         if created is not None:
-            flash(f"{created.name} was created. Now add its bays and opening hours.", "success")
+            flash(
+                _(
+                    "%(name)s was created. Now add its bays and opening hours.",
+                    name=created.name,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.calendar_location", location_id=created.id))
     return render_template("admin/location_form.html", form=form, location=None)
 
@@ -235,7 +264,10 @@ def calendar_location(location_id: int) -> str:
         "admin/calendar.html",
         location=location,
         locations=shop_admin.all_locations(),
-        hours=weekly_hours(location),
+        hours=[
+            replace(day, weekday=weekday_name(index))
+            for index, day in enumerate(weekly_hours(location))
+        ],
         closures=shop_admin.upcoming_closures(location, now=now),
         downtimes=bay_downtime.upcoming_downtimes(location, now=now),
         now=now,
@@ -252,7 +284,7 @@ def location_edit(location_id: int) -> str | Response:
         obj=location, reminder_leads=", ".join(str(m) for m in location.reminder_leads_minutes)
     )
     if form.validate_on_submit() and _save_location(form, location) is not None:
-        flash("The shop's details and booking rules were saved.", "success")
+        flash(_("The shop's details and booking rules were saved."), "success")
         return redirect(url_for("admin.calendar_location", location_id=location.id))
     return render_template("admin/location_form.html", form=form, location=location)
 
@@ -281,7 +313,9 @@ def _bay_page(location: Location, bay: Bay | None) -> str | Response:
         )
         decided = _decide(
             affected,
-            change=f"Take {bay.name if bay else 'the bay'} out of use",
+            change=(
+                _("Take %(bay)s out of use", bay=bay.name) if bay else _("Take the bay out of use")
+            ),
             message=BAY_MESSAGE,
             back_url=url_for("admin.calendar_location", location_id=location.id),
             form_class=BayChangeDecisionForm,
@@ -300,7 +334,7 @@ def _bay_page(location: Location, bay: Bay | None) -> str | Response:
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            flash(f"Bay {saved.name} was saved.", "success")
+            flash(_("Bay %(name)s was saved.", name=saved.name), "success")
             _carry_out(decided, now=now)
             return redirect(url_for("admin.calendar_location", location_id=location.id))
     return render_template("admin/bay_form.html", form=form, location=location, bay=bay)
@@ -313,7 +347,7 @@ def bay_deactivate(bay_id: int) -> str | Response:
     now = utcnow()
     decided = _decide(
         schedule_conflicts.affected_by_bay_deactivation(bay, now=now),
-        change=f"Take {bay.name} out of use",
+        change=_("Take %(bay)s out of use", bay=bay.name),
         message=BAY_MESSAGE,
         back_url=url_for("admin.calendar_location", location_id=bay.location_id),
         form_class=BayChangeDecisionForm,
@@ -321,13 +355,16 @@ def bay_deactivate(bay_id: int) -> str | Response:
     if isinstance(decided, str):
         return decided
     still_booked = shop_admin.set_bay_active(bay, False, now=now)
-    flash(f"{bay.name} was deactivated: no new bookings will use it.", "success")
+    flash(_("%(bay)s was deactivated: no new bookings will use it.", bay=bay.name), "success")
     if decided.affected:
         _carry_out(decided, now=now)
     elif still_booked:  # cars already in the shop on it: nothing to decide, but say so
         flash(
-            f"It still holds {still_booked} appointment{'s' if still_booked != 1 else ''} "
-            "already under way.",
+            ngettext(
+                "It still holds %(num)d appointment already under way.",
+                "It still holds %(num)d appointments already under way.",
+                still_booked,
+            ),
             "warning",
         )
     return redirect(url_for("admin.calendar_location", location_id=bay.location_id))
@@ -338,7 +375,7 @@ def bay_deactivate(bay_id: int) -> str | Response:
 def bay_reactivate(bay_id: int) -> Response:
     bay = _get_or_404(Bay, bay_id)
     shop_admin.set_bay_active(bay, True, now=utcnow())
-    flash(f"{bay.name} is in use again.", "success")
+    flash(_("%(bay)s is in use again.", bay=bay.name), "success")
     return redirect(url_for("admin.calendar_location", location_id=bay.location_id))
 
 
@@ -376,11 +413,20 @@ def hours_save(location_id: int, weekday: int) -> str | Response:
             now = utcnow()
             decided = _decide(
                 schedule_conflicts.affected_by_hours(location, weekday, intervals, now=now),
-                change=f"Change {WEEKDAYS[weekday]} opening hours at {location.name} to "
-                + (
-                    ", ".join(f"{o:%-I:%M %p}–{c:%-I:%M %p}" for o, c in intervals)
-                    if intervals
-                    else "closed"
+                change=_(
+                    "Change %(day)s opening hours at %(location)s to %(hours)s",
+                    day=weekday_name(weekday),
+                    location=location.name,
+                    hours=", ".join(
+                        f"{format_moment(o, 'time')}–{format_moment(c, 'time')}"
+                        for o, c in intervals
+                    ),
+                )
+                if intervals
+                else _(
+                    "Change %(day)s opening hours at %(location)s to closed",
+                    day=weekday_name(weekday),
+                    location=location.name,
                 ),
                 message=HOURS_MESSAGE,
                 back_url=url_for("admin.hours", location_id=location.id),
@@ -388,7 +434,7 @@ def hours_save(location_id: int, weekday: int) -> str | Response:
             if isinstance(decided, str):
                 return decided
             shop_admin.set_day_hours(location, weekday, intervals)
-            flash(f"{WEEKDAYS[weekday]} hours were saved.", "success")
+            flash(_("%(day)s hours were saved.", day=weekday_name(weekday)), "success")
             _carry_out(decided, now=now)
             return redirect(url_for("admin.hours", location_id=location.id) + f"#day{weekday}")
     return _hours_page(location, forms)
@@ -398,7 +444,7 @@ def _hours_page(location: Location, forms: list[DayHoursForm]) -> str:
     return render_template(
         "admin/hours.html",
         location=location,
-        days=list(zip(WEEKDAYS, forms, strict=True)),
+        days=[(weekday_name(index), form) for index, form in enumerate(forms)],
         rows=INTERVAL_ROWS,
     )
 
@@ -424,9 +470,14 @@ def closure_new(location_id: int) -> str | Response:
                 schedule_conflicts.affected_by_closure(
                     location, starts_at=starts_at, ends_at=ends_at, reason=reason, now=now
                 ),
-                change=f"Close {location.name} from {_when(starts_at, location)} "
-                f"until {_when(ends_at, location)} ({reason})",
-                message=f"We're closed at the time of your visit: {reason}.",
+                change=_(
+                    "Close %(location)s from %(starts)s until %(ends)s (%(reason)s)",
+                    location=location.name,
+                    starts=_when(starts_at, location),
+                    ends=_when(ends_at, location),
+                    reason=reason,
+                ),
+                message=_("We're closed at the time of your visit: %(reason)s.", reason=reason),
                 back_url=url_for("admin.calendar_location", location_id=location.id),
             )
             if isinstance(decided, str):
@@ -437,7 +488,7 @@ def closure_new(location_id: int) -> str | Response:
                 ends_local=form.ends_local.data,
                 reason=reason,
             )
-            flash("The closure was added.", "success")
+            flash(_("The closure was added."), "success")
             _carry_out(decided, now=now)
             return redirect(url_for("admin.calendar_location", location_id=location.id))
     return render_template("admin/closure_form.html", form=form, location=location)
@@ -449,5 +500,5 @@ def closure_delete(closure_id: int) -> Response:
     closure = _get_or_404(Closure, closure_id)
     location_id = closure.location_id
     shop_admin.delete_closure(closure)
-    flash(f"The closure “{closure.reason}” was deleted.", "success")
+    flash(_("The closure “%(reason)s” was deleted.", reason=closure.reason), "success")
     return redirect(url_for("admin.calendar_location", location_id=location_id))

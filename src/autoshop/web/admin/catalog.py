@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from autoshop.domain.choices import Capability, PriceKind
 from autoshop.domain.schedule_rules import format_dollars
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Service, ServiceCategory
 from autoshop.services import catalog_admin
 from autoshop.services.catalog_admin import ValidationFailed
@@ -57,7 +58,7 @@ def _category_page(category: ServiceCategory | None) -> str | Response:
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            flash(f"Category {saved.name} was saved.", "success")
+            flash(_("Category %(name)s was saved.", name=saved.name), "success")
             return redirect(url_for("admin.catalog"))
     return render_template("admin/category_form.html", form=form, category=category)
 
@@ -116,7 +117,7 @@ def _service_page(service: Service | None) -> str | Response:
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            flash(f"Service {saved.name} was saved.", "success")
+            flash(_("Service %(name)s was saved.", name=saved.name), "success")
             return redirect(url_for("admin.catalog"))
     return render_template(
         "admin/service_form.html", form=form, service=service, categories=categories
@@ -129,8 +130,11 @@ def service_deactivate(service_id: int) -> Response:
     service = _get_or_404(Service, service_id)
     catalog_admin.set_service_active(service, False)
     flash(
-        f"{service.name} was deactivated: customers can't book it any more. "
-        "Past appointments keep it.",
+        _(
+            "%(name)s was deactivated: customers can't book it any more. "
+            "Past appointments keep it.",
+            name=service.name,
+        ),
         "success",
     )
     return redirect(url_for("admin.catalog"))
@@ -141,5 +145,5 @@ def service_deactivate(service_id: int) -> Response:
 def service_reactivate(service_id: int) -> Response:
     service = _get_or_404(Service, service_id)
     catalog_admin.set_service_active(service, True)
-    flash(f"{service.name} is bookable again.", "success")
+    flash(_("%(name)s is bookable again.", name=service.name), "success")
     return redirect(url_for("admin.catalog"))

@@ -7,6 +7,7 @@ from flask_security import current_user
 from werkzeug.wrappers import Response
 
 from autoshop.domain.schedule_rules import ValidationFailed
+from autoshop.i18n import _
 from autoshop.models import BayDowntime, Location
 from autoshop.services import bay_downtime, schedule_conflicts
 from autoshop.timeutil import utcnow
@@ -43,9 +44,12 @@ def downtime_new(location_id: int) -> str | Response:
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            change = (
-                f"Take {window.bay.name} out of service from {_when(window.starts_at, location)} "
-                f"until {_when(window.ends_at, location)} ({window.reason})"
+            change = _(
+                "Take %(bay)s out of service from %(starts)s until %(ends)s (%(reason)s)",
+                bay=window.bay.name,
+                starts=_when(window.starts_at, location),
+                ends=_when(window.ends_at, location),
+                reason=window.reason,
             )
             affected = schedule_conflicts.affected_by_downtime(
                 location, window.as_domain(), now=now
@@ -77,9 +81,16 @@ def downtime_new(location_id: int) -> str | Response:
                 )
                 if isinstance(again, str):
                     return again
-                flash("The booked visits changed meanwhile; nothing was saved.", "warning")
+                flash(_("The booked visits changed meanwhile; nothing was saved."), "warning")
                 return redirect(back_url)
-            flash(f"{window.bay.name} is out of service then: {window.reason}.", "success")
+            flash(
+                _(
+                    "%(bay)s is out of service then: %(reason)s.",
+                    bay=window.bay.name,
+                    reason=window.reason,
+                ),
+                "success",
+            )
             _carry_out(decided, now=now)
             return redirect(back_url)
     return render_template("admin/downtime_form.html", form=form, location=location)
@@ -91,5 +102,8 @@ def downtime_delete(downtime_id: int) -> Response:
     downtime: BayDowntime = _get_or_404(BayDowntime, downtime_id)
     location_id, bay_name, reason = downtime.bay.location_id, downtime.bay.name, downtime.reason
     bay_downtime.delete_downtime(downtime)
-    flash(f"{bay_name} is back in service for that period ({reason}).", "success")
+    flash(
+        _("%(bay)s is back in service for that period (%(reason)s).", bay=bay_name, reason=reason),
+        "success",
+    )
     return redirect(url_for("admin.calendar_location", location_id=location_id))

@@ -45,19 +45,21 @@ from autoshop.domain.schedule_rules import (
     parse_dollars,
     parse_minutes_list,
 )
+from autoshop.i18n import _
 from autoshop.security_forms import PhoneNumber
+from autoshop.web.admin.lazy_text import _l, lazy_label
 from autoshop.web.validators import InRange, SingleLine
 
-_ORDER_HELP = "Lower numbers are listed first."
+_ORDER_HELP = _l("Lower numbers are listed first.")
 
 
 def _order_field() -> IntegerField:
     return IntegerField(
-        "Display order",
+        _l("Display order"),
         default=0,
         validators=[
-            InputRequired(message="Enter a number (0 or more)."),
-            InRange(bounds.SORT_ORDER, "The order"),
+            InputRequired(message=_l("Enter a number (0 or more).")),
+            InRange(bounds.SORT_ORDER, _l("The order")),
         ],
         description=_ORDER_HELP,
     )
@@ -75,16 +77,17 @@ def apply_errors(form: Form, error: ValidationFailed) -> None:
 
 class CategoryForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired(message="Enter a name."), Length(max=80), SingleLine()]
+        _l("Name"),
+        validators=[DataRequired(message=_l("Enter a name.")), Length(max=80), SingleLine()],
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=2000)],
-        description="Optional. Shown to customers above the category's services.",
+        description=_l("Optional. Shown to customers above the category's services."),
         render_kw={"rows": 3},
     )
     sort_order = _order_field()
-    submit = SubmitField("Save category")
+    submit = SubmitField(_l("Save category"))
 
 
 class DollarsField(StringField):
@@ -102,49 +105,51 @@ class DollarsField(StringField):
 
 class ServiceForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired(message="Enter a name."), Length(max=120), SingleLine()]
+        _l("Name"),
+        validators=[DataRequired(message=_l("Enter a name.")), Length(max=120), SingleLine()],
     )
-    category_id = SelectField("Category", coerce=int, validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=int, validate_choice=False)
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=2000)],
-        description="What the job includes, in words a customer understands.",
+        description=_l("What the job includes, in words a customer understands."),
         render_kw={"rows": 3},
     )
     duration_minutes = IntegerField(
-        "Duration in minutes",
+        _l("Duration in minutes"),
         validators=[
-            InputRequired(message="Enter how long the job takes, in minutes."),
-            InRange(bounds.SERVICE_DURATION_MINUTES, "The duration"),
+            InputRequired(message=_l("Enter how long the job takes, in minutes.")),
+            InRange(bounds.SERVICE_DURATION_MINUTES, _l("The duration")),
         ],
         render_kw={"inputmode": "numeric"},
     )
     price_kind = RadioField(
-        "How it is priced",
-        choices=[SelectChoice(k.value, k.label) for k in PriceKind],
+        _l("How it is priced"),
+        choices=[SelectChoice(k.value, lazy_label(k)) for k in PriceKind],
         default=PriceKind.FIXED.value,
-        validators=[InputRequired(message="Choose how the service is priced.")],
+        validators=[InputRequired(message=_l("Choose how the service is priced."))],
     )
     price_min = DollarsField(
-        "Price, or lowest price, in dollars",
-        description="For example 49.99. "
-        "For “priced after diagnosis”, optional: the fee it starts at.",
+        _l("Price, or lowest price, in dollars"),
+        description=_l(
+            "For example 49.99. For “priced after diagnosis”, optional: the fee it starts at."
+        ),
         render_kw={"inputmode": "decimal"},
     )
     price_max = DollarsField(
-        "Highest price in dollars",
-        description="Only for a price range.",
+        _l("Highest price in dollars"),
+        description=_l("Only for a price range."),
         render_kw={"inputmode": "decimal"},
     )
     capability = RadioField(
-        "Bay it needs",
-        choices=[SelectChoice(c.value, c.label) for c in Capability],
+        _l("Bay it needs"),
+        choices=[SelectChoice(c.value, lazy_label(c)) for c in Capability],
         default=Capability.GENERAL.value,
-        validators=[InputRequired(message="Choose the kind of bay the job needs.")],
+        validators=[InputRequired(message=_l("Choose the kind of bay the job needs."))],
     )
-    active = BooleanField("Customers can book it", default=True)
+    active = BooleanField(_l("Customers can book it"), default=True)
     sort_order = _order_field()
-    submit = SubmitField("Save service")
+    submit = SubmitField(_l("Save service"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Field checks, then the price rule, so every mistake is shown in one go."""
@@ -178,7 +183,7 @@ def _cap(label: str, range_: bounds.Range, what: str, **kw: Any) -> IntegerField
 def _minutes(label: str, range_: bounds.Range, what: str, **kw: Any) -> IntegerField:
     return IntegerField(
         label,
-        validators=[InputRequired(message="Enter a whole number."), InRange(range_, what)],
+        validators=[InputRequired(message=_l("Enter a whole number.")), InRange(range_, what)],
         render_kw={"inputmode": "numeric"},
         **kw,
     )
@@ -186,93 +191,106 @@ def _minutes(label: str, range_: bounds.Range, what: str, **kw: Any) -> IntegerF
 
 class LocationForm(FlaskForm):
     name = StringField(
-        "Shop name",
-        validators=[DataRequired(message="Enter the shop's name."), Length(max=120), SingleLine()],
+        _l("Shop name"),
+        validators=[
+            DataRequired(message=_l("Enter the shop's name.")),
+            Length(max=120),
+            SingleLine(),
+        ],
     )
     address = StringField(
-        "Address",
+        _l("Address"),
         validators=[Optional(), Length(max=255), SingleLine()],
         render_kw={"autocomplete": "off"},
     )
-    phone = TelField("Phone", validators=[Length(max=32), SingleLine(), PhoneNumber(empty="")])
+    phone = TelField(_l("Phone"), validators=[Length(max=32), SingleLine(), PhoneNumber(empty="")])
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
             Optional(),
             Length(max=254),
             SingleLine(),
-            Email(message="Enter an email address like service@example.com."),
+            Email(message=_l("Enter an email address like service@example.com.")),
         ],
     )
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         default="America/New_York",
-        validators=[DataRequired(message="Enter the shop's time zone.")],
-        description="An IANA name such as America/New_York, America/Chicago or "
-        "America/Los_Angeles.",
+        validators=[DataRequired(message=_l("Enter the shop's time zone."))],
+        description=_l(
+            "An IANA name such as America/New_York, America/Chicago or America/Los_Angeles."
+        ),
     )
     slot_interval_minutes = _minutes(
-        "Slot interval (minutes)",
+        _l("Slot interval (minutes)"),
         bounds.SLOT_INTERVAL_MINUTES,
-        "The slot interval",
+        _l("The slot interval"),
         default=15,
-        description="Customers can start a visit every this many minutes.",
+        description=_l("Customers can start a visit every this many minutes."),
     )
     minimum_notice_minutes = _minutes(
-        "Minimum notice (minutes)",
+        _l("Minimum notice (minutes)"),
         bounds.MINIMUM_NOTICE_MINUTES,
-        "The notice",
+        _l("The notice"),
         default=120,
-        description="How long before a visit a customer can still book it online.",
+        description=_l("How long before a visit a customer can still book it online."),
     )
     horizon_days = _minutes(
-        "Booking horizon (days)",
+        _l("Booking horizon (days)"),
         bounds.HORIZON_DAYS,
-        "The horizon",
+        _l("The horizon"),
         default=60,
-        description="How many days ahead customers can book.",
+        description=_l("How many days ahead customers can book."),
     )
     buffer_minutes = _minutes(
-        "Buffer between jobs (minutes)",
+        _l("Buffer between jobs (minutes)"),
         bounds.BUFFER_MINUTES,
-        "The buffer",
+        _l("The buffer"),
         default=10,
     )
     cancellation_cutoff_hours = _minutes(
-        "Cancellation cutoff (hours)",
+        _l("Cancellation cutoff (hours)"),
         bounds.CANCELLATION_CUTOFF_HOURS,
-        "The cutoff",
+        _l("The cutoff"),
         default=24,
-        description="Customers can cancel online until this many hours before the visit.",
+        description=_l("Customers can cancel online until this many hours before the visit."),
     )
     reminder_leads = StringField(
-        "Reminders (minutes before the visit)",
+        _l("Reminders (minutes before the visit)"),
         default="1440, 120",
-        description="Comma-separated, e.g. 1440, 120 for a day and two hours before. "
-        "Leave empty for no reminders.",
+        description=_l(
+            "Comma-separated, e.g. 1440, 120 for a day and two hours before. "
+            "Leave empty for no reminders."
+        ),
     )
     wait_cap = _cap(
-        "Waiting customers per interval",
+        _l("Waiting customers per interval"),
         visit_caps.WAITERS,
-        "The waiting-customer cap",
-        description="At most this many customers who wait at the shop may start their visit "
-        "in each interval below. Leave empty for no cap.",
+        _l("The waiting-customer cap"),
+        description=_l(
+            "At most this many customers who wait at the shop may start their visit "
+            "in each interval below. Leave empty for no cap."
+        ),
     )
     wait_cap_minutes = _cap(
-        "Waiter interval (minutes)",
+        _l("Waiter interval (minutes)"),
         visit_caps.WAIT_MINUTES,
-        "The interval",
-        description="Fixed blocks counted on the shop's clock from midnight: 60 means "
-        "8:00-9:00, 9:00-10:00 and so on. Needed with the cap above.",
+        _l("The interval"),
+        description=_l(
+            "Fixed blocks counted on the shop's clock from midnight: 60 means "
+            "8:00-9:00, 9:00-10:00 and so on. Needed with the cap above."
+        ),
     )
     drop_off_cap = _cap(
-        "Drop-offs per morning",
+        _l("Drop-offs per morning"),
         visit_caps.DROP_OFFS,
-        "The drop-off cap",
-        description="At most this many drop-offs may start before noon (shop time) each day; "
-        "afternoon drop-offs are not capped. Leave empty for no cap.",
+        _l("The drop-off cap"),
+        description=_l(
+            "At most this many drop-offs may start before noon (shop time) each day; "
+            "afternoon drop-offs are not capped. Leave empty for no cap."
+        ),
     )
-    submit = SubmitField("Save shop details")
+    submit = SubmitField(_l("Save shop details"))
 
     reminder_minutes: list[int] = []
 
@@ -282,13 +300,15 @@ class LocationForm(FlaskForm):
         cap, minutes = self.wait_cap, self.wait_cap_minutes
         if not (cap.errors or minutes.errors):
             if cap.data is not None and minutes.data is None:
-                minutes.errors = [*minutes.errors, "Give the interval the waiter cap is for."]
+                minutes.errors = [*minutes.errors, _("Give the interval the waiter cap is for.")]
                 valid = False
             elif cap.data is None and minutes.data is not None:
                 cap.errors = [
                     *cap.errors,
-                    "Give how many waiting customers the interval takes, "
-                    "or empty the interval for no cap.",
+                    _l(
+                        "Give how many waiting customers the interval takes, "
+                        "or empty the interval for no cap."
+                    ),
                 ]
                 valid = False
         return valid
@@ -297,8 +317,11 @@ class LocationForm(FlaskForm):
         field.data = (field.data or "").strip()
         if not is_known_zone(field.data):
             raise ValidationError(
-                f"{field.data} is not a time zone we know. "
-                "Use a name from the IANA list, like America/New_York."
+                _(
+                    "%(zone)s is not a time zone we know. "
+                    "Use a name from the IANA list, like America/New_York.",
+                    zone=field.data,
+                )
             )
 
     def validate_reminder_leads(self, field: StringField) -> None:
@@ -310,34 +333,35 @@ class LocationForm(FlaskForm):
 
 class BayForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired(message="Enter a name."), Length(max=80), SingleLine()]
+        _l("Name"),
+        validators=[DataRequired(message=_l("Enter a name.")), Length(max=80), SingleLine()],
     )
     capabilities = MultiCheckboxField(
-        "Equipped for",
-        choices=[SelectChoice(c.value, c.label) for c in Capability],
+        _l("Equipped for"),
+        choices=[SelectChoice(c.value, lazy_label(c)) for c in Capability],
         validate_choice=False,
     )
-    active = BooleanField("In use (bookable)", default=True)
+    active = BooleanField(_l("In use (bookable)"), default=True)
     sort_order = _order_field()
-    submit = SubmitField("Save bay")
+    submit = SubmitField(_l("Save bay"))
 
     def validate_capabilities(self, field: MultiCheckboxField) -> None:
         if not field.data:
-            raise ValidationError("Tick at least one thing the bay is equipped for.")
+            raise ValidationError(_("Tick at least one thing the bay is equipped for."))
 
 
 class IntervalForm(Form):
     """One opening interval; both times empty means the row is unused."""
 
-    opens = TimeField("Opens", format=["%H:%M", "%H:%M:%S"], validators=[Optional()])
-    closes = TimeField("Closes", format=["%H:%M", "%H:%M:%S"], validators=[Optional()])
+    opens = TimeField(_l("Opens"), format=["%H:%M", "%H:%M:%S"], validators=[Optional()])
+    closes = TimeField(_l("Closes"), format=["%H:%M", "%H:%M:%S"], validators=[Optional()])
 
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
         if (self.opens.data is None) != (self.closes.data is None):
             missing = self.closes if self.closes.data is None else self.opens
-            missing.errors = [*missing.errors, "Enter both times, or leave both empty."]
+            missing.errors = [*missing.errors, _("Enter both times, or leave both empty.")]
             return False
         return True
 
@@ -358,7 +382,7 @@ class DayHoursForm(FlaskForm):
     intervals = FieldList(
         FormField(IntervalForm), min_entries=INTERVAL_ROWS, max_entries=INTERVAL_ROWS
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def chosen_intervals(self) -> list[tuple[Any, Any]]:
         return [
@@ -370,25 +394,25 @@ class DayHoursForm(FlaskForm):
 
 class ClosureForm(FlaskForm):
     starts_local = DateTimeLocalField(
-        "Closed from",
+        _l("Closed from"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(message="Enter when the closure starts.")],
+        validators=[InputRequired(message=_l("Enter when the closure starts."))],
     )
     ends_local = DateTimeLocalField(
-        "Open again at",
+        _l("Open again at"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(message="Enter when the shop opens again.")],
+        validators=[InputRequired(message=_l("Enter when the shop opens again."))],
     )
     reason = StringField(
-        "Reason shown to customers",
+        _l("Reason shown to customers"),
         validators=[
-            DataRequired(message="Tell customers why the shop is closed."),
+            DataRequired(message=_l("Tell customers why the shop is closed.")),
             Length(max=200),
             SingleLine(),
         ],
-        description="For example: Thanksgiving, or Staff training.",
+        description=_l("For example: Thanksgiving, or Staff training."),
     )
-    submit = SubmitField("Add closure")
+    submit = SubmitField(_l("Add closure"))
 
 
 KEEP, CANCEL, MOVE = "keep", "cancel", "move"
@@ -407,51 +431,67 @@ class ScheduleChangeDecisionForm(FlaskForm):
 
     shown = HiddenField()
     choice = RadioField(
-        "What should happen to these visits?",
+        _l("What should happen to these visits?"),
         choices=[
             SelectChoice(
                 KEEP,
-                "Keep them booked. They are listed on the dashboard as conflicts "
-                "until you move or cancel them.",
+                _l(
+                    "Keep them booked. They are listed on the dashboard as conflicts "
+                    "until you move or cancel them."
+                ),
             ),
-            SelectChoice(CANCEL, "Cancel them and tell each customer, with a link to book again."),
+            SelectChoice(
+                CANCEL, _l("Cancel them and tell each customer, with a link to book again.")
+            ),
         ],
-        validators=[InputRequired(message="Choose whether to keep these visits or cancel them.")],
+        validators=[
+            InputRequired(message=_l("Choose whether to keep these visits or cancel them."))
+        ],
     )
     message = TextAreaField(
-        "Message to the customers",
-        validators=[Length(max=500, message="Keep the message under 500 characters.")],
-        description="Sent with each cancellation, with a link to book again. "
-        "Not sent when you keep the visits.",
+        _l("Message to the customers"),
+        validators=[Length(max=500, message=_l("Keep the message under 500 characters."))],
+        description=_l(
+            "Sent with each cancellation, with a link to book again. "
+            "Not sent when you keep the visits."
+        ),
         render_kw={"rows": 3},
     )
-    confirm = SubmitField("Save the change")
+    confirm = SubmitField(_l("Save the change"))
 
     def validate_message(self, field: TextAreaField) -> None:
         field.data = (field.data or "").strip()
         if self.choice.data == CANCEL and not field.data:
-            raise ValidationError("Tell the customers why their visit is cancelled.")
+            raise ValidationError(_("Tell the customers why their visit is cancelled."))
 
 
 class BayChangeDecisionForm(ScheduleChangeDecisionForm):
     """For a bay going out of service: the visits on it may also move to another free bay."""
 
     choice = RadioField(
-        "What should happen to these visits?",
+        _l("What should happen to these visits?"),
         choices=[
             SelectChoice(
                 MOVE,
-                "Move them to another bay that is free at the same time. The customers keep "
-                "their times; a visit with no free bay stays listed on the dashboard.",
+                _l(
+                    "Move them to another bay that is free at the same time. The customers keep "
+                    "their times; a visit with no free bay stays listed on the dashboard."
+                ),
             ),
             SelectChoice(
                 KEEP,
-                "Keep them booked. They are listed on the dashboard as conflicts "
-                "until you move or cancel them.",
+                _l(
+                    "Keep them booked. They are listed on the dashboard as conflicts "
+                    "until you move or cancel them."
+                ),
             ),
-            SelectChoice(CANCEL, "Cancel them and tell each customer, with a link to book again."),
+            SelectChoice(
+                CANCEL, _l("Cancel them and tell each customer, with a link to book again.")
+            ),
         ],
-        validators=[InputRequired(message="Choose whether to move, keep or cancel these visits.")],
+        validators=[
+            InputRequired(message=_l("Choose whether to move, keep or cancel these visits."))
+        ],
     )
 
 
@@ -469,20 +509,22 @@ class PeriodForm(FlaskForm):
     whole day); the bay's downtime and a mechanic's time off."""
 
     start_date = DateField(
-        "From (date)", validators=[InputRequired(message="Enter the start date.")]
+        _l("From (date)"), validators=[InputRequired(message=_l("Enter the start date."))]
     )
     start_time = TimeField(
-        "From (time)",
+        _l("From (time)"),
         format=["%H:%M", "%H:%M:%S"],
         validators=[Optional()],
-        description="Leave empty to start at the beginning of the day.",
+        description=_l("Leave empty to start at the beginning of the day."),
     )
-    end_date = DateField("Until (date)", validators=[InputRequired(message="Enter the end date.")])
+    end_date = DateField(
+        _l("Until (date)"), validators=[InputRequired(message=_l("Enter the end date."))]
+    )
     end_time = TimeField(
-        "Until (time)",
+        _l("Until (time)"),
         format=["%H:%M", "%H:%M:%S"],
         validators=[Optional()],
-        description="Leave empty to go on to the end of that day.",
+        description=_l("Leave empty to go on to the end of that day."),
     )
 
 
@@ -490,16 +532,16 @@ class DowntimeForm(PeriodForm):
     """A bay out of service for a period; times in the location's zone, empty for whole days."""
 
     bay_id = SelectField(
-        "Bay",
+        _l("Bay"),
         coerce=_id_or_none,
         validate_choice=False,  # the service says which bays belong to the location
-        validators=[InputRequired(message="Choose a bay.")],
+        validators=[InputRequired(message=_l("Choose a bay."))],
     )
     #: Required by the service, which reports a missing reason with the other problems.
     reason = StringField(
-        "Reason",
+        _l("Reason"),
         validators=[Length(max=200), SingleLine()],
-        description="For staff, for example: Annual lift inspection.",
+        description=_l("For staff, for example: Annual lift inspection."),
         render_kw={"required": True},
     )
-    submit = SubmitField("Take out of service")
+    submit = SubmitField(_l("Take out of service"))

@@ -9,23 +9,28 @@ from wtforms.validators import Length, Optional
 
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Notification
 from autoshop.notifications import outbox
 from autoshop.services import notification_log, notification_rendering
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
+from autoshop.web.admin.lazy_text import _l
 from autoshop.web.devinbox import inbox_enabled
 
 #: How each status reads and which Bootstrap colour its badge has (4.5:1 contrast on both).
 STATUS_BADGES = {
-    NotificationStatus.PENDING: ("Pending", "secondary"),
-    NotificationStatus.SENDING: ("Sending", "info"),
-    NotificationStatus.SENT: ("Sent", "success"),
-    NotificationStatus.FAILED: ("Failed", "danger"),
-    NotificationStatus.CANCELLED: ("Cancelled", "light"),
+    NotificationStatus.PENDING: (_l("Pending"), "secondary"),
+    NotificationStatus.SENDING: (_l("Sending"), "info"),
+    NotificationStatus.SENT: (_l("Sent"), "success"),
+    NotificationStatus.FAILED: (_l("Failed"), "danger"),
+    NotificationStatus.CANCELLED: (_l("Cancelled"), "light"),
 }
-CHANNEL_LABELS = {NotificationChannel.EMAIL: "Email", NotificationChannel.SMS: "Text message"}
+CHANNEL_LABELS = {
+    NotificationChannel.EMAIL: _l("Email"),
+    NotificationChannel.SMS: _l("Text message"),
+}
 #: The HTML version of an email is shown as its own document: no script, no requests, no forms.
 HTML_PREVIEW_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
 
@@ -37,19 +42,19 @@ class LogFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(
-        "Status",
-        choices=[SelectChoice("", "Any status")]
-        + [SelectChoice(s.value, label) for s, (label, _) in STATUS_BADGES.items()],
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status"))]
+        + [SelectChoice(s.value, label) for s, (label, _colour) in STATUS_BADGES.items()],
         validators=[Optional()],
     )
     channel = SelectField(
-        "Channel",
-        choices=[SelectChoice("", "Any channel")]
+        _l("Channel"),
+        choices=[SelectChoice("", _l("Any channel"))]
         + [SelectChoice(c.value, label) for c, label in CHANNEL_LABELS.items()],
         validators=[Optional()],
     )
-    reference = StringField("Appointment reference", validators=[Optional(), Length(max=12)])
-    email = EmailField("Customer email", validators=[Optional(), Length(max=254)])
+    reference = StringField(_l("Appointment reference"), validators=[Optional(), Length(max=12)])
+    email = EmailField(_l("Customer email"), validators=[Optional(), Length(max=254)])
 
 
 def _filters(form: LogFilterForm) -> notification_log.LogFilters:
@@ -124,5 +129,5 @@ def notification_retry(notification_id: int) -> Response:
     except outbox.OutboxError as exc:
         flash(str(exc), "danger")
     else:
-        flash("The message is queued again and will be sent within a minute.", "success")
+        flash(_("The message is queued again and will be sent within a minute."), "success")
     return redirect(url_for("admin.notification", notification_id=notification_id))

@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_security import current_user
 
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Review
 from autoshop.services import review_listing, reviews
 from autoshop.timeutil import utcnow
@@ -32,6 +33,7 @@ def _listing(errors: dict[int, dict[str, str]] | None = None, status: int = 200)
         listing=listing,
         show=show,
         shows=review_listing.SHOWS,
+        event_labels=review_listing.EVENT_LABELS,
         errors=errors or {},
         posted=request.form if request.method == "POST" else {},
     )
@@ -62,15 +64,15 @@ def _act(review_id: int, action: str) -> Response:
                 review_id, staff=staff, text=request.form.get("reply", ""), now=now
             )
             flash(
-                "Your reply is published." if done.staff_reply else "The reply was removed.",
+                _("Your reply is published.") if done.staff_reply else _("The reply was removed."),
                 "success",
             )
         elif action == "hide":
             reviews.hide(review_id, staff=staff, reason=request.form.get("reason", ""), now=now)
-            flash("The review is hidden from the public pages.", "success")
+            flash(_("The review is hidden from the public pages."), "success")
         else:
             reviews.unhide(review_id, staff=staff, now=now)
-            flash("The review is shown again.", "success")
+            flash(_("The review is shown again."), "success")
     except reviews.ReviewError as exc:
         db.session.rollback()
         if exc.field is None:

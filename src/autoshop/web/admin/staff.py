@@ -3,6 +3,7 @@ send a password reset; the rules (the last admin stays) live in services/staff_a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -11,6 +12,8 @@ from werkzeug.wrappers import Response
 
 from autoshop.domain.choices import Role
 from autoshop.domain.schedule_rules import ValidationFailed
+from autoshop.i18n import _
+from autoshop.models import User
 from autoshop.services import staff_admin
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
@@ -54,14 +57,19 @@ def staff_invite() -> Response | tuple[str, int]:
         apply_errors(form, exc)
         return _page(form, 400)
     flash(
-        f"{user.full_name} is invited as a {Role(form.role.data).label.lower()}: "
-        f"an email with a link to choose a password is on its way to {user.email}.",
+        _(
+            "%(name)s is invited as a %(role)s: "
+            "an email with a link to choose a password is on its way to %(email)s.",
+            name=user.full_name,
+            role=Role(form.role.data).label.lower(),
+            email=user.email,
+        ),
         "success",
     )
     return redirect(url_for("admin.staff"))
 
 
-def _act(action: Any, user_id: int, done: str) -> Response | tuple[str, int]:
+def _act(action: Any, user_id: int, done: Callable[[User], str]) -> Response | tuple[str, int]:
     """Run one change to a staff account. A refusal (the last admin, or a page that was stale)
     answers 409 with the page as it is now and the reason; nothing was written."""
     try:
@@ -71,7 +79,7 @@ def _act(action: Any, user_id: int, done: str) -> Response | tuple[str, int]:
     except staff_admin.StaffChangeRefused as exc:
         flash(exc.message, "warning" if exc.stale else "danger")
         return _page(status=409)
-    flash(done.format(name=user.full_name), "success")
+    flash(done(user), "success")
     return redirect(url_for("admin.staff", _anchor=f"person-{user_id}"))
 
 
@@ -80,13 +88,17 @@ def _act(action: Any, user_id: int, done: str) -> Response | tuple[str, int]:
 def staff_role(user_id: int) -> Response | tuple[str, int]:
     form = RoleForm()
     if not form.validate() or form.seen_role.data not in {r.value for r in Role}:
-        flash("Choose mechanic or admin.", "danger")
+        flash(_("Choose mechanic or admin."), "danger")
         return _page(status=400)
     role, seen = Role(form.role.data), Role(form.seen_role.data)
     return _act(
         lambda: staff_admin.change_role(user_id, role, expected=seen),
         user_id,
-        "{name} is now " + ("an admin." if role is Role.ADMIN else "a mechanic."),
+        lambda user: (
+            _("%(name)s is now an admin.", name=user.full_name)
+            if role is Role.ADMIN
+            else _("%(name)s is now a mechanic.", name=user.full_name)
+        ),
     )
 
 
@@ -96,14 +108,20 @@ def staff_deactivate(user_id: int) -> Response | tuple[str, int]:
     return _act(
         lambda: staff_admin.deactivate(user_id),
         user_id,
-        "{name} is deactivated and can't log in; their history stays.",
+        lambda user: _(
+            "%(name)s is deactivated and can't log in; their history stays.", name=user.full_name
+        ),
     )
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
 @role_required("admin")
 def staff_reactivate(user_id: int) -> Response | tuple[str, int]:
-    return _act(lambda: staff_admin.reactivate(user_id), user_id, "{name} can log in again.")
+    return _act(
+        lambda: staff_admin.reactivate(user_id),
+        user_id,
+        lambda user: _("%(name)s can log in again.", name=user.full_name),
+    )
 
 
 @bp.post("/staff/<int:user_id>/reset-password")
@@ -112,5 +130,5 @@ def staff_reset_password(user_id: int) -> Response | tuple[str, int]:
     return _act(
         lambda: staff_admin.send_password_reset(user_id),
         user_id,
-        "A password reset email is on its way to {name}.",
+        lambda user: _("A password reset email is on its way to %(name)s.", name=user.full_name),
     )

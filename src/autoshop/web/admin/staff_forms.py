@@ -7,47 +7,59 @@ from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectCh
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from autoshop.domain.choices import Role
+from autoshop.web.admin.lazy_text import _l
 from autoshop.web.validators import SingleLine
 
 STAFF_ROLE_CHOICES = [
-    SelectChoice(Role.MECHANIC.value, "Mechanic"),
-    SelectChoice(Role.ADMIN.value, "Admin"),
+    SelectChoice(Role.MECHANIC.value, _l("Mechanic")),
+    SelectChoice(Role.ADMIN.value, _l("Admin")),
 ]
 
 
 class InviteForm(FlaskForm):
     first_name = StringField(
-        "First name",
-        validators=[DataRequired(message="Enter their first name."), Length(max=80), SingleLine()],
+        _l("First name"),
+        validators=[
+            DataRequired(message=_l("Enter their first name.")),
+            Length(max=80),
+            SingleLine(),
+        ],
         render_kw={"autocomplete": "off"},
     )
     last_name = StringField(
-        "Last name",
-        validators=[DataRequired(message="Enter their last name."), Length(max=80), SingleLine()],
+        _l("Last name"),
+        validators=[
+            DataRequired(message=_l("Enter their last name.")),
+            Length(max=80),
+            SingleLine(),
+        ],
         render_kw={"autocomplete": "off"},
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired(message="Enter their email address."),
+            DataRequired(message=_l("Enter their email address.")),
             Length(max=254),
             Email(
-                message="Enter an email address like name@example.com.", check_deliverability=False
+                message=_l("Enter an email address like name@example.com."),
+                check_deliverability=False,
             ),
         ],
         render_kw={"autocomplete": "off"},
     )
     role = RadioField(
-        "Role",
+        _l("Role"),
         choices=STAFF_ROLE_CHOICES,
         default=Role.MECHANIC.value,
-        validators=[InputRequired(message="Choose mechanic or admin.")],
+        validators=[InputRequired(message=_l("Choose mechanic or admin."))],
     )
 
 
 class RoleForm(FlaskForm):
     role = RadioField(
-        "Role", choices=STAFF_ROLE_CHOICES, validators=[InputRequired(message="Choose a role.")]
+        _l("Role"),
+        choices=STAFF_ROLE_CHOICES,
+        validators=[InputRequired(message=_l("Choose a role."))],
     )
     #: The role the page showed: a change made on a stale page is refused.
     seen_role = HiddenField(validators=[InputRequired()])
@@ -55,15 +67,15 @@ class RoleForm(FlaskForm):
 
 class AcceptInviteForm(FlaskForm):
     password = PasswordField(
-        "Password",
-        validators=[DataRequired(message="Choose a password."), Length(max=128)],
+        _l("Password"),
+        validators=[DataRequired(message=_l("Choose a password.")), Length(max=128)],
         render_kw={"autocomplete": "new-password"},
     )
     password_confirm = PasswordField(
-        "Type the password again",
+        _l("Type the password again"),
         validators=[
-            DataRequired(message="Type the password again."),
-            EqualTo("password", message="The two passwords don't match."),
+            DataRequired(message=_l("Type the password again.")),
+            EqualTo("password", message=_l("The two passwords don't match.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )

@@ -13,16 +13,17 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
-from autoshop.services.technicians import WEEKDAYS
+from autoshop.services.technicians import weekday_name
 from autoshop.web.admin.forms import MultiCheckboxField, PeriodForm, _id_or_none
+from autoshop.web.admin.lazy_text import LazyText, _l
 from autoshop.web.validators import SingleLine
 
-_HOURS_HELP = "Spans like 08:00-12:00, 13:00-17:00; 24:00 ends at midnight. Empty: not working."
+_HOURS_HELP = _l("Spans like 08:00-12:00, 13:00-17:00; 24:00 ends at midnight. Empty: not working.")
 
 
-def _hours_field(day: str) -> StringField:
+def _hours_field(weekday: int) -> StringField:
     return StringField(
-        day,
+        LazyText(weekday_name, weekday),
         validators=[Length(max=200), SingleLine()],
         render_kw={"autocomplete": "off"},
     )
@@ -30,21 +31,21 @@ def _hours_field(day: str) -> StringField:
 
 class ScheduleForm(FlaskForm):
     location_id = SelectField(
-        "Works at",
+        _l("Works at"),
         coerce=_id_or_none,
         validate_choice=False,  # the service checks the location
-        validators=[InputRequired(message="Choose a location.")],
+        validators=[InputRequired(message=_l("Choose a location."))],
     )
-    hours_0 = _hours_field(WEEKDAYS[0])
-    hours_1 = _hours_field(WEEKDAYS[1])
-    hours_2 = _hours_field(WEEKDAYS[2])
-    hours_3 = _hours_field(WEEKDAYS[3])
-    hours_4 = _hours_field(WEEKDAYS[4])
-    hours_5 = _hours_field(WEEKDAYS[5])
-    hours_6 = _hours_field(WEEKDAYS[6])
+    hours_0 = _hours_field(0)
+    hours_1 = _hours_field(1)
+    hours_2 = _hours_field(2)
+    hours_3 = _hours_field(3)
+    hours_4 = _hours_field(4)
+    hours_5 = _hours_field(5)
+    hours_6 = _hours_field(6)
     #: The service refuses a category that doesn't exist (validate_choice off on purpose).
-    skills = MultiCheckboxField("Can do", coerce=str, validate_choice=False)
-    submit = SubmitField("Save schedule and skills")
+    skills = MultiCheckboxField(_l("Can do"), coerce=str, validate_choice=False)
+    submit = SubmitField(_l("Save schedule and skills"))
 
     def hours_fields(self) -> list[StringField]:
         return [getattr(self, f"hours_{d}") for d in range(7)]
@@ -52,12 +53,12 @@ class ScheduleForm(FlaskForm):
 
 class TimeOffForm(PeriodForm):
     reason = StringField(
-        "Reason",
+        _l("Reason"),
         validators=[Length(max=200), SingleLine()],
-        description="For example: Annual leave.",
+        description=_l("For example: Annual leave."),
         render_kw={"required": True},
     )
-    submit = SubmitField("Add time off")
+    submit = SubmitField(_l("Add time off"))
 
 
 KEEP, REASSIGN = "keep", "reassign"
@@ -68,14 +69,14 @@ class TimeOffDecisionForm(FlaskForm):
 
     shown = HiddenField()
     choice = RadioField(
-        "Their visits then",
+        _l("Their visits then"),
         choices=[
-            SelectChoice(REASSIGN, "Give each visit to a skilled technician who is free then"),
-            SelectChoice(KEEP, "Keep them assigned, as conflicts to sort out later"),
+            SelectChoice(REASSIGN, _l("Give each visit to a skilled technician who is free then")),
+            SelectChoice(KEEP, _l("Keep them assigned, as conflicts to sort out later")),
         ],
-        validators=[InputRequired(message="Choose what happens to these visits.")],
+        validators=[InputRequired(message=_l("Choose what happens to these visits."))],
     )
-    confirm = SubmitField("Save time off")
+    confirm = SubmitField(_l("Save time off"))
 
 
 HOURS_HELP = _HOURS_HELP

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment, ngettext
 from autoshop.models import Location, ServiceCategory
 from autoshop.services import bay_calendar, catalog_admin, technicians
 from autoshop.timeutil import utcnow
@@ -46,8 +47,7 @@ def _zone(schedule: technicians.Schedule) -> ZoneInfo | None:
 
 
 def _when(value: datetime, zone: ZoneInfo | None) -> str:
-    local = value.astimezone(zone) if zone else value
-    return f"{local:%a %b %-d %Y, %-I:%M %p}"
+    return format_moment(value, "moment", zone)
 
 
 def _choices(form: ScheduleForm) -> list[ServiceCategory]:
@@ -118,7 +118,7 @@ def technician_schedule_save(user_id: int) -> Response | tuple[str, int]:
         skill_ids: list[int] = []
         for raw in form.skills.data or []:
             if not raw.isdigit() or len(raw) > 18:
-                raise ValidationFailed({"skills": ["Choose skills from the list."]})
+                raise ValidationFailed({"skills": [_("Choose skills from the list.")]})
             skill_ids.append(int(raw))
         technicians.save_schedule(
             user_id, location_id=form.location_id.data, spans=spans, skill_ids=skill_ids
@@ -126,7 +126,7 @@ def technician_schedule_save(user_id: int) -> Response | tuple[str, int]:
     except ValidationFailed as exc:
         apply_errors(form, exc)
         return _page(schedule, form=form, status=400)
-    flash(f"Saved {schedule.user.full_name}'s hours and skills.", "success")
+    flash(_("Saved %(name)s's hours and skills.", name=schedule.user.full_name), "success")
     return redirect(url_for("admin.technician_schedule", user_id=user_id))
 
 
@@ -158,7 +158,10 @@ def technician_time_off_add(user_id: int) -> Response | tuple[str, int]:
         decision = TimeOffDecisionForm(prefix="decision")
         decided = "decision-shown" in request.form and decision.validate()
         if decided and decision.shown.data != shown:
-            flash("The visits in that period changed meanwhile; check the list again.", "warning")
+            flash(
+                _("The visits in that period changed meanwhile; check the list again."),
+                "warning",
+            )
             decided = False
         if not decided:
             if "decision-shown" not in request.form:
@@ -191,17 +194,19 @@ def technician_time_off_add(user_id: int) -> Response | tuple[str, int]:
         )
     except technicians.VisitsChanged:
         flash(
-            "The visits in that period changed meanwhile; nothing was saved. Try again.", "warning"
+            _("The visits in that period changed meanwhile; nothing was saved. Try again."),
+            "warning",
         )
         return _page(schedule, off_form=off_form, status=409)
     moved = len(affected) - len(conflicts)
-    message = f"Time off saved for {schedule.user.full_name}."
+    message = _("Time off saved for %(name)s.", name=schedule.user.full_name)
     if moved:
-        message += f" {moved} visit{'s' if moved != 1 else ''} reassigned."
+        message += " " + ngettext("%(num)d visit reassigned.", "%(num)d visits reassigned.", moved)
     if conflicts:
-        message += (
-            f" {len(conflicts)} visit{'s' if len(conflicts) != 1 else ''} kept with them, "
-            "listed below as conflicts."
+        message += " " + ngettext(
+            "%(num)d visit kept with them, listed below as conflicts.",
+            "%(num)d visits kept with them, listed below as conflicts.",
+            len(conflicts),
         )
     flash(message, "warning" if conflicts else "success")
     return redirect(url_for("admin.technician_schedule", user_id=user_id))
@@ -215,5 +220,5 @@ def technician_time_off_delete(user_id: int, time_off_id: int) -> Response:
         technicians.delete_time_off(user_id, time_off_id)
     except LookupError:
         abort(404)
-    flash("Time off removed.", "success")
+    flash(_("Time off removed."), "success")
     return redirect(url_for("admin.technician_schedule", user_id=user_id))

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, render_template, request
 
+from autoshop.i18n import _
 from autoshop.services import shop, waitlist
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
@@ -26,7 +27,7 @@ def waitlist_day() -> Response | str:
     days = waitlist.days_with_entries(location, today)
     raw = request.args.get("day", "")
     day = parse_day(raw)
-    error = "" if day is not None or not raw else "That isn't a valid day; showing the next one."
+    error = "" if day is not None or not raw else _("That isn't a valid day; showing the next one.")
     if day is None:
         day = days[0][0] if days else today
     return render_template(

@@ -32,17 +32,19 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, Domain, force_locale, get_locale, ngettext
+from flask_babel import Babel, Domain, LazyString, force_locale, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 __all__ = [
     "LANGUAGES",
+    "LazyText",
     "_",
     "_l",
     "format_moment",
     "format_money",
     "formats_locale",
+    "lazy_label",
     "message_language",
     "ngettext",
     "speaking",
@@ -53,6 +55,25 @@ LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 DEFAULT_LOCALE = "en_US"
 LANGUAGE_COOKIE = "lang"
 TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+class LazyText(LazyString):  # type: ignore[misc]
+    """Text translated when it is shown, and HTML-escaped then like any other text (Flask-Babel's
+    own lazy strings mark themselves safe: "shop's" would reach a page unescaped)."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def _l(string: str, **variables: Any) -> LazyText:
+    """`_l("Enter a name.")`: a form label, a validator's message or a constant, translated into
+    the reader's language when shown."""
+    return LazyText(_, string, **variables)
+
+
+def lazy_label(member: Any) -> LazyText:
+    """A choice's label (an enum's `.label`), read in the reader's language when shown."""
+    return LazyText(lambda: member.label)
 
 
 # --- catalogs --------------------------------------------------------------------------------

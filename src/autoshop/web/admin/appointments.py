@@ -21,14 +21,13 @@ from wtforms.validators import Length, Optional, ValidationError
 from autoshop.domain.bounds import one_line
 from autoshop.domain.choices import BookingSource
 from autoshop.domain.status import AppointmentStatus
-from autoshop.i18n import _, format_moment
+from autoshop.i18n import _, _l, format_moment, lazy_label
 from autoshop.models import Appointment
 from autoshop.services import appointment_search as finder
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
 from autoshop.web.admin.forms import MultiCheckboxField
-from autoshop.web.admin.lazy_text import _l, lazy_label
 from autoshop.web.validators import SingleLine
 
 UNASSIGNED = "unassigned"

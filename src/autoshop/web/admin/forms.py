@@ -45,9 +45,8 @@ from autoshop.domain.schedule_rules import (
     parse_dollars,
     parse_minutes_list,
 )
-from autoshop.i18n import _
+from autoshop.i18n import _, _l, lazy_label
 from autoshop.security_forms import PhoneNumber
-from autoshop.web.admin.lazy_text import _l, lazy_label
 from autoshop.web.validators import InRange, SingleLine
 
 _ORDER_HELP = _l("Lower numbers are listed first.")

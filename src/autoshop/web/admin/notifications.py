@@ -9,14 +9,13 @@ from wtforms.validators import Length, Optional
 
 from autoshop.domain.choices import NotificationChannel, NotificationStatus
 from autoshop.extensions import db
-from autoshop.i18n import _
+from autoshop.i18n import _, _l
 from autoshop.models import Notification
 from autoshop.notifications import outbox
 from autoshop.services import notification_log, notification_rendering
 from autoshop.timeutil import utcnow
 from autoshop.web.access import role_required
 from autoshop.web.admin import bp
-from autoshop.web.admin.lazy_text import _l
 from autoshop.web.devinbox import inbox_enabled
 
 #: How each status reads and which Bootstrap colour its badge has (4.5:1 contrast on both).

@@ -7,7 +7,7 @@ from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectCh
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from autoshop.domain.choices import Role
-from autoshop.web.admin.lazy_text import _l
+from autoshop.i18n import _l
 from autoshop.web.validators import SingleLine
 
 STAFF_ROLE_CHOICES = [

@@ -13,9 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
+from autoshop.i18n import LazyText, _l
 from autoshop.services.technicians import weekday_name
 from autoshop.web.admin.forms import MultiCheckboxField, PeriodForm, _id_or_none
-from autoshop.web.admin.lazy_text import LazyText, _l
 from autoshop.web.validators import SingleLine
 
 _HOURS_HELP = _l("Spans like 08:00-12:00, 13:00-17:00; 24:00 ends at midnight. Empty: not working.")

@@ -25,6 +25,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -32,12 +33,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, Domain, LazyString, force_locale, get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import Babel, Domain, LazyString, force_locale, get_locale
 from markupsafe import escape
 
 __all__ = [
     "LANGUAGES",
+    "N_",
     "LazyText",
     "_",
     "_l",
@@ -57,6 +58,16 @@ LANGUAGE_COOKIE = "lang"
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
+def _(string: str, **variables: Any) -> str:
+    """`string` in the reader's language, `%(name)s` filled in from `variables`."""
+    return str(flask_babel.gettext(string, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The form of `singular`/`plural` that `num` takes in the reader's language (`%(num)d`)."""
+    return str(flask_babel.ngettext(singular, plural, num, **variables))
+
+
 class LazyText(LazyString):  # type: ignore[misc]
     """Text translated when it is shown, and HTML-escaped then like any other text (Flask-Babel's
     own lazy strings mark themselves safe: "shop's" would reach a page unescaped)."""
@@ -69,6 +80,12 @@ def _l(string: str, **variables: Any) -> LazyText:
     """`_l("Enter a name.")`: a form label, a validator's message or a constant, translated into
     the reader's language when shown."""
     return LazyText(_, string, **variables)
+
+
+def N_(string: str) -> str:
+    """Marks a constant for the catalog without translating it: `_()` translates it where it is
+    shown (`_(ONE_LINE_MESSAGE)`), and the constant stays the English for comparisons."""
+    return string
 
 
 def lazy_label(member: Any) -> LazyText:

@@ -26,6 +26,7 @@ PACKAGE = Path(__file__).parent
 KEYWORDS = {
     "_": None,
     "_l": None,
+    "N_": None,
     "gettext": None,
     "lazy_gettext": None,
     "ngettext": (1, 2),

@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from autoshop.domain import bounds
 from autoshop.errors import problem, wants_json
+from autoshop.i18n import _
 
 
 class IdConverter(IntegerConverter):
@@ -90,6 +91,6 @@ def _refusal(location: str, name: str) -> ResponseReturnValue:
             detail,
             type_="invalid-text",
             field=name,
-            errors={location: {name: [bounds.UNSTORABLE_MESSAGE]}},
+            errors={location: {name: [_(bounds.UNSTORABLE_MESSAGE)]}},
         )
     return render_template("errors/error.html", code=422, title="Invalid input", detail=detail), 422

@@ -58,7 +58,7 @@ def _within_years(value: date | datetime) -> None:
         else bounds.day_in_range(value)
     )
     if not inside:
-        raise ValidationError(bounds.DATE_RANGE_MESSAGE)
+        raise ValidationError(bounds.date_range_message())
 
 
 def _with_years_note(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from autoshop.i18n import N_, _, format_moment, ngettext
+
 
 def _number(value: int) -> str:
     return f"{value:,}" if abs(value) >= 10_000 else str(value)
@@ -47,18 +49,17 @@ class Range:
 
     def describe(self) -> str:
         """'from 1 to 1,440 minutes'."""
-        unit = f" {self.unit}" if self.unit else ""
-        return f"from {_number(self.low)} to {_number(self.high)}{unit}"
+        return _("from %(low)s to %(high)s", low=_number(self.low), high=self._amount(self.high))
 
     def below_message(self, what: str) -> str:
         """'The duration must be at least 1 minute.', 'The buffer can't be negative.'"""
         if self.low == 0:
-            return f"{what} can't be negative."
-        return f"{what} must be at least {self._amount(self.low)}."
+            return _("%(what)s can't be negative.", what=what)
+        return _("%(what)s must be at least %(amount)s.", what=what, amount=self._amount(self.low))
 
     def above_message(self, what: str) -> str:
         """'The duration can be at most 1440 minutes.'"""
-        return f"{what} can be at most {self._amount(self.high)}."
+        return _("%(what)s can be at most %(amount)s.", what=what, amount=self._amount(self.high))
 
     def problem(self, value: int, what: str) -> str | None:
         """The message for a value out of range, else None."""
@@ -69,8 +70,18 @@ class Range:
         return None
 
     def _amount(self, value: int) -> str:
-        unit = self.unit[:-1] if value == 1 and self.unit.endswith("s") else self.unit
-        return f"{_number(value)} {unit}".strip()
+        number = _number(value)
+        if self.unit == "minutes":
+            return ngettext("%(count)s minute", "%(count)s minutes", value, count=number)
+        if self.unit == "hours":
+            return ngettext("%(count)s hour", "%(count)s hours", value, count=number)
+        if self.unit == "days":
+            return ngettext("%(count)s day", "%(count)s days", value, count=number)
+        if self.unit == "miles":
+            return ngettext("%(count)s mile", "%(count)s miles", value, count=number)
+        if self.unit == "cents":
+            return ngettext("%(count)s cent", "%(count)s cents", value, count=number)
+        return number
 
     def sql(self, column: str) -> str:
         """The CHECK constraint's condition for a column holding this range."""
@@ -111,7 +122,15 @@ def instant_in_range(moment: datetime) -> bool:
 
 #: For OpenAPI `pattern`s: an ISO date or date-time text starting with a year in YEARS.
 YEARS_PATTERN = r"^(20[0-9]{2}|2100)-"
-DATE_RANGE_MESSAGE = f"Give a date from {FIRST_DAY:%B %-d, %Y} to {LAST_DAY:%B %-d, %Y}."
+
+
+def date_range_message() -> str:
+    """'Give a date from January 1, 2000 to December 31, 2100.', in the reader's language."""
+    return _(
+        "Give a date from %(first)s to %(last)s.",
+        first=format_moment(FIRST_DAY, "full_date"),
+        last=format_moment(LAST_DAY, "full_date"),
+    )
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -125,11 +144,11 @@ SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 #: Free text (several lines allowed) has no NUL.
 TEXT_PATTERN = r"^[^\x00]*$"
 
-UNSTORABLE_MESSAGE = (
+UNSTORABLE_MESSAGE = N_(
     "This can't contain a NUL character or an unpaired surrogate; remove it and try again."
 )
-ONE_LINE_MESSAGE = "Write this on one line, without line breaks."
-CONTROL_MESSAGE = "This can't contain control characters such as tabs; remove them."
+ONE_LINE_MESSAGE = N_("Write this on one line, without line breaks.")
+CONTROL_MESSAGE = N_("This can't contain control characters such as tabs; remove them.")
 
 
 def is_storable(text: str) -> bool:
@@ -146,12 +165,12 @@ def is_storable(text: str) -> bool:
 def text_problem(text: str, *, single_line: bool = False) -> str | None:
     """Why `text` can't be stored as typed, in words for the person who typed it; else None."""
     if not is_storable(text):
-        return UNSTORABLE_MESSAGE
+        return _(UNSTORABLE_MESSAGE)
     if single_line:
         if _LINE_BREAK_RE.search(text):
-            return ONE_LINE_MESSAGE
+            return _(ONE_LINE_MESSAGE)
         if _CONTROL_RE.search(text):
-            return CONTROL_MESSAGE
+            return _(CONTROL_MESSAGE)
     return None
 
 

@@ -166,7 +166,7 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     if local.tzinfo is not None:
         raise ValueError("expected a wall-clock (naive) datetime")
     if not bounds.day_in_range(local.date()):
-        raise ValidationFailed(bounds.DATE_RANGE_MESSAGE)
+        raise ValidationFailed(bounds.date_range_message())
     aware = local.replace(tzinfo=zone)
     instant = aware.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from autoshop.domain import bounds
 from autoshop.domain.vin import read_vin
+from autoshop.i18n import _
 
 #: Each text field: its label in messages, its column length, and an example.
 TEXT_FIELDS = {
@@ -97,7 +98,7 @@ def check_car(raw: dict[str, str], *, now: datetime) -> CarCheck:
         mileage = _whole_number(raw_mileage)
         if mileage is None:
             errors["mileage"] = "Enter the mileage as a whole number of miles, e.g. 42000."
-        elif problem := bounds.MILEAGE.problem(mileage, "The mileage"):
+        elif problem := bounds.MILEAGE.problem(mileage, _("The mileage")):
             errors["mileage"] = problem
 
     vin, hint, warning, vin_year = None, "", None, None

@@ -92,7 +92,7 @@ def downtime_window(
             ]
             continue
         if not bounds.day_in_range(day):
-            errors[f"{field}_date"] = [bounds.DATE_RANGE_MESSAGE]
+            errors[f"{field}_date"] = [bounds.date_range_message()]
             continue
         if clock is None:
             instant = _day_start(day + timedelta(days=whole_day), zone)

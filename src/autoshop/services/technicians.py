@@ -387,7 +387,7 @@ def time_off_window(
             ]
             continue
         if not bounds.day_in_range(day):
-            errors[f"{name}_date"] = [bounds.DATE_RANGE_MESSAGE]
+            errors[f"{name}_date"] = [bounds.date_range_message()]
             continue
         if clock is None:
             instants[name] = _day_start(day + timedelta(days=whole_day), zone)

@@ -52,7 +52,7 @@ def set_promised_time(
         if promised_at.tzinfo is None or promised_at.utcoffset() is None:
             raise ValueError("promised_at must be an aware datetime")
         if not bounds.instant_in_range(promised_at):
-            raise BookingError(bounds.DATE_RANGE_MESSAGE, kind="out-of-range", field="promised")
+            raise BookingError(bounds.date_range_message(), kind="out-of-range", field="promised")
     who = actor_of(actor)
 
     def work(session: Session, current: Appointment) -> Appointment:

@@ -35,7 +35,7 @@ def _day(raw: str, zone: ZoneInfo) -> date:
     if day is None:
         raise BadChoice(_("Give the date as YYYY-MM-DD, for example 2026-12-01."))
     if not bounds.day_in_range(day):
-        raise BadChoice(bounds.DATE_RANGE_MESSAGE)
+        raise BadChoice(bounds.date_range_message())
     return day
 
 

@@ -27,7 +27,7 @@ def parse_local_time(raw: str, zone: ZoneInfo) -> datetime:
             _("Give a date and time such as 2026-12-02 16:30, in the shop's time zone.")
         )
     if not bounds.day_in_range(naive.date()):
-        raise LocalTimeProblem(bounds.DATE_RANGE_MESSAGE)
+        raise LocalTimeProblem(bounds.date_range_message())
     local = naive.replace(tzinfo=zone, fold=0)
     if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
         raise LocalTimeProblem(

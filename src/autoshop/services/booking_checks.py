@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from autoshop.domain import bounds
+from autoshop.i18n import _
 
 if TYPE_CHECKING:
     from autoshop.services.booking import BookingRequest
@@ -26,11 +27,11 @@ def check_request(req: BookingRequest) -> None:
         refuse(bounds.DATE_RANGE_MESSAGE, "starts_at")
     for service_id in req.service_ids:
         if service_id not in bounds.ID:
-            refuse("One of the chosen services isn't valid; choose again.", "services")
+            refuse(_("One of the chosen services isn't valid; choose again."), "services")
     if req.location_id is not None and req.location_id not in bounds.ID:
-        refuse("That location doesn't exist.", "location")
+        refuse(_("That location doesn't exist."), "location")
     if req.vehicle_id is not None and req.vehicle_id not in bounds.ID:
-        refuse("Choose one of your own vehicles.", "vehicle")
+        refuse(_("Choose one of your own vehicles."), "vehicle")
     if problem := bounds.text_problem(req.concern):
         refuse(problem, "concern")
     if req.guest is not None:
@@ -53,9 +54,9 @@ def check_request(req: BookingRequest) -> None:
     ):
         if problem := bounds.text_problem(text, single_line=True):
             refuse(problem, f"vehicle.{name}")
-    if problem := bounds.MODEL_YEAR.problem(details.year, "The model year"):
+    if problem := bounds.MODEL_YEAR.problem(details.year, _("The model year")):
         refuse(problem, "vehicle.year")
     if details.mileage is not None and (
-        problem := bounds.MILEAGE.problem(details.mileage, "The mileage")
+        problem := bounds.MILEAGE.problem(details.mileage, _("The mileage"))
     ):
         refuse(problem, "vehicle.mileage")

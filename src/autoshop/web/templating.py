@@ -7,13 +7,14 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from flask import Flask, current_app, request, url_for
 from flask_security import current_user
 
 from autoshop.domain.bounds import one_line
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price
-from autoshop.i18n import _, format_clock, format_moment, format_money
+from autoshop.i18n import _, format_clock, format_moment, format_money, formats_locale
 from autoshop.services.health import app_version
 
 
@@ -80,6 +81,13 @@ def when(value: datetime | date | None, style: str = "moment", zone: tzinfo | No
     return format_moment(value, style, zone)
 
 
+def weekday_name(index: int) -> str:
+    """The name of weekday `index` (0 is Monday) in the page's language, as a heading shows it:
+    'Monday', 'Lunes'."""
+    name = str(get_day_names("wide", locale=formats_locale())[index])
+    return name[:1].upper() + name[1:]
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["local_time"] = local_time
@@ -92,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         return {
             "navigation": navigation,
+            "weekday_name": weekday_name,
             "shop_name": current_app.config["SHOP_NAME"],
             "app_version": app_version(),
             "describe_price": _describe_service_price,

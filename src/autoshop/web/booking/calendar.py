@@ -76,7 +76,10 @@ class Calendar:
             if not count:
                 return _("%(day)s: no times available", day=day)
             return ngettext(
-                "%(day)s: %(num)d time available", "%(day)s: %(num)d times available", count, day=day
+                "%(day)s: %(num)d time available",
+                "%(day)s: %(num)d times available",
+                count,
+                day=day,
             )
         free_days = sum(1 for week in self.weeks for d in week if d and d.state == "free")
         return ngettext(

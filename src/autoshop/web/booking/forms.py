@@ -14,11 +14,11 @@ from datetime import date, datetime
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.datastructures import MultiDict
 
-from autoshop.i18n import _
 from autoshop.domain import bounds
 from autoshop.domain.choices import VisitMode
 from autoshop.domain.vehicles import normalize_plate
 from autoshop.domain.vin import normalize_vin
+from autoshop.i18n import _
 from autoshop.security_forms import normalize_phone
 from autoshop.services.booking import MAX_CONCERN_LENGTH, GuestContact, VehicleDetails
 
@@ -204,7 +204,9 @@ def parse_mode(flow: FlowInput) -> tuple[VisitMode, dict[str, str]]:
     try:
         return VisitMode(raw), {}
     except ValueError:
-        return VisitMode.DROP_OFF, {"mode": _("Choose whether you drop the car off or wait for it.")}
+        return VisitMode.DROP_OFF, {
+            "mode": _("Choose whether you drop the car off or wait for it.")
+        }
 
 
 def parse_details(

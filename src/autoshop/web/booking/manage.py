@@ -183,7 +183,10 @@ def _reschedule(access: Access) -> Response:
             else:
                 moved = when_label(start, zone)
                 if access.staff:
-                    flash(_("The visit was moved to %(when)s; the customer is told.", when=moved), "success")
+                    flash(
+                        _("The visit was moved to %(when)s; the customer is told.", when=moved),
+                        "success",
+                    )
                 else:
                     flash(_("Your visit was moved to %(when)s.", when=moved), "success")
                 return redirect(access.home(), 303)
@@ -244,7 +247,9 @@ def _cancel(access: Access) -> Response:
             if access.staff:
                 flash(_("The visit was cancelled; the customer is told."), "success")
             else:
-                flash(_("Your appointment was cancelled. We've sent you a confirmation."), "success")
+                flash(
+                    _("Your appointment was cancelled. We've sent you a confirmation."), "success"
+                )
             return redirect(access.home(), 303)
         context = _appointment_context(access, now)
     return page(render_template("booking/cancel.html", error=error, **context), status)

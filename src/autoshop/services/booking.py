@@ -347,6 +347,7 @@ def _cap_reached(
             kind="waiting-room-full",
             nearest=alternatives,
         )
+    morning = f"{format_moment(local, 'weekday')} {format_moment(local, 'day_month')}"
     return CapReached(
         ngettext(
             "We take %(num)d drop-off a morning and %(day)s morning is full. Pick another day, "
@@ -354,7 +355,7 @@ def _cap_reached(
             "We take %(num)d drop-offs a morning and %(day)s morning is full. Pick another day, "
             "a time from noon, or wait at the shop.",
             location.drop_off_cap,
-            day=f"{format_moment(local, 'weekday')} {format_moment(local, 'day_month')}",
+            day=morning,
         ),
         kind="drop-offs-full",
         nearest=alternatives,
@@ -372,11 +373,12 @@ def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime
         )
     if starts_at < now + ctx.rules.minimum_notice:
         hours = ctx.rules.minimum_notice.total_seconds() / 3600
+        notice = f"{hours:g}"
         return BookingError(
             _(
                 "Online bookings need at least %(hours)s hours' notice; "
                 "call the shop for anything sooner.",
-                hours=f"{hours:g}",
+                hours=notice,
             ),
             kind="inside-notice",
             field="starts_at",
@@ -388,12 +390,13 @@ def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime
             field="starts_at",
         )
     if _slot(ctx, starts_at, [], [], now) is None:
+        when = f"{format_moment(local, 'weekday')} {format_moment(local, 'time')}"
         return BookingError(
             _(
                 "%(when)s isn't one of the offered start times: starts are every %(minutes)d "
                 "minutes within opening hours, and the whole visit must finish before the break "
                 "or closing.",
-                when=f"{format_moment(local, 'weekday')} {format_moment(local, 'time')}",
+                when=when,
                 minutes=int(ctx.rules.slot_interval.total_seconds() // 60),
             ),
             kind="not-offered",

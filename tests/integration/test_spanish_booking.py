@@ -207,7 +207,7 @@ def test_a_guest_books_every_step_in_spanish(spanish, shop):
     assert response.status_code == 303
     page = text_of(spanish.get(response.headers["Location"]))
     text = assert_spanish(page)
-    assert "Su cita está reservada: martes, 1 de diciembre de 2026, 9:00 a.m." in text
+    assert "Su cita del martes, 1 de diciembre de 2026, 9:00 a.m. está reservada." in text
     assert "Su cita" in text and "Cambiar o cancelar" in text
     assert "Agregar al calendario" in text
     (appointment,) = db.session.scalars(sa.select(Appointment)).all()
@@ -254,9 +254,11 @@ def test_a_refused_start_is_explained_in_spanish(spanish, shop):
         vehicle=booking.VehicleDetails(year=2019, make="Honda", model="CR-V"),
         guest=booking.GuestContact(name="Gus", email="gus@example.com", phone=""),
     )
-    with spanish.application.test_request_context(headers={"Cookie": "lang=es"}):
-        with pytest.raises(booking.BookingError) as refused:
-            booking.book(request, now=NOW)
+    with (
+        spanish.application.test_request_context(headers={"Cookie": "lang=es"}),
+        pytest.raises(booking.BookingError) as refused,
+    ):
+        booking.book(request, now=NOW)
     assert refused.value.message == (
         "Las reservas en línea requieren al menos 2 horas de anticipación; "
         "llame al taller para algo más pronto."

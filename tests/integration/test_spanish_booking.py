@@ -16,11 +16,13 @@ import time_machine
 from babel.messages.pofile import read_po
 
 import autoshop
+from autoshop.domain.choices import Capability
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
-from autoshop.models import Appointment, WaitlistEntry
-from autoshop.services import booking
+from autoshop.models import Appointment, Notification, WaitlistEntry, WaitlistHold
+from autoshop.services import booking, waitlist
 from autoshop.services.manage_links import make_token
+from autoshop.services.waitlist import JoinRequest
 from tests.integration.test_booking_web import form_on, link, submit, text_of
 
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
@@ -362,3 +364,57 @@ def test_the_english_pages_stay_english(client, shop):
     text = html.unescape(shown(page))
     assert "Monday, November 30: 28 times free" in text
     assert '<abbr title="Monday">Mon</abbr>' in page
+
+
+def test_a_waitlist_offer_in_spanish(client, login, factories):
+    """A customer who chose Spanish gets the offer in Spanish (its subject) and reads it so."""
+    lift = [Capability.LIFT.value, Capability.GENERAL.value]
+    location = factories.location(
+        hours={2: [(time(9), time(11))]},
+        bays=[("Lift 1", lift)],
+        slot_interval_minutes=60,
+        buffer_minutes=0,
+    )
+    service = factories.service("Brake pads", duration_minutes=60)
+    wed_9 = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    visits = [
+        factories.appointment(location=location, starts_at=start, services=[service])
+        for start in (wed_9, wed_9 + timedelta(hours=1))
+    ]
+    customer = factories.customer(email="ana@example.com", first_name="Ana", locale="es")
+    car = factories.vehicle(owner=customer, year=2018, make="Mazda", model="3")
+    waitlist.join(
+        JoinRequest(
+            service_ids=[service.id],
+            day=date(2026, 12, 2),
+            earliest=time(9),
+            latest=time(10),
+            customer=customer,
+            vehicle_id=car.id,
+            location_id=location.id,
+        ),
+        now=NOW,
+    )
+    visit = db.session.get(Appointment, visits[1].id)
+    booking.cancel(visit, now=NOW, actor=factories.admin(), reason="")  # an English-speaking admin
+    (hold,) = db.session.scalars(sa.select(WaitlistHold)).all()
+    (offer,) = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == waitlist.OFFERED)
+    ).all()
+    assert (
+        " ".join(offer.subject.split())
+        == "Se liberó un horario: mié, 2 de dic, 10:00 a.m. (responda antes de las 8:15 a.m.)"
+    )
+
+    login(customer)
+    page = text_of(client.get(f"/waitlist/offers/{waitlist.offer_token(hold)}"))
+    text = assert_spanish(page)
+    assert "Se liberó un horario para usted" in text
+    assert "miércoles, 2 de diciembre de 2026, 10:00 a.m." in text
+    assert "Le reservamos este horario hasta las 8:15 a.m. (en aproximadamente 15 minutos)." in text
+    assert "Aceptar y reservar este horario" in text
+    assert "hasta las <strong>8:15\u202fa.m.</strong>" in page  # the markup kept, not escaped
+
+    text = assert_spanish(text_of(client.get("/appointments")))
+    assert "Hasta las 8:15 a.m. le reservamos un horario:" in text
+    assert "Horario ofrecido" in text

@@ -1028,13 +1028,21 @@ def _only_bay(ctx: _Context, bay_id: int) -> _Context:
     """The context with the staff-chosen bay as the only one to place the visit in."""
     bay = db.session.get(Bay, bay_id)
     if bay is None or bay.location_id != ctx.location.id:
-        raise BookingError("Choose one of this location's bays.", kind="unknown-bay", field="bay")
+        raise BookingError(
+            _("Choose one of this location's bays."), kind="unknown-bay", field="bay"
+        )
     if not bay.active:
-        raise BookingError(f"{bay.name} is not in use.", kind="bay-inactive", field="bay")
+        raise BookingError(
+            _("%(bay)s is not in use.", bay=bay.name), kind="bay-inactive", field="bay"
+        )
     missing = ctx.visit.capabilities - frozenset(bay.capabilities)
     if missing:
         raise BookingError(
-            f"{bay.name} can't take this visit (it needs {' and '.join(sorted(missing))}).",
+            _(
+                "%(bay)s can't take this visit (it needs %(needs)s).",
+                bay=bay.name,
+                needs=" and ".join(sorted(missing)),
+            ),
             kind="bay-incapable",
             field="bay",
         )
@@ -1056,7 +1064,9 @@ def _refuse_downtime(bay_id: int, starts_at: datetime, block_ends_at: datetime) 
     ).first()
     if found is not None:
         raise BookingError(
-            f"{found.name} is out of service then: {found.reason}.", kind="bay-down", field="bay"
+            _("%(bay)s is out of service then: %(reason)s.", bay=found.name, reason=found.reason),
+            kind="bay-down",
+            field="bay",
         )
 
 

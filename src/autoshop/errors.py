@@ -8,29 +8,31 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from autoshop.i18n import _, _l, speaking
+
 PROBLEM_BASE = "https://autoshop.example/problems/"
 
 _TITLES = {
-    400: "Bad request",
-    401: "Login required",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request too large",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Something went wrong on our side",
+    400: _l("Bad request"),
+    401: _l("Login required"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Request too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
 }
 
 _DETAILS = {
-    400: "The request could not be understood.",
-    401: "Log in to continue.",
-    403: "Your account can't open this page.",
-    404: "There is nothing at this address. Check the link, or start again from the home page.",
-    405: "This address doesn't accept that kind of request.",
-    429: "You made too many requests in a short time. Wait a few minutes and try again.",
-    500: "We couldn't finish that. Nothing was saved; please try again in a moment.",
+    400: _l("The request could not be understood."),
+    401: _l("Log in to continue."),
+    403: _l("Your account can't open this page."),
+    404: _l("There is nothing at this address. Check the link, or start again from the home page."),
+    405: _l("This address doesn't accept that kind of request."),
+    429: _l("You made too many requests in a short time. Wait a few minutes and try again."),
+    500: _l("We couldn't finish that. Nothing was saved; please try again in a moment."),
 }
 
 
@@ -57,9 +59,9 @@ def problem(
 
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + (type_ or _slug(status)),
-        "title": title or _TITLES.get(status, "Error"),
+        "title": title or str(_TITLES.get(status, _("Error"))),
         "status": status,
-        "detail": detail or _DETAILS.get(status, ""),
+        "detail": detail or str(_DETAILS.get(status, "")),
         **extra,
     }
     if rid := request_id():
@@ -71,19 +73,22 @@ def problem(
 
 
 def _slug(status: int) -> str:
-    return _TITLES.get(status, "error").lower().replace(" ", "-").replace("'", "")
+    """The problem type of `status`, from its English title whatever the language spoken."""
+    with speaking("en"):
+        title = str(_TITLES.get(status, "error"))
+    return title.lower().replace(" ", "-").replace("'", "")
 
 
 def _detail_for(error: HTTPException) -> str:
     if isinstance(error, CSRFError):
-        return (
+        return _(
             "The form's security token is missing or has expired. Go back, reload the page and "
             "submit the form again."
         )
     description = error.description or ""
     # Werkzeug's stock descriptions are written for developers; ours for customers.
     if error.code in _DETAILS and (not description or description == type(error).description):
-        return _DETAILS[error.code]
+        return str(_DETAILS[error.code])
     return description
 
 
@@ -96,13 +101,17 @@ def handle_http_error(error: HTTPException) -> tuple[str, int, dict[str, str]] |
         messages = (getattr(error, "data", None) or {}).get("messages")
         if messages:  # field errors from the API's schema validation
             extra["errors"] = messages
-            detail = "Some fields are missing or invalid: see `errors`."
+            detail = _("Some fields are missing or invalid: see `errors`.")
         response = problem(
             code, detail, type_="csrf" if isinstance(error, CSRFError) else None, **extra
         )
         response.headers.update(headers)
         return response
-    title = "Your form expired" if isinstance(error, CSRFError) else _TITLES.get(code, "Error")
+    title = (
+        _("Your form expired")
+        if isinstance(error, CSRFError)
+        else str(_TITLES.get(code, _("Error")))
+    )
     html = render_template("errors/error.html", code=code, title=title, detail=detail)
     return html, code, headers
 

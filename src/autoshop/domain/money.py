@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from autoshop.domain.choices import PriceKind
-from autoshop.i18n import format_money
+from autoshop.i18n import _, format_money
 
 
 def format_cents(cents: int | None) -> str:
@@ -18,8 +18,8 @@ def describe_price(kind: PriceKind, min_cents: int | None, max_cents: int | None
     """How a price reads to a customer: '$50', '$50–$75' or 'Priced after diagnosis'."""
     if kind is PriceKind.DIAGNOSIS:
         if min_cents:
-            return f"From {format_cents(min_cents)}, priced after diagnosis"
-        return "Priced after diagnosis"
+            return str(_("From %(price)s, priced after diagnosis", price=format_cents(min_cents)))
+        return str(_("Priced after diagnosis"))
     if kind is PriceKind.RANGE and max_cents is not None and max_cents != min_cents:
         return f"{format_cents(min_cents)}–{format_cents(max_cents)}"
     return format_cents(min_cents)
@@ -39,7 +39,7 @@ def describe_total(prices: Iterable[tuple[PriceKind, int | None, int | None]]) -
             high += max_cents if max_cents is not None else (min_cents or 0)
     price = format_cents(low) if low == high else f"{format_cents(low)}–{format_cents(high)}"
     if diagnosis:
-        return (
-            "priced after diagnosis" if high == 0 else f"{price} plus work priced after diagnosis"
-        )
+        if high == 0:
+            return str(_("priced after diagnosis"))
+        return str(_("%(price)s plus work priced after diagnosis", price=price))
     return price

@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from autoshop.i18n import _
+
 #: How long an offered start is held for the customer it was offered to.
 HOLD_FOR = timedelta(minutes=15)
 
@@ -20,13 +22,14 @@ class EntryStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "waiting": "Waiting",
-            "offered": "Time offered",
-            "booked": "Booked",
-            "lapsed": "Offer lapsed",
-            "left": "Left the waitlist",
-        }[self.value]
+        labels: dict[str, str] = {
+            "waiting": _("Waiting"),
+            "offered": _("Time offered"),
+            "booked": _("Booked"),
+            "lapsed": _("Offer lapsed"),
+            "left": _("Left the waitlist"),
+        }
+        return labels[self.value]
 
     @property
     def active(self) -> bool:
@@ -58,15 +61,21 @@ def refuse_join(
     """Why a waitlist entry for `day` with this window can't be saved, or None."""
     today = now.astimezone(zone).date()
     if day < today:
-        return JoinProblem("That day has already passed; choose a day ahead.", "day")
+        return JoinProblem(_("That day has already passed; choose a day ahead."), "day")
     if day > (now + horizon).astimezone(zone).date():
         return JoinProblem(
-            f"We take bookings up to {horizon.days} days ahead; choose an earlier day.", "day"
+            _(
+                "We take bookings up to %(days)d days ahead; choose an earlier day.",
+                days=horizon.days,
+            ),
+            "day",
         )
     if latest < earliest:
-        return JoinProblem("The latest start must be at or after the earliest start.", "latest")
+        return JoinProblem(_("The latest start must be at or after the earliest start."), "latest")
     if day == today and datetime.combine(day, latest, zone) <= now:
-        return JoinProblem("That window has already passed today; choose a later window.", "latest")
+        return JoinProblem(
+            _("That window has already passed today; choose a later window."), "latest"
+        )
     return None
 
 

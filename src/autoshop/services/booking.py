@@ -36,6 +36,7 @@ from autoshop.domain.technicians import Technicians, rank_technicians
 from autoshop.domain.vehicles import CarFields, normalize_plate
 from autoshop.domain.visit_caps import CapIndex
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment, ngettext
 from autoshop.models import (
     Appointment,
     AppointmentService,
@@ -334,16 +335,28 @@ def _cap_reached(
         block = datetime.combine(local.date(), time(first // 60, first % 60))
         until = block + timedelta(minutes=minutes)
         return CapReached(
-            f"The waiting room is full then: we take {location.wait_cap} waiting "
-            f"customer{'s' if location.wait_cap != 1 else ''} from {block:%-I:%M %p} to "
-            f"{until:%-I:%M %p}. Pick another time, or drop the car off.",
+            ngettext(
+                "The waiting room is full then: we take %(num)d waiting customer from "
+                "%(start)s to %(end)s. Pick another time, or drop the car off.",
+                "The waiting room is full then: we take %(num)d waiting customers from "
+                "%(start)s to %(end)s. Pick another time, or drop the car off.",
+                location.wait_cap,
+                start=format_moment(block, "time"),
+                end=format_moment(until, "time"),
+            ),
             kind="waiting-room-full",
             nearest=alternatives,
         )
+    morning = f"{format_moment(local, 'weekday')} {format_moment(local, 'day_month')}"
     return CapReached(
-        f"We take {location.drop_off_cap} drop-off{'s' if location.drop_off_cap != 1 else ''} "
-        f"a morning and {local:%A %b %-d} morning is full. Pick another day, a time from noon, "
-        "or wait at the shop.",
+        ngettext(
+            "We take %(num)d drop-off a morning and %(day)s morning is full. Pick another day, "
+            "a time from noon, or wait at the shop.",
+            "We take %(num)d drop-offs a morning and %(day)s morning is full. Pick another day, "
+            "a time from noon, or wait at the shop.",
+            location.drop_off_cap,
+            day=morning,
+        ),
         kind="drop-offs-full",
         nearest=alternatives,
     )
@@ -354,29 +367,38 @@ def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime
     local = starts_at.astimezone(ctx.zone)
     if starts_at <= now:
         return BookingError(
-            "That time has already passed; pick a time in the future.",
+            _("That time has already passed; pick a time in the future."),
             kind="start-in-past",
             field="starts_at",
         )
     if starts_at < now + ctx.rules.minimum_notice:
         hours = ctx.rules.minimum_notice.total_seconds() / 3600
+        notice = f"{hours:g}"
         return BookingError(
-            f"Online bookings need at least {hours:g} hours' notice; "
-            "call the shop for anything sooner.",
+            _(
+                "Online bookings need at least %(hours)s hours' notice; "
+                "call the shop for anything sooner.",
+                hours=notice,
+            ),
             kind="inside-notice",
             field="starts_at",
         )
     if starts_at > now + ctx.rules.horizon:
         return BookingError(
-            f"We take bookings up to {ctx.rules.horizon.days} days ahead.",
+            _("We take bookings up to %(days)d days ahead.", days=ctx.rules.horizon.days),
             kind="beyond-horizon",
             field="starts_at",
         )
     if _slot(ctx, starts_at, [], [], now) is None:
+        when = f"{format_moment(local, 'weekday')} {format_moment(local, 'time')}"
         return BookingError(
-            f"{local:%A %-I:%M %p} isn't one of the offered start times: starts are every "
-            f"{int(ctx.rules.slot_interval.total_seconds() // 60)} minutes within opening hours, "
-            "and the whole visit must finish before the break or closing.",
+            _(
+                "%(when)s isn't one of the offered start times: starts are every %(minutes)d "
+                "minutes within opening hours, and the whole visit must finish before the break "
+                "or closing.",
+                when=when,
+                minutes=int(ctx.rules.slot_interval.total_seconds() // 60),
+            ),
             kind="not-offered",
             field="starts_at",
         )
@@ -386,7 +408,7 @@ def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime
         if c.starts_at < starts_at + ctx.visit.duration and starts_at < c.ends_at
     ]
     return BookingError(
-        f"The shop is closed then: {reasons[0] if reasons else 'closed'}.",
+        _("The shop is closed then: %(reason)s.", reason=reasons[0] if reasons else _("closed")),
         kind="closed",
         field="starts_at",
     )
@@ -395,15 +417,17 @@ def _explain_refusal(ctx: _Context, starts_at: datetime, closures, now: datetime
 def _check_offset(starts_at: datetime, zone: ZoneInfo) -> None:
     if starts_at.tzinfo is None or starts_at.utcoffset() is None:
         raise BookingError(
-            "Give the start with its UTC offset, e.g. 2026-12-01T09:00:00-05:00.",
+            _("Give the start with its UTC offset, e.g. 2026-12-01T09:00:00-05:00."),
             kind="naive-start",
             field="starts_at",
         )
     offset = starts_at.utcoffset()
     if offset and offset != starts_at.astimezone(zone).utcoffset():
         raise BookingError(
-            "That local time doesn't exist in the shop's time zone (the clocks change then) "
-            "or its UTC offset is wrong; pick one of the offered times.",
+            _(
+                "That local time doesn't exist in the shop's time zone (the clocks change then) "
+                "or its UTC offset is wrong; pick one of the offered times."
+            ),
             kind="offset-mismatch",
             field="starts_at",
         )
@@ -524,7 +548,7 @@ def _taken(
     seen: _Seen | None = None,
 ) -> SlotTaken:
     return SlotTaken(
-        "This time was just taken. Please pick another; here are the nearest free times.",
+        _("This time was just taken. Please pick another; here are the nearest free times."),
         nearest=lambda: alternatives_near(ctx, starts_at, now, exclude=exclude, seen=seen),
     )
 
@@ -555,11 +579,11 @@ def _resolve_vehicle(req: BookingRequest) -> Vehicle:
             or (owner_id is None and not req.by_staff)
         ):
             raise BookingError(
-                "Choose one of your own vehicles.", kind="unknown-vehicle", field="vehicle"
+                _("Choose one of your own vehicles."), kind="unknown-vehicle", field="vehicle"
             )
         return vehicle
     if req.vehicle is None:
-        raise BookingError("Tell us which vehicle to book.", kind="no-vehicle", field="vehicle")
+        raise BookingError(_("Tell us which vehicle to book."), kind="no-vehicle", field="vehicle")
     details = req.vehicle
     car = CarFields(
         year=details.year,
@@ -578,11 +602,11 @@ def _validate_people(req: BookingRequest) -> None:
     check_request(req)
     if req.customer is None and req.guest is None:
         raise BookingError(
-            "Give your name, email and phone, or log in.", kind="no-contact", field="guest"
+            _("Give your name, email and phone, or log in."), kind="no-contact", field="guest"
         )
     if len(req.concern) > MAX_CONCERN_LENGTH:
         raise BookingError(
-            f"Describe the concern in at most {MAX_CONCERN_LENGTH} characters.",
+            _("Describe the concern in at most %(limit)s characters.", limit=MAX_CONCERN_LENGTH),
             kind="concern-too-long",
             field="concern",
         )
@@ -811,7 +835,7 @@ class _PlaceAgain(Exception):
 def _refuse_vehicle_overlap(error: IntegrityError) -> None:
     if _overlap_kind(error) == "vehicle":
         raise BookingError(
-            "This vehicle already has an appointment at that time.",
+            _("This vehicle already has an appointment at that time."),
             kind="vehicle-busy",
             field="vehicle",
         ) from error
@@ -831,9 +855,13 @@ class ChangedMeanwhile(BookingError):
 
     def __init__(self, current: AppointmentStatus | None) -> None:
         message = (
-            "This visit was changed by someone else meanwhile"
-            + (f" and is now {current.label.lower()}" if current else "")
-            + ". Check it and try again."
+            _(
+                "This visit was changed by someone else meanwhile and is now %(status)s. "
+                "Check it and try again.",
+                status=current.label.lower(),
+            )
+            if current
+            else _("This visit was changed by someone else meanwhile. Check it and try again.")
         )
         super().__init__(message, kind="changed-meanwhile")
         self.current = current
@@ -1000,13 +1028,21 @@ def _only_bay(ctx: _Context, bay_id: int) -> _Context:
     """The context with the staff-chosen bay as the only one to place the visit in."""
     bay = db.session.get(Bay, bay_id)
     if bay is None or bay.location_id != ctx.location.id:
-        raise BookingError("Choose one of this location's bays.", kind="unknown-bay", field="bay")
+        raise BookingError(
+            _("Choose one of this location's bays."), kind="unknown-bay", field="bay"
+        )
     if not bay.active:
-        raise BookingError(f"{bay.name} is not in use.", kind="bay-inactive", field="bay")
+        raise BookingError(
+            _("%(bay)s is not in use.", bay=bay.name), kind="bay-inactive", field="bay"
+        )
     missing = ctx.visit.capabilities - frozenset(bay.capabilities)
     if missing:
         raise BookingError(
-            f"{bay.name} can't take this visit (it needs {' and '.join(sorted(missing))}).",
+            _(
+                "%(bay)s can't take this visit (it needs %(needs)s).",
+                bay=bay.name,
+                needs=" and ".join(sorted(missing)),
+            ),
             kind="bay-incapable",
             field="bay",
         )
@@ -1028,7 +1064,9 @@ def _refuse_downtime(bay_id: int, starts_at: datetime, block_ends_at: datetime) 
     ).first()
     if found is not None:
         raise BookingError(
-            f"{found.name} is out of service then: {found.reason}.", kind="bay-down", field="bay"
+            _("%(bay)s is out of service then: %(reason)s.", bay=found.name, reason=found.reason),
+            kind="bay-down",
+            field="bay",
         )
 
 

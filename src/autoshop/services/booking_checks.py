@@ -27,11 +27,11 @@ def check_request(req: BookingRequest) -> None:
         refuse(bounds.date_range_message(), "starts_at")
     for service_id in req.service_ids:
         if service_id not in bounds.ID:
-            refuse("One of the chosen services isn't valid; choose again.", "services")
+            refuse(_("One of the chosen services isn't valid; choose again."), "services")
     if req.location_id is not None and req.location_id not in bounds.ID:
-        refuse("That location doesn't exist.", "location")
+        refuse(_("That location doesn't exist."), "location")
     if req.vehicle_id is not None and req.vehicle_id not in bounds.ID:
-        refuse("Choose one of your own vehicles.", "vehicle")
+        refuse(_("Choose one of your own vehicles."), "vehicle")
     if problem := bounds.text_problem(req.concern):
         refuse(problem, "concern")
     if req.guest is not None:

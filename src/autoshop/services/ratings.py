@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, AppointmentService, Review, User
 
 
@@ -47,7 +48,7 @@ def reviewer_name(first_name: str, last_name: str) -> str:
     first = (first_name or "").strip().split(" ")[0]
     initial = (last_name or "").strip()[:1].upper()
     if not first:
-        return "A customer"
+        return _("A customer")
     return f"{first} {initial}." if initial else first
 
 

@@ -13,6 +13,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import Role
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, Review, ReviewEvent, User
 from autoshop.services.manage_links import public_url
 from autoshop.services.transactions import write_transaction
@@ -51,12 +52,12 @@ def appointment_for(token: str) -> Appointment:
     try:
         data = _serializer().loads(token, max_age=int(VALID_FOR.total_seconds()))
     except SignatureExpired as exc:
-        raise ReviewError("This review link has expired. Thank you all the same!") from exc
+        raise ReviewError(_("This review link has expired. Thank you all the same!")) from exc
     except BadSignature as exc:
-        raise ReviewError("This review link isn't valid; use the one from your email.") from exc
+        raise ReviewError(_("This review link isn't valid; use the one from your email.")) from exc
     appointment = db.session.get(Appointment, data.get("a")) if isinstance(data, dict) else None
     if appointment is None or appointment.reference != data.get("r"):
-        raise ReviewError("We couldn't find that visit.")
+        raise ReviewError(_("We couldn't find that visit."))
     return appointment
 
 
@@ -67,11 +68,13 @@ def review_of(appointment: Appointment) -> Review | None:
 def _checked(rating: int, comment: str) -> str:
     """The comment as it will be stored; a ReviewError for a rating or comment out of bounds."""
     if not 1 <= rating <= 5:
-        raise ReviewError("Choose from 1 to 5 stars.", field="rating", status=422)
+        raise ReviewError(_("Choose from 1 to 5 stars."), field="rating", status=422)
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise ReviewError(
-            f"Keep the comment under {MAX_COMMENT} characters.", field="comment", status=422
+            _("Keep the comment under %(limit)s characters.", limit=MAX_COMMENT),
+            field="comment",
+            status=422,
         )
     if problem := bounds.text_problem(comment):
         raise ReviewError(problem, field="comment", status=422)
@@ -90,9 +93,9 @@ def submit_review(
     tabs) is the same action and returns the review already saved, whatever it says.
     `author` is the signed-in customer (None: the signed link from the email vouches)."""
     if author is not None and appointment.customer_id != author.id:
-        raise ReviewError("We couldn't find that visit.", status=404)
+        raise ReviewError(_("We couldn't find that visit."), status=404)
     if appointment.status is not AppointmentStatus.COMPLETED:
-        raise ReviewError("You can review a visit once the work is complete.")
+        raise ReviewError(_("You can review a visit once the work is complete."))
     comment = _checked(rating, comment)
     with write_transaction() as session:
         existing = review_of(appointment)
@@ -128,7 +131,7 @@ def can_edit(review: Review, now: datetime) -> bool:
 def _locked(session: sa.orm.Session, review_id: int) -> Review:
     review = session.get(Review, review_id, with_for_update=True, populate_existing=True)
     if review is None:
-        raise ReviewError("That review doesn't exist.", status=404)
+        raise ReviewError(_("That review doesn't exist."), status=404)
     return review
 
 
@@ -140,11 +143,13 @@ def edit_review(
     with write_transaction() as session:
         review = _locked(session, review_id)
         if review.appointment.customer_id != author.id:
-            raise ReviewError("We couldn't find that visit.", status=404)
+            raise ReviewError(_("We couldn't find that visit."), status=404)
         if not can_edit(review, now):
             raise ReviewError(
-                "A review can be changed for 7 days after it was written; this one can't be "
-                "changed any more.",
+                _(
+                    "A review can be changed for 7 days after it was written; this one can't be "
+                    "changed any more."
+                ),
                 status=403,
             )
         review.rating = rating
@@ -155,7 +160,7 @@ def edit_review(
 
 def _require_admin(staff: User) -> None:
     if not staff.has_role(Role.ADMIN.value):
-        raise ReviewError("Only the shop's admins can moderate reviews.", status=403)
+        raise ReviewError(_("Only the shop's admins can moderate reviews."), status=403)
 
 
 def reply(review_id: int, *, staff: User, text: str, now: datetime) -> Review:
@@ -164,7 +169,9 @@ def reply(review_id: int, *, staff: User, text: str, now: datetime) -> Review:
     text = text.strip()
     if len(text) > MAX_REPLY:
         raise ReviewError(
-            f"Keep the reply under {MAX_REPLY} characters.", field="reply", status=422
+            _("Keep the reply under %(limit)s characters.", limit=MAX_REPLY),
+            field="reply",
+            status=422,
         )
     if problem := bounds.text_problem(text):
         raise ReviewError(problem, field="reply", status=422)
@@ -191,10 +198,12 @@ def hide(review_id: int, *, staff: User, reason: str, now: datetime) -> Review:
     _require_admin(staff)
     reason = bounds.one_line(reason)
     if not reason:
-        raise ReviewError("Say why the review is hidden.", field="reason", status=422)
+        raise ReviewError(_("Say why the review is hidden."), field="reason", status=422)
     if len(reason) > MAX_HIDE_REASON:
         raise ReviewError(
-            f"Keep the reason under {MAX_HIDE_REASON} characters.", field="reason", status=422
+            _("Keep the reason under %(limit)s characters.", limit=MAX_HIDE_REASON),
+            field="reason",
+            status=422,
         )
     with write_transaction() as session:
         review = _locked(session, review_id)

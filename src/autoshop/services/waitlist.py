@@ -35,6 +35,7 @@ from autoshop.domain.waitlist import (
     refuse_join,
 )
 from autoshop.extensions import db
+from autoshop.i18n import _, format_moment, message_language, speaking
 from autoshop.models import Location, Notification, User, Vehicle, WaitlistEntry, WaitlistHold
 from autoshop.models.waitlist import HOLDING
 from autoshop.services import availability as queries
@@ -258,7 +259,7 @@ def services_label(entry: WaitlistEntry) -> str:
             sa.select(Service.id, Service.name).where(Service.id.in_(entry.service_ids))
         ).all()
     )
-    return ", ".join(names.get(i, "A service no longer offered") for i in entry.service_ids)
+    return ", ".join(names.get(i, _("A service no longer offered")) for i in entry.service_ids)
 
 
 # --- joining and leaving -------------------------------------------------------------------------
@@ -273,7 +274,8 @@ def _dedupe_key(location_id: int, req: JoinRequest) -> str:
     return f"{location_id}:{req.day.isoformat()}:guest:{who}"[:200]
 
 
-DUPLICATE = "You're already on the waitlist for that day with this vehicle."
+def _duplicate() -> str:
+    return _("You're already on the waitlist for that day with this vehicle.")
 
 
 def join(req: JoinRequest, *, now: datetime) -> WaitlistEntry:
@@ -297,9 +299,9 @@ def join(req: JoinRequest, *, now: datetime) -> WaitlistEntry:
     if req.customer is not None:
         vehicle = db.session.get(Vehicle, req.vehicle_id) if req.vehicle_id else None
         if vehicle is None or vehicle.owner_id != req.customer.id:
-            raise WaitlistError("Choose one of your own vehicles.", field="vehicle")
+            raise WaitlistError(_("Choose one of your own vehicles."), field="vehicle")
     elif req.guest is None:
-        raise WaitlistError("Give your name, email and phone, or log in.", field="email")
+        raise WaitlistError(_("Give your name, email and phone, or log in."), field="email")
     else:
         req.vehicle_id = None
     key = _dedupe_key(location.id, req)
@@ -313,7 +315,7 @@ def join(req: JoinRequest, *, now: datetime) -> WaitlistEntry:
             )
         )
         if duplicate is not None:
-            raise WaitlistError(DUPLICATE, field="day", status=409)
+            raise WaitlistError(_duplicate(), field="day", status=409)
         data = _Day.load(location, req.day, now)
         free = data.free_starts(
             visit, earliest=req.earliest, latest=req.latest, now=now, vehicle_id=req.vehicle_id
@@ -321,8 +323,11 @@ def join(req: JoinRequest, *, now: datetime) -> WaitlistEntry:
         if free:
             first = free[0].astimezone(zone)
             raise WaitlistError(
-                f"There is a free time in your window ({first:%-I:%M %p}): book it directly "
-                "instead of waiting.",
+                _(
+                    "There is a free time in your window (%(time)s): book it directly instead "
+                    "of waiting.",
+                    time=format_moment(first, "time"),
+                ),
                 field="day",
                 status=409,
             )
@@ -354,7 +359,7 @@ def join(req: JoinRequest, *, now: datetime) -> WaitlistEntry:
     try:
         return run_write(work)
     except IntegrityError as exc:  # a twin request saved the same entry first
-        raise WaitlistError(DUPLICATE, field="day", status=409) from exc
+        raise WaitlistError(_duplicate(), field="day", status=409) from exc
 
 
 def leave(entry: WaitlistEntry, *, now: datetime) -> WaitlistEntry:
@@ -371,7 +376,7 @@ def leave(entry: WaitlistEntry, *, now: datetime) -> WaitlistEntry:
             .execution_options(populate_existing=True)
         )
         if current is None or not current.status.active:
-            raise WaitlistError("This waitlist entry is no longer active.", status=409)
+            raise WaitlistError(_("This waitlist entry is no longer active."), status=409)
         hold = current.live_hold
         current.status, current.updated_at = EntryStatus.LEFT, now
         if hold is not None:
@@ -519,17 +524,17 @@ def _context(entry: WaitlistEntry, kind: str, hold: WaitlistHold | None) -> dict
         "entry": entry,
         "shop_name": current_app.config["SHOP_NAME"],
         "location": entry.location,
-        "name": (entry.customer.first_name if entry.customer else entry.guest_name) or "there",
-        "day": f"{entry.day:%A, %B} {entry.day.day}",
-        "window": f"{entry.earliest:%-I:%M %p} – {entry.latest:%-I:%M %p}",
+        "name": (entry.customer.first_name if entry.customer else entry.guest_name) or _("there"),
+        "day": format_moment(entry.day, "day"),
+        "window": f"{_clock(entry.day, entry.earliest)} – {_clock(entry.day, entry.latest)}",
         "services": services_label(entry),
         "vehicle": entry.vehicle_label,
         "manage_url": manage_url(entry),
     }
     if hold is not None:
         local = hold.starts_at.astimezone(zone)
-        ctx["when"] = f"{local:%a %b %-d} at {local:%-I:%M %p}"
-        ctx["expires"] = f"{hold.expires_at.astimezone(zone):%-I:%M %p}"
+        ctx["when"] = format_moment(local, "day_at")
+        ctx["expires"] = format_moment(hold.expires_at, "time", zone)
         ctx["offer_url"] = public_url(OFFER_PATH.format(token=offer_token(hold)))
     return ctx
 
@@ -542,11 +547,28 @@ def _notify(
     dedupe: str,
     hold: WaitlistHold | None = None,
 ) -> None:
+    # The customer's language: a signed-in customer's choice, else the shop's.
+    with speaking(message_language(entry.customer.locale if entry.customer else None)):
+        _notify_in_language(entry, kind, now=now, dedupe=dedupe, hold=hold)
+
+
+def _clock(day: date, moment: time) -> str:
+    """A wall-clock time of `day`, in the language spoken: '9:30 AM'."""
+    return format_moment(datetime.combine(day, moment), "time")
+
+
+def _notify_in_language(
+    entry: WaitlistEntry, kind: str, *, now: datetime, dedupe: str, hold: WaitlistHold | None
+) -> None:
     ctx = _context(entry, kind, hold)
     subject = (
-        f"A time opened up: {ctx['when']} (reply by {ctx['expires']})"
+        _(
+            "A time opened up: %(when)s (reply by %(expires)s)",
+            when=ctx["when"],
+            expires=ctx["expires"],
+        )
         if kind == OFFERED
-        else f"You're on the waitlist for {ctx['day']}"
+        else _("You're on the waitlist for %(day)s", day=ctx["day"])
     )
     for channel, recipient in _recipients(entry):
         if channel is NotificationChannel.SMS:

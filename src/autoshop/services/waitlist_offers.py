@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from autoshop.domain.waitlist import EntryStatus, HoldStatus
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, User, WaitlistHold
 from autoshop.services import booking, waitlist
 
@@ -25,7 +26,8 @@ class OfferProblem(Exception):
         self.appointment = appointment
 
 
-NOT_FOUND = "We couldn't find this offer. Use the link from your email exactly as it is."
+def _not_found() -> str:
+    return _("We couldn't find this offer. Use the link from your email exactly as it is.")
 
 
 def hold_for_token(token: str, user: User | None) -> WaitlistHold:
@@ -36,10 +38,10 @@ def hold_for_token(token: str, user: User | None) -> WaitlistHold:
     parsed = waitlist.read_offer_token(token)
     hold = db.session.get(WaitlistHold, parsed[0]) if parsed else None
     if hold is None or parsed is None or hold.nonce != parsed[1]:
-        raise OfferProblem(NOT_FOUND, status=404)
+        raise OfferProblem(_not_found(), status=404)
     owner = hold.entry.customer_id
     if owner is not None and user is not None and user.id != owner and not user.has_role("admin"):
-        raise OfferProblem(NOT_FOUND, status=404)
+        raise OfferProblem(_not_found(), status=404)
     return hold
 
 
@@ -47,16 +49,18 @@ def refusal(hold: WaitlistHold, now: datetime) -> OfferProblem | None:
     """Why this offer can't be accepted now, or None."""
     if hold.status is HoldStatus.ACCEPTED:
         return OfferProblem(
-            "This offer has already been accepted: the visit is booked.",
+            _("This offer has already been accepted: the visit is booked."),
             status=410,
             appointment=hold.entry.appointment,
         )
     if hold.status is HoldStatus.RELEASED:
-        return OfferProblem("This offer was given up when you left the waitlist.", status=410)
+        return OfferProblem(_("This offer was given up when you left the waitlist."), status=410)
     if hold.status is HoldStatus.EXPIRED or hold.expires_at <= now:
         return OfferProblem(
-            "This offer has expired: we held the time for 15 minutes, then offered it to the "
-            "next person waiting.",
+            _(
+                "This offer has expired: we held the time for 15 minutes, then offered it to "
+                "the next person waiting."
+            ),
             status=410,
         )
     return None
@@ -78,7 +82,7 @@ class _ClaimHold:
             .execution_options(populate_existing=True)
         )
         if hold is None or hold.nonce != self.nonce:
-            raise OfferProblem(NOT_FOUND, status=404)
+            raise OfferProblem(_not_found(), status=404)
         db.session.refresh(hold.entry)
         problem = refusal(hold, self.now)
         if problem is not None:
@@ -125,5 +129,6 @@ def accept(hold: WaitlistHold, *, now: datetime) -> Appointment:
     except booking.BookingError as exc:
         db.session.rollback()
         raise OfferProblem(
-            f"We couldn't book this time after all: {exc.message}", status=409
+            _("We couldn't book this time after all: %(reason)s", reason=exc.message),
+            status=409,
         ) from exc

@@ -7,13 +7,14 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from flask import Flask, current_app, request, url_for
 from flask_security import current_user
 
 from autoshop.domain.bounds import one_line
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price
-from autoshop.i18n import format_clock, format_moment, format_money
+from autoshop.i18n import _, format_clock, format_moment, format_money, formats_locale
 from autoshop.services.health import app_version
 
 
@@ -38,34 +39,34 @@ class NavItem:
 
 def navigation() -> list[NavItem]:
     """Links for the signed-in person's roles; staff see the tools of their job first."""
-    items = [NavItem("Services", "public.services"), NavItem("Book", "booking.book")]
+    items = [NavItem(_("Services"), "public.services"), NavItem(_("Book"), "booking.book")]
     if current_user.is_authenticated:
         if current_user.has_role("customer"):
-            items.append(NavItem("My appointments", "booking.my_appointments"))
+            items.append(NavItem(_("My appointments"), "booking.my_appointments"))
         if current_user.has_role("admin"):
-            items.append(NavItem("Dashboard", "admin.dashboard"))
+            items.append(NavItem(_("Dashboard"), "admin.dashboard"))
         if current_user.has_role("mechanic"):
-            items.append(NavItem("My jobs", "staff.my_jobs"))
+            items.append(NavItem(_("My jobs"), "staff.my_jobs"))
         if current_user.has_role("mechanic") or current_user.has_role("admin"):
             floor_menu = (
-                NavItem("Today's jobs", "staff.today"),
-                NavItem("Job board", "staff.board"),
-                NavItem("Calendar by bay", "staff.calendar"),
-                NavItem("Day sheet", "staff.day_sheet_page"),
+                NavItem(_("Today's jobs"), "staff.today"),
+                NavItem(_("Job board"), "staff.board"),
+                NavItem(_("Calendar by bay"), "staff.calendar"),
+                NavItem(_("Day sheet"), "staff.day_sheet_page"),
             )
-            items.append(NavItem("Floor", children=floor_menu))
+            items.append(NavItem(_("Floor"), children=floor_menu))
         if current_user.has_role("admin"):
             shop_menu = (
-                NavItem("Appointments", "admin.appointments"),
-                NavItem("Catalog", "admin.catalog"),
-                NavItem("Shop calendar", "admin.calendar"),
-                NavItem("Waitlist", "admin.waitlist_day"),
-                NavItem("Staff", "admin.staff"),
-                NavItem("Notifications", "admin.notifications"),
-                NavItem("Reviews", "admin.reviews_page"),
+                NavItem(_("Appointments"), "admin.appointments"),
+                NavItem(_("Catalog"), "admin.catalog"),
+                NavItem(_("Shop calendar"), "admin.calendar"),
+                NavItem(_("Waitlist"), "admin.waitlist_day"),
+                NavItem(_("Staff"), "admin.staff"),
+                NavItem(_("Notifications"), "admin.notifications"),
+                NavItem(_("Reviews"), "admin.reviews_page"),
             )
-            items.append(NavItem("Shop", children=shop_menu))
-        items.append(NavItem("My account", "account.overview"))
+            items.append(NavItem(_("Shop"), children=shop_menu))
+        items.append(NavItem(_("My account"), "account.overview"))
     return items
 
 
@@ -80,6 +81,13 @@ def when(value: datetime | date | None, style: str = "moment", zone: tzinfo | No
     return format_moment(value, style, zone)
 
 
+def weekday_name(index: int) -> str:
+    """The name of weekday `index` (0 is Monday) in the page's language, as a heading shows it:
+    'Monday', 'Lunes'."""
+    name = str(get_day_names("wide", locale=formats_locale())[index])
+    return name[:1].upper() + name[1:]
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["local_time"] = local_time
@@ -92,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         return {
             "navigation": navigation,
+            "weekday_name": weekday_name,
             "shop_name": current_app.config["SHOP_NAME"],
             "app_version": app_version(),
             "describe_price": _describe_service_price,

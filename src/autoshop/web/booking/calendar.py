@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from autoshop.domain.choices import VisitMode
+from autoshop.i18n import _, format_moment, ngettext
 from autoshop.models import Location
 from autoshop.services.availability import AvailabilityError, Visit, find_availability
 from autoshop.web.booking import forms
@@ -50,7 +51,20 @@ class Calendar:
 
     @property
     def title(self) -> str:
-        return f"{self.month:%B %Y}"
+        return format_moment(self.month, "month")
+
+    @property
+    def weekdays(self) -> list[tuple[str, str]]:
+        """The calendar's column heads, Monday first: (full name, short name)."""
+        monday = self.month - timedelta(days=self.month.weekday())
+        days = [monday + timedelta(days=n) for n in range(7)]
+        return [(format_moment(d, "weekday"), format_moment(d, "weekday_short")) for d in days]
+
+    @property
+    def periods(self) -> list[tuple[str, str, list[TimeOption]]]:
+        """The selected day's times by part of the day: (key for ids, label, options)."""
+        labels = {"morning": _("Morning"), "afternoon": _("Afternoon")}
+        return [(key, labels[key], options) for key, options in self.times.items()]
 
     @property
     def announcement(self) -> str:
@@ -58,13 +72,22 @@ class Calendar:
             return self.error
         if self.selected is not None:
             count = sum(len(v) for v in self.times.values())
+            day = format_moment(self.selected, "long_day_month")
             if not count:
-                return f"{self.selected:%B} {self.selected.day}: no times available"
-            noun = "time" if count == 1 else "times"
-            return f"{self.selected:%B} {self.selected.day}: {count} {noun} available"
+                return _("%(day)s: no times available", day=day)
+            return ngettext(
+                "%(day)s: %(num)d time available",
+                "%(day)s: %(num)d times available",
+                count,
+                day=day,
+            )
         free_days = sum(1 for week in self.weeks for d in week if d and d.state == "free")
-        noun = "day has" if free_days == 1 else "days have"
-        return f"{self.title}: {free_days} {noun} free times"
+        return ngettext(
+            "%(month)s: %(num)d day has free times",
+            "%(month)s: %(num)d days have free times",
+            free_days,
+            month=self.title,
+        )
 
 
 def month_calendar(
@@ -124,24 +147,34 @@ def month_calendar(
             info = found.get(day)
             free, url, note = 0, None, ""
             if day < today:
-                state, says = "past", "past"
+                state, says = "past", _("past")
             elif info is None:
-                state, says = "later", "not open for booking yet" if day > today else "no times"
+                state = "later"
+                says = _("not open for booking yet") if day > today else _("no times")
             elif not info.is_open:
-                state, note = "closed", "Closed"
-                says = f"closed ({info.closed_reason})" if info.closed_reason else "closed"
+                state, note = "closed", _("Closed")
+                says = (
+                    _("closed (%(reason)s)", reason=info.closed_reason)
+                    if info.closed_reason
+                    else _("closed")
+                )
                 if info.closed_reason:
                     closures.append((day, info.closed_reason))
             elif not info.slots:
-                state, note = "full", "Full"
-                says = "no times left today" if day == today else "fully booked"
+                state, note = "full", _("Full")
+                says = _("no times left today") if day == today else _("fully booked")
                 if full_days_open:
                     url = day_url(day)
-                    says += ", waitlist open"
+                    says = (
+                        _("no times left today, waitlist open")
+                        if day == today
+                        else _("fully booked, waitlist open")
+                    )
             else:
                 free = len(info.slots)
-                state, note, url = "free", f"{free} free", day_url(day)
-                says = f"{free} time{'s' if free != 1 else ''} free"
+                state, url = "free", day_url(day)
+                note = _("%(num)d free", num=free)
+                says = ngettext("%(num)d time free", "%(num)d times free", free)
             row.append(
                 CalendarDay(
                     date=day,
@@ -173,7 +206,7 @@ def month_calendar(
         for slot in day_info.slots:
             local = slot.starts_at.astimezone(zone)
             value = local.isoformat()
-            period = "Morning" if local.hour < 12 else "Afternoon"
+            period = "morning" if local.hour < 12 else "afternoon"
             cal.times.setdefault(period, []).append(
                 TimeOption(value, time_label(local, zone), value == chosen_value)
             )

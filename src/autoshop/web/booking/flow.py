@@ -25,7 +25,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import VisitMode
 from autoshop.domain.vehicles import latest_model_year
 from autoshop.extensions import limiter
-from autoshop.i18n import current_language
+from autoshop.i18n import _, _l, current_language
 from autoshop.models import Appointment, Location, Service, ServiceCategory, User, Vehicle
 from autoshop.services import (
     booking,
@@ -60,17 +60,17 @@ STEPS = ("services", "vehicle", "when", "details", "review")
 STAFF_STEPS = ("customer", *STEPS)
 GUEST = "guest"
 STEP_TITLES = {
-    "customer": "Customer",
-    "services": "Choose services",
-    "vehicle": "Your vehicle",
-    "when": "Day and time",
-    "details": "Visit details",
-    "review": "Review and confirm",
+    "customer": _l("Customer"),
+    "services": _l("Choose services"),
+    "vehicle": _l("Your vehicle"),
+    "when": _l("Day and time"),
+    "details": _l("Visit details"),
+    "review": _l("Review and confirm"),
 }
 #: The same steps in the words of staff booking for someone else.
 STAFF_STEP_TITLES = {
     **STEP_TITLES,
-    "vehicle": "The customer's car",
+    "vehicle": _l("The customer's car"),
 }
 #: Where a BookingError's `field` is shown: (step, form field).
 ERROR_PLACES = {
@@ -185,15 +185,17 @@ def build_flow(
     flow.errors["customer"] = (
         {}
         if flow.complete("customer") or staff is None
-        else {"customer": "Find the customer, or book for a new customer or walk-in."}
+        else {"customer": _("Find the customer, or book for a new customer or walk-in.")}
     )
     ids, errors = forms.parse_service_ids(flow_input)
     if not errors:
         offered = {s.id: s for c in flow.categories for s in c.services}
         if any(i not in offered for i in ids):
             errors = {
-                "services": "One of the chosen services isn't offered online any more; "
-                "choose from the list."
+                "services": _(
+                    "One of the chosen services isn't offered online any more; "
+                    "choose from the list."
+                )
             }
         else:
             flow.services = [offered[i] for i in ids]
@@ -243,7 +245,7 @@ def _check_offered(flow: Flow, start: datetime) -> dict[str, str]:
         return {"start": str(exc)}
     if any(slot.starts_at == start for d in result.days for slot in d.slots):
         return {}
-    return {"start": "That time isn't free for this visit; choose one of the free times."}
+    return {"start": _("That time isn't free for this visit; choose one of the free times.")}
 
 
 def current_step(flow: Flow, edit: str | None = None) -> str:
@@ -268,7 +270,7 @@ def visible_errors(flow: Flow, step: str, *, force: bool = False) -> dict[str, s
 
 def _selected_day(flow: Flow) -> date | None:
     if flow.input.get("start"):
-        start, _ = forms.parse_start(flow.input)
+        start, _errors = forms.parse_start(flow.input)
         if start is not None:
             return start.astimezone(flow.zone).date()
     return forms.parse_day(flow.input.get("day"))
@@ -276,7 +278,7 @@ def _selected_day(flow: Flow) -> date | None:
 
 def flow_calendar(flow: Flow) -> Calendar:
     selected = _selected_day(flow)
-    chosen, _ = forms.parse_start(flow.input)
+    chosen, _errors = forms.parse_start(flow.input)
     return month_calendar(
         [s.id for s in flow.services],
         location=flow.location,
@@ -339,7 +341,7 @@ def render_flow(
                 ("mode", flow.mode.value),
             ],
             "step": "when",
-            "button": "Continue",
+            "button": _("Continue"),
         }
         if is_htmx("when"):
             return fragment("booking/_when_swap.html", **context)
@@ -415,15 +417,21 @@ def confirm() -> Response:
 def _booked(appointment: Appointment, zone: ZoneInfo, *, by_staff: bool) -> Response:
     if by_staff:
         flash(
-            f"Booked for {appointment.contact_name}: "
-            f"{when_label(appointment.starts_at, zone)}. "
-            f"The confirmation goes to {appointment.contact_email}.",
+            _(
+                "Booked for %(name)s: %(when)s. The confirmation goes to %(email)s.",
+                name=appointment.contact_name,
+                when=when_label(appointment.starts_at, zone),
+                email=appointment.contact_email,
+            ),
             "success",
         )
         return redirect(url_for("booking.detail", reference=appointment.reference), 303)
     flash(
-        f"Your visit is booked: {when_label(appointment.starts_at, zone)}. "
-        f"We've sent a confirmation to {appointment.contact_email}.",
+        _(
+            "Your visit is booked: %(when)s. We've sent a confirmation to %(email)s.",
+            when=when_label(appointment.starts_at, zone),
+            email=appointment.contact_email,
+        ),
         "success",
     )
     if appointment.customer_id is not None:

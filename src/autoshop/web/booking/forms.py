@@ -18,6 +18,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import VisitMode
 from autoshop.domain.vehicles import normalize_plate
 from autoshop.domain.vin import normalize_vin
+from autoshop.i18n import _
 from autoshop.security_forms import normalize_phone
 from autoshop.services.booking import MAX_CONCERN_LENGTH, GuestContact, VehicleDetails
 
@@ -92,11 +93,11 @@ def parse_service_ids(flow: FlowInput) -> tuple[list[int], dict[str, str]]:
     ids: list[int] = []
     for raw in flow.getlist("services"):
         if not raw.isdecimal() or int(raw) not in bounds.ID:
-            return [], {"services": "One of the chosen services isn't valid; choose again."}
+            return [], {"services": _("One of the chosen services isn't valid; choose again.")}
         if int(raw) not in ids:
             ids.append(int(raw))
     if not ids:
-        return [], {"services": "Choose at least one service."}
+        return [], {"services": _("Choose at least one service.")}
     return ids, {}
 
 
@@ -113,28 +114,32 @@ def parse_vehicle(
     choice = flow.get("vehicle")
     if saved_ids and choice != "new":
         if not choice:
-            return None, {"vehicle": "Choose one of your vehicles, or enter a different one."}
+            return None, {"vehicle": _("Choose one of your vehicles, or enter a different one.")}
         if not choice.isdecimal() or int(choice) not in saved_ids:
-            return None, {"vehicle": "Choose one of your own vehicles."}
+            return None, {"vehicle": _("Choose one of your own vehicles.")}
         return VehicleChoice(int(choice), None), {}
     errors: dict[str, str] = {}
     year = _int(flow.get("year"))
     if not flow.get("year"):
-        errors["year"] = "Enter the vehicle's model year."
+        errors["year"] = _("Enter the vehicle's model year.")
     elif year is None or not OLDEST_YEAR <= year <= next_year:
-        errors["year"] = f"Enter a model year from {OLDEST_YEAR} to {next_year}."
+        errors["year"] = _(
+            "Enter a model year from %(oldest)s to %(newest)s.",
+            oldest=OLDEST_YEAR,
+            newest=next_year,
+        )
     make, model = flow.get("make"), flow.get("model")
     if not make:
-        errors["make"] = "Enter the make, e.g. Honda."
+        errors["make"] = _("Enter the make, e.g. Honda.")
     elif len(make) > 40:
-        errors["make"] = "Enter the make in at most 40 characters."
+        errors["make"] = _("Enter the make in at most 40 characters.")
     if not model:
-        errors["model"] = "Enter the model, e.g. Civic."
+        errors["model"] = _("Enter the model, e.g. Civic.")
     elif len(model) > 60:
-        errors["model"] = "Enter the model in at most 60 characters."
+        errors["model"] = _("Enter the model in at most 60 characters.")
     plate = normalize_plate(flow.get("plate"))
     if len(plate) > 16:
-        errors["plate"] = "A plate has at most 16 characters."
+        errors["plate"] = _("A plate has at most 16 characters.")
     for name in ("make", "model", "plate", "vin"):
         if problem := bounds.text_problem(flow.get(name), single_line=True):
             errors[name] = problem
@@ -148,7 +153,7 @@ def parse_vehicle(
     if flow.get("mileage"):
         mileage = _int(flow.get("mileage").replace(",", ""))
         if mileage is None or not 0 <= mileage <= MAX_MILEAGE:
-            errors["mileage"] = "Enter the mileage as a whole number of miles, e.g. 42000."
+            errors["mileage"] = _("Enter the mileage as a whole number of miles, e.g. 42000.")
     if errors or year is None:
         return None, errors
     details = VehicleDetails(
@@ -173,13 +178,13 @@ def parse_month(raw: str) -> date | None:
 def parse_start(flow: FlowInput) -> tuple[datetime | None, dict[str, str]]:
     raw = flow.get("start")
     if not raw:
-        return None, {"start": "Choose one of the free times."}
+        return None, {"start": _("Choose one of the free times.")}
     try:
         start = datetime.fromisoformat(raw)
     except ValueError:
-        return None, {"start": "That time isn't valid; choose one of the free times."}
+        return None, {"start": _("That time isn't valid; choose one of the free times.")}
     if start.tzinfo is None or not bounds.instant_in_range(start):
-        return None, {"start": "That time isn't valid; choose one of the free times."}
+        return None, {"start": _("That time isn't valid; choose one of the free times.")}
     return start, {}
 
 
@@ -199,40 +204,43 @@ def parse_mode(flow: FlowInput) -> tuple[VisitMode, dict[str, str]]:
     try:
         return VisitMode(raw), {}
     except ValueError:
-        return VisitMode.DROP_OFF, {"mode": "Choose whether you drop the car off or wait for it."}
+        return VisitMode.DROP_OFF, {
+            "mode": _("Choose whether you drop the car off or wait for it.")
+        }
 
 
 def parse_details(
     flow: FlowInput, *, guest: bool, phone_region: str
 ) -> tuple[Details | None, dict[str, str]]:
     errors: dict[str, str] = {}
-    mode, _ = parse_mode(flow)
+    mode, _mode_errors = parse_mode(flow)
     concern = flow.get("concern")
     if problem := bounds.text_problem(concern):
         errors["concern"] = problem
     elif len(concern) > MAX_CONCERN_LENGTH:
-        errors["concern"] = (
-            f"Describe the concern in at most {MAX_CONCERN_LENGTH} characters "
-            f"(this is {len(concern)})."
+        errors["concern"] = _(
+            "Describe the concern in at most %(limit)s characters (this is %(length)s).",
+            limit=MAX_CONCERN_LENGTH,
+            length=len(concern),
         )
     contact: GuestContact | None = None
     if guest:
         name, email, phone = flow.get("name"), flow.get("email"), flow.get("phone")
         if not name:
-            errors["name"] = "Enter your name."
+            errors["name"] = _("Enter your name.")
         elif len(name) > 120:
-            errors["name"] = "Enter your name in at most 120 characters."
+            errors["name"] = _("Enter your name in at most 120 characters.")
         elif problem := bounds.text_problem(name, single_line=True):
             errors["name"] = problem
         if not email:
-            errors["email"] = "Enter your email address: we send the confirmation there."
+            errors["email"] = _("Enter your email address: we send the confirmation there.")
         else:
             try:
                 email = validate_email(email, check_deliverability=False).normalized
             except EmailNotValidError:
-                errors["email"] = "Enter an email address like name@example.com."
+                errors["email"] = _("Enter an email address like name@example.com.")
         if not phone:
-            errors["phone"] = "Enter a phone number, so the shop can reach you about the car."
+            errors["phone"] = _("Enter a phone number, so the shop can reach you about the car.")
         else:
             try:
                 phone = normalize_phone(phone, phone_region)

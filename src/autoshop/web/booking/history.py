@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
+from autoshop.i18n import _
 from autoshop.models import Appointment, User
 from autoshop.services import history, manage_links, rebooking, reviews, waitlist
 from autoshop.timeutil import utcnow
@@ -52,11 +53,14 @@ def _again(appointment: Appointment, vehicle_params: dict[str, str]) -> Response
     if again.dropped:
         names = ", ".join(again.dropped)
         if again.service_ids:
-            flash(f"No longer offered online, so left out: {names}.", "warning")
+            flash(_("No longer offered online, so left out: %(names)s.", names=names), "warning")
         else:
             flash(
-                f"The services of that visit aren't offered online any more ({names}); "
-                "choose from the list.",
+                _(
+                    "The services of that visit aren't offered online any more (%(names)s); "
+                    "choose from the list.",
+                    names=names,
+                ),
                 "warning",
             )
     params: dict[str, object] = dict(vehicle_params)

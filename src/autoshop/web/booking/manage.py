@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db, limiter
+from autoshop.i18n import _
 from autoshop.models import Appointment, User
 from autoshop.services import booking, manage_links, visit_desk
 from autoshop.services.availability import visit_of
@@ -182,9 +183,12 @@ def _reschedule(access: Access) -> Response:
             else:
                 moved = when_label(start, zone)
                 if access.staff:
-                    flash(f"The visit was moved to {moved}; the customer is told.", "success")
+                    flash(
+                        _("The visit was moved to %(when)s; the customer is told.", when=moved),
+                        "success",
+                    )
                 else:
-                    flash(f"Your visit was moved to {moved}.", "success")
+                    flash(_("Your visit was moved to %(when)s.", when=moved), "success")
                 return redirect(access.home(), 303)
         else:
             status = 422
@@ -192,7 +196,7 @@ def _reschedule(access: Access) -> Response:
     cal = None
     if context["refusal"] is None:
         selected = forms.parse_day(source.get("day", ""))
-        chosen, _ = forms.parse_start(FlowInput.read(source))
+        chosen, _errors = forms.parse_start(FlowInput.read(source))
         if chosen is not None:
             selected = chosen.astimezone(zone).date()
         cal = month_calendar(
@@ -218,9 +222,9 @@ def _reschedule(access: Access) -> Response:
             "method": "post",
             "hidden": [("version", appointment.version)],
             "step": "",
-            "button": "Move the visit to this time"
+            "button": _("Move the visit to this time")
             if access.staff
-            else "Move my visit to this time",
+            else _("Move my visit to this time"),
         },
     )
     if cal is not None and is_htmx("when"):
@@ -241,9 +245,11 @@ def _cancel(access: Access) -> Response:
             error, status = exc.message, exc.status
         else:
             if access.staff:
-                flash("The visit was cancelled; the customer is told.", "success")
+                flash(_("The visit was cancelled; the customer is told."), "success")
             else:
-                flash("Your appointment was cancelled. We've sent you a confirmation.", "success")
+                flash(
+                    _("Your appointment was cancelled. We've sent you a confirmation."), "success"
+                )
             return redirect(access.home(), 303)
         context = _appointment_context(access, now)
     return page(render_template("booking/cancel.html", error=error, **context), status)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_total
-from autoshop.i18n import format_moment
+from autoshop.i18n import _, format_moment, ngettext
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,14 @@ class Totals:
     @property
     def text(self) -> str:
         if not self.count:
-            return "No services chosen yet."
-        noun = "service" if self.count == 1 else "services"
-        return f"{self.count} {noun}, about {format_minutes(self.minutes)}, {self.price}"
+            return _("No services chosen yet.")
+        return ngettext(
+            "%(num)d service, about %(duration)s, %(price)s",
+            "%(num)d services, about %(duration)s, %(price)s",
+            self.count,
+            duration=format_minutes(self.minutes),
+            price=self.price,
+        )
 
 
 def totals_of(items: Iterable[Any]) -> Totals:
@@ -38,7 +43,7 @@ def totals_of(items: Iterable[Any]) -> Totals:
 
 
 def day_label(day: date) -> str:
-    return f"{day:%A, %B} {day.day}"
+    return format_moment(day, "day")
 
 
 def time_label(moment: datetime, zone: ZoneInfo) -> str:
@@ -46,8 +51,7 @@ def time_label(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def when_label(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local:%A, %B} {local.day}, {local.year} at {local:%-I:%M %p}"
+    return format_moment(moment, "long_moment", zone)
 
 
 def zone_name(zone: ZoneInfo, moment: datetime) -> str:

@@ -7,7 +7,7 @@ from flask_security import current_user
 from werkzeug.wrappers import Response
 
 from autoshop.extensions import db
-from autoshop.i18n import LANGUAGE_COOKIE, LANGUAGES, supported
+from autoshop.i18n import LANGUAGE_COOKIE, LANGUAGES, _, supported
 from autoshop.models import Service
 from autoshop.services import accounts, catalog, ratings, shop
 from autoshop.web.public import bp
@@ -56,7 +56,7 @@ def choose_language() -> Response:
     is signed in (so their emails and texts speak it too). Back to the page it was picked on."""
     language = supported(request.form.get("language"))
     if language is None:
-        abort(400, description=f"Choose one of: {', '.join(LANGUAGES)}.")
+        abort(400, description=_("Choose one of: %(codes)s.", codes=", ".join(LANGUAGES)))
     if current_user.is_authenticated:
         accounts.choose_language(current_user, language)
     response = redirect(_same_site_path(request.form.get("next")), code=303)

@@ -5,6 +5,7 @@ from flask_security import current_user
 from werkzeug.wrappers import Response
 
 from autoshop.domain.status import AppointmentStatus
+from autoshop.i18n import _
 from autoshop.models import Review
 from autoshop.services import history, reviews
 from autoshop.timeutil import utcnow
@@ -62,19 +63,19 @@ def mine(reference: str) -> str | tuple[str, int] | Response:
     if appointment is None:
         abort(404)
     if appointment.status is not AppointmentStatus.COMPLETED:
-        message = "You can review a visit once the work is complete."
+        message = _("You can review a visit once the work is complete.")
         return render_template("reviews/unavailable.html", message=message), 409
     existing = reviews.review_of(appointment)
     editable = existing is None or reviews.can_edit(existing, now)
     context = {"appointment": appointment, "review": existing, "editable": editable}
     if existing is not None and not editable:
         if request.method == "POST":
-            flash("A review can be changed for 7 days after it was written.", "warning")
+            flash(_("A review can be changed for 7 days after it was written."), "warning")
             return render_template("reviews/mine.html", form=None, **context), 403
         return render_template("reviews/mine.html", form=None, **context)
     form = ReviewForm(obj=None if existing is None else _prefill(existing))
     if existing is not None:
-        form.submit.label.text = "Save changes"
+        form.submit.label.text = _("Save changes")
     status = 200
     if form.validate_on_submit():
         rating, comment = int(form.rating.data), form.comment.data or ""
@@ -83,12 +84,12 @@ def mine(reference: str) -> str | tuple[str, int] | Response:
                 reviews.submit_review(
                     appointment, rating=rating, comment=comment, now=now, author=customer
                 )
-                flash("Thank you for your review.", "success")
+                flash(_("Thank you for your review."), "success")
             else:
                 reviews.edit_review(
                     existing.id, author=customer, rating=rating, comment=comment, now=now
                 )
-                flash("Your review was updated.", "success")
+                flash(_("Your review was updated."), "success")
         except reviews.ReviewError as exc:
             if not _form_error(form, exc):
                 return render_template("reviews/unavailable.html", message=exc.message), exc.status

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from werkzeug.datastructures import MultiDict
 
 from autoshop.domain import bounds
+from autoshop.i18n import _
 from autoshop.models import Location
 from autoshop.security_forms import normalize_phone
 from autoshop.services.waitlist import GuestDetails
@@ -69,18 +70,18 @@ def parse_join(
     errors.update(problems)
     day = parse_day(form.get("day", "").strip())
     if day is None:
-        errors["day"] = "Choose the day you'd like, e.g. 2026-12-08."
+        errors["day"] = _("Choose the day you'd like, e.g. 2026-12-08.")
     earliest, latest = _time(form.get("earliest", "")), _time(form.get("latest", ""))
     if earliest is None:
-        errors["earliest"] = "Choose the earliest start that suits you."
+        errors["earliest"] = _("Choose the earliest start that suits you.")
     if latest is None:
-        errors["latest"] = "Choose the latest start that suits you."
+        errors["latest"] = _("Choose the latest start that suits you.")
     vehicle_id: int | None = None
     guest: GuestDetails | None = None
     if saved_ids is not None:
         raw = form.get("vehicle", "")
         if not raw.isdecimal() or int(raw) not in saved_ids:
-            errors["vehicle"] = "Choose one of your vehicles."
+            errors["vehicle"] = _("Choose one of your vehicles.")
         else:
             vehicle_id = int(raw)
     else:
@@ -94,28 +95,28 @@ def _guest(
     form: MultiDict[str, str], errors: dict[str, str], *, phone_region: str, next_year: int
 ) -> GuestDetails | None:
     values = {name: form.get(name, "").strip() for name in FIELDS}
-    for name, label, limit in (
-        ("name", "your name", 120),
-        ("make", "the make, e.g. Honda", 40),
-        ("model", "the model, e.g. Civic", 60),
+    for name, missing, limit in (
+        ("name", _("Enter your name."), 120),
+        ("make", _("Enter the make, e.g. Honda."), 40),
+        ("model", _("Enter the model, e.g. Civic."), 60),
     ):
         if not values[name]:
-            errors[name] = f"Enter {label}."
+            errors[name] = missing
         elif len(values[name]) > limit:
-            errors[name] = f"Use at most {limit} characters."
+            errors[name] = _("Use at most %(limit)s characters.", limit=limit)
         elif problem := bounds.text_problem(values[name], single_line=True):
             errors[name] = problem
     email = values["email"]
     if not email:
-        errors["email"] = "Enter your email address: we send the offer there."
+        errors["email"] = _("Enter your email address: we send the offer there.")
     else:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            errors["email"] = "Enter an email address like name@example.com."
+            errors["email"] = _("Enter an email address like name@example.com.")
     phone = values["phone"]
     if not phone:
-        errors["phone"] = "Enter a phone number, so the shop can reach you."
+        errors["phone"] = _("Enter a phone number, so the shop can reach you.")
     else:
         try:
             phone = normalize_phone(phone, phone_region)
@@ -123,7 +124,11 @@ def _guest(
             errors["phone"] = str(exc)
     year = int(values["year"]) if values["year"].isdecimal() and len(values["year"]) < 6 else None
     if year is None or not bounds.MODEL_YEAR.low <= year <= next_year:
-        errors["year"] = f"Enter a model year from {bounds.MODEL_YEAR.low} to {next_year}."
+        errors["year"] = _(
+            "Enter a model year from %(oldest)s to %(newest)s.",
+            oldest=bounds.MODEL_YEAR.low,
+            newest=next_year,
+        )
     if errors or year is None:
         return None
     return GuestDetails(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import url_for
 
+from autoshop.i18n import format_moment
 from autoshop.models import WaitlistEntry
 from autoshop.services import waitlist
 from autoshop.web.booking.rendering import time_label, when_label
@@ -23,8 +24,8 @@ def entry_rows(entries: list[WaitlistEntry], now: datetime) -> list[dict[str, An
         rows.append(
             {
                 "entry": entry,
-                "day": f"{entry.day:%A, %B} {entry.day.day}, {entry.day.year}",
-                "window": f"{entry.earliest:%-I:%M %p} – {entry.latest:%-I:%M %p}",
+                "day": format_moment(entry.day, "long_date"),
+                "window": f"{_clock(entry, entry.earliest)} – {_clock(entry, entry.latest)}",
                 "services": waitlist.services_label(entry),
                 "hold": hold,
                 # The day went by without a time freeing up: nothing left to wait for.
@@ -37,3 +38,8 @@ def entry_rows(entries: list[WaitlistEntry], now: datetime) -> list[dict[str, An
             }
         )
     return rows
+
+
+def _clock(entry: WaitlistEntry, moment: time) -> str:
+    """A start of the entry's window, a wall-clock time on its day, in the page's language."""
+    return format_moment(datetime.combine(entry.day, moment), "time")

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from autoshop.extensions import db, limiter
+from autoshop.i18n import _, format_moment
 from autoshop.models import Location, User, WaitlistEntry, WaitlistHold
 from autoshop.services import accounts, catalog, manage_links, shop, waitlist, waitlist_offers
 from autoshop.services.waitlist_offers import OfferProblem
@@ -104,8 +105,12 @@ def join() -> Response:
     except waitlist.WaitlistError as exc:
         return _render_join(location, request.form, {exc.field: exc.message}, exc.status)
     flash(
-        f"You're on the waitlist for {entry.day:%A, %B} {entry.day.day}. "
-        f"If a time in your window frees up, we'll email {entry.contact_email}.",
+        _(
+            "You're on the waitlist for %(day)s. "
+            "If a time in your window frees up, we'll email %(email)s.",
+            day=format_moment(entry.day, "day"),
+            email=entry.contact_email,
+        ),
         "success",
     )
     if entry.customer_id is not None:
@@ -128,7 +133,10 @@ def leave(entry_id: int) -> Response:
     except waitlist.WaitlistError as exc:
         flash(exc.message, "warning")
     else:
-        flash(f"You've left the waitlist for {entry.day:%A, %B} {entry.day.day}.", "success")
+        flash(
+            _("You've left the waitlist for %(day)s.", day=format_moment(entry.day, "day")),
+            "success",
+        )
     return redirect(url_for("booking.my_appointments") + "#waitlist-heading", 303)
 
 
@@ -160,7 +168,10 @@ def manage_leave(token: str) -> Response:
     except waitlist.WaitlistError as exc:
         flash(exc.message, "warning")
     else:
-        flash(f"You've left the waitlist for {entry.day:%A, %B} {entry.day.day}.", "success")
+        flash(
+            _("You've left the waitlist for %(day)s.", day=format_moment(entry.day, "day")),
+            "success",
+        )
     return redirect(url_for("waitlist.manage", token=token), 303)
 
 
@@ -191,7 +202,7 @@ def _open_offer(token: str) -> WaitlistHold | Response:
     except OfferProblem as exc:
         return _problem(exc)
     if hold.entry.customer_id is not None and not current_user.is_authenticated:
-        flash("Sign in to accept the time we're holding for you.", "info")
+        flash(_("Sign in to accept the time we're holding for you."), "info")
         return redirect(url_for("security.login", next=request.path))
     return hold
 
@@ -232,8 +243,11 @@ def accept(token: str) -> Response:
         return _problem(exc)
     zone = ZoneInfo(appointment.location.timezone)
     flash(
-        f"Your visit is booked: {when_label(appointment.starts_at, zone)}. "
-        f"We've sent a confirmation to {appointment.contact_email}.",
+        _(
+            "Your visit is booked: %(when)s. We've sent a confirmation to %(email)s.",
+            when=when_label(appointment.starts_at, zone),
+            email=appointment.contact_email,
+        ),
         "success",
     )
     if appointment.customer_id is not None:
@@ -254,7 +268,10 @@ def decline(token: str) -> Response:
         waitlist.leave(entry, now=utcnow())
     except waitlist.WaitlistError as exc:
         return _problem(OfferProblem(exc.message, status=409))
-    flash("Thanks for letting us know: we've offered the time to the next person waiting.", "info")
+    flash(
+        _("Thanks for letting us know: we've offered the time to the next person waiting."),
+        "info",
+    )
     if entry.customer_id is not None:
         return redirect(url_for("booking.my_appointments"), 303)
     return redirect(url_for("waitlist.manage", token=waitlist.manage_token(entry)), 303)

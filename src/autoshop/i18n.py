@@ -209,9 +209,7 @@ def current_language() -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("SHOP_LOCALE", DEFAULT_LOCALE))
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(
-        languages=LANGUAGES, current_language=current_language, ngettext=ngettext
-    )
+    app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
 
 
 # --- formats ---------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_a_guest_books_in_spanish_on_a_phone(browser, live_server, factories):
 
         page.get_by_role("link", name="Ver servicios y precios").click()
         page.get_by_role("heading", name="Servicios y precios", level=1).wait_for()
-        expect(page.get_by_text("Precio tras el diagnóstico").first).to_be_visible()
+        expect(page.get_by_text("Precio después del diagnóstico").first).to_be_visible()
         no_sideways_scroll(page)
         assert_accessible(page, "es-services")
 

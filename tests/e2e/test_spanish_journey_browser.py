@@ -93,6 +93,7 @@ def test_a_guest_books_in_spanish_and_is_emailed_in_spanish(
 
         page.locator("#f-name").fill("Gustavo Guzmán")
         page.locator("#f-email").fill("gustavo@example.com")
+        page.locator("#f-phone").fill("201 555 0100")
         page.locator("main form button[type=submit]").first.click()
         page.get_by_role("heading", name=spanish(app, "Check and confirm")).wait_for()
         assert_accessible(page, "es-book-review")

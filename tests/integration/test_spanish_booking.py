@@ -145,7 +145,7 @@ def test_home_and_services_pages_speak_spanish(spanish, shop, factories):
     page = text_of(spanish.get("/services"))
     text = assert_spanish(page)
     assert "Servicios y precios" in text
-    assert "Precio tras el diagnóstico" in text  # the diagnosis, priced after inspection
+    assert "Precio después del diagnóstico" in text  # the diagnosis, priced after inspection
     assert "Aprox. 1 h 30 min" in text
     assert "(1 reseña)" in text and "4 de 5" in text
 
@@ -161,7 +161,7 @@ def test_a_guest_books_every_step_in_spanish(spanish, shop):
     assert "¿Qué servicios necesita?" in text
     assert "Todavía no eligió servicios." in text
     assert "Paso 1 de 5: Elegir servicios" in text
-    assert "Precio tras el diagnóstico" in text
+    assert "Precio después del diagnóstico" in text
 
     page = text_of(submit(spanish, page, services=[shop["oil"].id, shop["pads"].id]))
     text = assert_spanish(page)
@@ -195,7 +195,7 @@ def test_a_guest_books_every_step_in_spanish(spanish, shop):
     page = text_of(submit(spanish, page, name="Gus Guest", email="gus@", phone=""))
     text = assert_spanish(page)
     assert "Revise esto:" in text or "Revise esto" in text
-    assert "Ingrese un correo electrónico como nombre@ejemplo.com." in text
+    assert "Escriba un correo electrónico como nombre@ejemplo.com." in text
     assert "Ingrese un número de teléfono para que el taller pueda comunicarse" in text
 
     page = text_of(
@@ -283,7 +283,7 @@ def test_a_full_day_and_its_waitlist_in_spanish(spanish, shop, factories):
     assert response.status_code == 422
     text = assert_spanish(text_of(response))
     assert "Ingrese su nombre." in text
-    assert "Ingrese un correo electrónico como nombre@ejemplo.com." in text
+    assert "Escriba un correo electrónico como nombre@ejemplo.com." in text
 
     data.update(name="Gus", email="gus@example.com", phone="(201) 555-0100", latest="08:00")
     data.update(year="2016", make="Toyota", model="Corolla")
@@ -322,7 +322,7 @@ def test_a_customer_in_spanish_sees_visits_waitlist_and_review(client, login, sh
     login(customer)
 
     text = assert_spanish(text_of(client.get("/appointments")))
-    assert "Mis citas" in text and "Visitas pasadas" in text
+    assert "Mis citas" in text and "Visitas anteriores" in text
     assert "jueves, 3 de diciembre de 2026" in text  # the waitlist entry's day
     assert "Inicio entre 9:00 a.m. – 11:00 a.m." in text
     assert "En espera" in text and "Salir de la lista de espera" in text

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autoshop.i18n import _
+
 _VALUES = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
@@ -100,16 +102,21 @@ def read_vin(raw: str, *, latest_year: int) -> VinInfo:
     vin = clean(raw)
     if len(vin) != LENGTH:
         raise ValueError(
-            f"A VIN has 17 characters (this has {len(vin)}); "
-            "check the one on the registration or the dashboard."
+            _(
+                "A VIN has 17 characters (this has %(count)s); "
+                "check the one on the registration or the dashboard.",
+                count=len(vin),
+            )
         )
     if any(ch not in _VALUES for ch in vin):
-        raise ValueError("A VIN uses digits and letters except I, O and Q.")
+        raise ValueError(_("A VIN uses digits and letters except I, O and Q."))
     warning = None
     if vin[8] != check_digit(vin):
         if is_north_american(vin):
-            raise ValueError("That VIN's check digit doesn't match; a character may be mistyped.")
-        warning = (
+            raise ValueError(
+                _("That VIN's check digit doesn't match; a character may be mistyped.")
+            )
+        warning = _(
             "This VIN's check digit doesn't match. Cars built outside North America may not "
             "use one, so it was kept; compare it with the registration."
         )

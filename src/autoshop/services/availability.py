@@ -31,6 +31,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from autoshop.domain import availability as engine
 from autoshop.domain.choices import VisitMode
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import (
     Appointment,
     Bay,
@@ -97,7 +98,7 @@ def load_location(location_id: int | None) -> Location:
     location = db.session.execute(stmt).unique().scalar_one_or_none()
     if location is None:
         raise AvailabilityError(
-            "No such location." if location_id else "The shop has not been set up yet.",
+            _("No such location.") if location_id else _("The shop has not been set up yet."),
             kind="unknown-location",
             status=404,
         )
@@ -107,9 +108,9 @@ def load_location(location_id: int | None) -> Location:
 def load_visit(service_ids: list[int]) -> Visit:
     """The services of a visit, in the order asked; every id must be an active service."""
     if not service_ids:
-        raise AvailabilityError("Choose at least one service.", kind="no-services")
+        raise AvailabilityError(_("Choose at least one service."), kind="no-services")
     if len(set(service_ids)) != len(service_ids):
-        raise AvailabilityError("A service is listed twice.", kind="duplicate-services")
+        raise AvailabilityError(_("A service is listed twice."), kind="duplicate-services")
     found = {
         s.id: s
         for s in db.session.scalars(
@@ -120,8 +121,11 @@ def load_visit(service_ids: list[int]) -> Visit:
     if missing:
         listed = ", ".join(str(i) for i in missing)
         raise AvailabilityError(
-            f"These services don't exist or can't be booked: {listed}. "
-            "GET /api/v1/services lists the bookable ones.",
+            _(
+                "These services don't exist or can't be booked: %(listed)s. "
+                "GET /api/v1/services lists the bookable ones.",
+                listed=listed,
+            ),
             kind="unknown-services",
         )
     services = [found[i] for i in service_ids]
@@ -134,16 +138,23 @@ def load_visit(service_ids: list[int]) -> Visit:
 
 def check_range(start: date, end: date, location: Location) -> None:
     if end < start:
-        raise AvailabilityError("The end date is before the start date.", kind="bad-range")
+        raise AvailabilityError(_("The end date is before the start date."), kind="bad-range")
     days = (end - start).days + 1
     if days > MAX_RANGE_DAYS:
         raise AvailabilityError(
-            f"Ask for at most {MAX_RANGE_DAYS} days at a time (you asked for {days}).",
+            _(
+                "Ask for at most %(most)s days at a time (you asked for %(days)s).",
+                most=MAX_RANGE_DAYS,
+                days=days,
+            ),
             kind="range-too-long",
         )
     if days > location.horizon_days + 1:
         raise AvailabilityError(
-            f"We book at most {location.horizon_days} days ahead; ask for a shorter range.",
+            _(
+                "We book at most %(days)s days ahead; ask for a shorter range.",
+                days=location.horizon_days,
+            ),
             kind="beyond-horizon",
         )
 
@@ -398,7 +409,7 @@ def check_vehicle(user: User, vehicle_id: int) -> None:
         sa.select(Vehicle.owner_id).where(Vehicle.id == vehicle_id)
     ).one_or_none()
     if owner is None or (not user.is_staff and owner[0] != user.id):
-        raise AvailabilityError("Choose one of your own vehicles.", kind="unknown-vehicle")
+        raise AvailabilityError(_("Choose one of your own vehicles."), kind="unknown-vehicle")
 
 
 def load_vehicle_visits(
@@ -490,8 +501,12 @@ def find_availability(
     if not any(visit.capabilities <= bay.capabilities for bay in bays):
         needs = " and ".join(sorted(visit.capabilities))
         raise AvailabilityError(
-            f"No bay at {location.name} can do this visit (it needs {needs}). "
-            "Book these services separately, or call the shop.",
+            _(
+                "No bay at %(location)s can do this visit (it needs %(needs)s). "
+                "Book these services separately, or call the shop.",
+                location=location.name,
+                needs=needs,
+            ),
             kind="no-capable-bay",
         )
     zone = ZoneInfo(location.timezone)

@@ -8,6 +8,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment
 
 SALT = "autoshop.appointment-manage"
@@ -33,14 +34,14 @@ def appointment_for(token: str) -> Appointment:
     try:
         data = _serializer().loads(token, max_age=int(VALID_FOR.total_seconds()))
     except SignatureExpired as exc:
-        raise LinkInvalid("This link has expired. Call the shop, or book again online.") from exc
+        raise LinkInvalid(_("This link has expired. Call the shop, or book again online.")) from exc
     except BadSignature as exc:
         raise LinkInvalid(
-            "This link isn't valid. Use the link from your confirmation email as it is."
+            _("This link isn't valid. Use the link from your confirmation email as it is.")
         ) from exc
     appointment = db.session.get(Appointment, data.get("a")) if isinstance(data, dict) else None
     if appointment is None or appointment.reference != data.get("r"):
-        raise LinkInvalid("We couldn't find that appointment; it may have been removed.")
+        raise LinkInvalid(_("We couldn't find that appointment; it may have been removed."))
     return appointment
 
 

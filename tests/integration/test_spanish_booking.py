@@ -418,3 +418,50 @@ def test_a_waitlist_offer_in_spanish(client, login, factories):
     text = assert_spanish(text_of(client.get("/appointments")))
     assert "Hasta las 8:15 a.m. le reservamos un horario:" in text
     assert "Horario ofrecido" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "subject_start"),
+    [("es", "Se liberó un horario: mié"), (None, "A time opened up: Wed")],
+)
+def test_a_guest_on_the_waitlist_is_offered_a_time_in_the_language_they_joined_in(
+    factories, language, subject_start
+):
+    lift = [Capability.LIFT.value, Capability.GENERAL.value]
+    location = factories.location(
+        hours={2: [(time(9), time(11))]},
+        bays=[("Lift 1", lift)],
+        slot_interval_minutes=60,
+        buffer_minutes=0,
+    )
+    service = factories.service("Brake pads", duration_minutes=60)
+    wed_10 = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    visits = [
+        factories.appointment(location=location, starts_at=start, services=[service])
+        for start in (wed_10 - timedelta(hours=1), wed_10)
+    ]
+    entry = waitlist.join(
+        JoinRequest(
+            service_ids=[service.id],
+            day=date(2026, 12, 2),
+            earliest=time(9),
+            latest=time(10),
+            guest=waitlist.GuestDetails(
+                name="Gus",
+                email="gus@example.com",
+                phone="+12015550100",
+                vehicle_year=2016,
+                vehicle_make="Toyota",
+                vehicle_model="Corolla",
+            ),
+            location_id=location.id,
+            language=language,
+        ),
+        now=NOW,
+    )
+    assert entry.locale == language
+    booking.cancel(db.session.get(Appointment, visits[1].id), now=NOW, actor=factories.admin())
+    (offer,) = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == waitlist.OFFERED)
+    ).all()
+    assert offer.subject.startswith(subject_start)

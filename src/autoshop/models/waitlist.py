@@ -51,6 +51,8 @@ class WaitlistEntry(Base):
     vehicle_year: Mapped[int | None]
     vehicle_make: Mapped[str] = mapped_column(sa.String(60), default="")
     vehicle_model: Mapped[str] = mapped_column(sa.String(60), default="")
+    #: The language the customer joined in: a guest's offers speak it.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     status: Mapped[EntryStatus] = mapped_column(_enum(EntryStatus), default=EntryStatus.WAITING)
     #: The place in line: earlier joins are offered first.
     joined_at: Mapped[datetime]

@@ -85,6 +85,8 @@ class JoinRequest:
     vehicle_id: int | None = None
     guest: GuestDetails | None = None
     location_id: int | None = None
+    #: The language the customer joined in ('es'): a guest's offers speak it.
+    language: str | None = None
 
 
 # --- links ---------------------------------------------------------------------------------------
@@ -350,6 +352,7 @@ def join(req: JoinRequest, *, now: datetime) -> WaitlistEntry:
             joined_at=now,
             updated_at=now,
             dedupe_key=key,
+            locale=req.language,
         )
         session.add(entry)
         session.flush()
@@ -547,8 +550,10 @@ def _notify(
     dedupe: str,
     hold: WaitlistHold | None = None,
 ) -> None:
-    # The customer's language: a signed-in customer's choice, else the shop's.
-    with speaking(message_language(entry.customer.locale if entry.customer else None)):
+    # The customer's language: a signed-in customer's choice, else the one they joined in.
+    with speaking(
+        message_language(entry.customer.locale if entry.customer else None, entry.locale)
+    ):
         _notify_in_language(entry, kind, now=now, dedupe=dedupe, hold=hold)
 
 

@@ -121,6 +121,7 @@ def accept(hold: WaitlistHold, *, now: datetime) -> Appointment:
         vehicle=vehicle,
         location_id=entry.location_id,
         staff_notes="Booked from the waitlist.",
+        language=entry.locale,
         once=_ClaimHold(hold.id, hold.nonce, now),
         hold_id=hold.id,
     )

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from autoshop.extensions import db, limiter
-from autoshop.i18n import _, format_moment
+from autoshop.i18n import _, current_language, format_moment
 from autoshop.models import Location, User, WaitlistEntry, WaitlistHold
 from autoshop.services import accounts, catalog, manage_links, shop, waitlist, waitlist_offers
 from autoshop.services.waitlist_offers import OfferProblem
@@ -99,6 +99,7 @@ def join() -> Response:
         vehicle_id=parsed.vehicle_id,
         guest=parsed.guest,
         location_id=location.id,
+        language=current_language(),
     )
     try:
         entry = waitlist.join(req, now=now)

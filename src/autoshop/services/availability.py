@@ -17,6 +17,8 @@ merges `load_busy`'s rows itself (same answers: tests/integration/test_busy_isla
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -86,9 +88,15 @@ def rules_of(location: Location) -> engine.BookingRules:
 def load_location(location_id: int | None) -> Location:
     # One statement: the opening hours come joined to the location, and whether it keeps
     # technician schedules with it.
-    stmt = sa.select(Location).options(
-        joinedload(Location.opening_hours),
-        with_expression(Location.keeps_technicians, people.keeps_technicians_sql()),
+    # Fresh from the row even if the session holds the location: its schedule version decides
+    # whether cached busy time may be used.
+    stmt = (
+        sa.select(Location)
+        .options(
+            joinedload(Location.opening_hours),
+            with_expression(Location.keeps_technicians, people.keeps_technicians_sql()),
+        )
+        .execution_options(populate_existing=True)
     )
     if location_id is None:
         stmt = stmt.where(Location.active.is_(True)).order_by(Location.id).limit(1)
@@ -349,11 +357,14 @@ def busy_islands_query(
     def to_us(col: Any) -> Any:
         return epoch_us(col) if native else col
 
-    # One row of three lists, one entry per island.
+    # One row of three lists, one entry per island, and when the first live hold counted expires
+    # (NULL: none), after which this answer no longer holds.
+    first_expiry = holds.with_only_columns(sa.func.min(WaitlistHold.expires_at)).scalar_subquery()
     return sa.select(
         sa.func.aggregate_strings(sa.cast(islands.c.bay, sa.String), ","),
         sa.func.aggregate_strings(sa.cast(to_us(islands.c.s), sa.String), ","),
         sa.func.aggregate_strings(sa.cast(to_us(islands.c.e), sa.String), ","),
+        first_expiry,
     ).where(islands.c.closes == 1)
 
 
@@ -371,6 +382,23 @@ def load_busy_islands(
     bay that overlap or lie less than `gap` apart become one island (pass the visit's duration +
     buffer, so no island is joined across a gap the visit fits in), returned as three
     comma-separated lists of bay ids and epoch microseconds, parsed into `engine.BusyIslands`."""
+    return read_busy_islands(
+        location, start_at, end_at, gap=gap, exclude=exclude, now=now, holder=holder
+    )[0]
+
+
+def read_busy_islands(
+    location: Location,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    gap: timedelta,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
+) -> tuple[engine.BusyIslands, datetime | None]:
+    """`load_busy_islands`, and when the first waitlist hold counted in them expires (None: no
+    hold counted), from the same statement: until then the islands are the range's busy time."""
     gap_us = gap // timedelta(microseconds=1)
     stmt = busy_islands_query(
         location.id,
@@ -383,12 +411,64 @@ def load_busy_islands(
         holder=holder,
     )
     row = db.session.execute(stmt).one()
-    return engine.BusyIslands(
+    islands = engine.BusyIslands(
         bay_ids=_int_list(row[0]),
         starts_us=_int_list(row[1]),
         ends_us=_int_list(row[2]),
         gap_us=gap_us,
     )
+    return islands, row[3]
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """Busy islands as read under a schedule version at `read_at`, good until `expires_at`."""
+
+    version: int
+    read_at: datetime
+    expires_at: datetime | None
+    islands: engine.BusyIslands
+
+
+class BusyCache:
+    """The busy islands this process read lately, per (database, location, range, gap).
+
+    An entry answers again only for the same `Location.schedule_version` (triggers set a new
+    random one on every write that can change the location's busy time, in the writer's own
+    transaction: migration 0022), at a `now` not before it was read (a hold it left out as
+    expired stays expired) and before the first hold it counted expires. The version is read
+    before the islands (with the location), so an entry is never older than its version says.
+    Least recently used entries go first beyond `size`. Shared by a process's threads.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], _Read] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], version: int, now: datetime) -> engine.BusyIslands | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.version != version:
+                return None
+            if now < entry.read_at or (entry.expires_at is not None and now >= entry.expires_at):
+                return None
+            self._entries.move_to_end(key)
+            return entry.islands
+
+    def put(self, key: tuple[Any, ...], entry: _Read) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+busy_cache = BusyCache()
 
 
 def check_vehicle(user: User, vehicle_id: int) -> None:
@@ -453,9 +533,22 @@ def busy_time(
     exclude: int | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """The range's busy time for the engine, in one statement: on PostgreSQL as islands merged
-    in SQL; on SQLite as rows, which measured faster there (its text instants make the SQL
-    conversion and window pass cost more than the rows it saves; docs/PERFORMANCE.md)."""
+    """The range's busy time for the engine, in one statement or none.
+
+    Without an appointment left out, as islands merged in SQL, kept in `busy_cache` and reused
+    while the location's schedule version stays the same (no statement then). Otherwise, on
+    PostgreSQL as islands merged in SQL; on SQLite as rows, which measured faster there (its
+    text instants make the SQL conversion and window pass cost more than the rows it saves;
+    docs/PERFORMANCE.md)."""
+    version = location.schedule_version
+    if exclude is None and version is not None:
+        gap = visit.duration + rules.buffer
+        key = (db.engine.url, location.id, start_at, end_at, gap)
+        cached = busy_cache.get(key, version, now)
+        if cached is None:
+            cached, expires_at = read_busy_islands(location, start_at, end_at, gap=gap, now=now)
+            busy_cache.put(key, _Read(version, now, expires_at, cached))
+        return {"islands": cached}
     if db.engine.dialect.name == "postgresql":
         gap = visit.duration + rules.buffer
         islands = load_busy_islands(location, start_at, end_at, gap=gap, exclude=exclude, now=now)

@@ -5,7 +5,7 @@ a process that asked before answers the same as one asking for the first time.""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -73,9 +73,7 @@ def fresh(shop: dict[str, Any]) -> list[tuple[datetime, int]]:
 
 
 def version(location: Location) -> int | None:
-    return db.session.scalar(
-        sa.select(Location.schedule_version).where(Location.id == location.id)
-    )
+    return db.session.scalar(sa.select(Location.schedule_version).where(Location.id == location.id))
 
 
 def run(sql: str, **params: Any) -> None:

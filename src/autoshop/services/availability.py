@@ -13,6 +13,11 @@ On PostgreSQL the month's busy time comes back in the shape the engine uses
 epoch microseconds, in one row of three comma-separated lists, so no Python object is made per
 block. On SQLite, where the conversion of its text instants costs more than it saves, the engine
 merges `load_busy`'s rows itself (same answers: tests/integration/test_busy_islands.py).
+
+Busy time is also kept per process (`busy_cache`) and used again, with no statement, while the
+location's `schedule_version` (read with the location) is the one it was read under: triggers in
+the database set a new one with every write that can change the location's busy time (migration
+0022), so the answer is the same as a fresh read's, whichever process wrote.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ the database set a new one with every write that can change the location's busy 
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -551,7 +552,14 @@ def busy_time(
         key = (db.engine.url, location.id, start_at, end_at, gap)
         cached = busy_cache.get(key, version, now)
         if cached is None:
-            cached, expires_at = read_busy_islands(location, start_at, end_at, gap=gap, now=now)
+            read, expires_at = read_busy_islands(location, start_at, end_at, gap=gap, now=now)
+            # Kept as machine integers: a 128-bay month is ~10,000 islands, 240 kB this way.
+            cached = engine.BusyIslands(
+                bay_ids=array("q", read.bay_ids),
+                starts_us=array("q", read.starts_us),
+                ends_us=array("q", read.ends_us),
+                gap_us=read.gap_us,
+            )
             busy_cache.put(key, _Read(version, now, expires_at, cached))
         return {"islands": cached}
     if db.engine.dialect.name == "postgresql":

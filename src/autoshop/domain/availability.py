@@ -48,6 +48,7 @@ __all__ = [
     "Slot",
     "free_slots",
     "is_offered",
+    "merge_busy",
     "slot_at",
 ]
 
@@ -173,6 +174,39 @@ class DayAvailability:
     is_open: bool
     slots: tuple[Slot, ...]
     closed_reason: str | None
+
+
+def merge_busy(busy: Sequence[Busy], gap: timedelta) -> BusyIslands:
+    """Busy rows as `BusyIslands`: per bay, blocks that overlap or lie less than `gap` apart
+    joined (what services/availability.py `load_busy_islands` does in SQL), in epoch
+    microseconds. Empty blocks block nothing and are left out."""
+    gap_us = gap // _ONE_US
+    per_bay: dict[int, list[tuple[datetime, datetime]]] = {}
+    for b in busy:
+        _require_aware(b.starts_at, "busy start")
+        _require_aware(b.ends_at, "busy end")
+        if b.starts_at < b.ends_at:
+            per_bay.setdefault(b.bay_id, []).append((b.starts_at, b.ends_at))
+    bay_ids: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for bay_id, blocks in per_bay.items():
+        blocks.sort()
+        cur_s, cur_e = blocks[0]
+        limit = cur_e + gap
+        for s, e in blocks:
+            if s < limit:
+                if e > cur_e:
+                    cur_e, limit = e, e + gap
+            else:
+                bay_ids.append(bay_id)
+                starts.append((cur_s - _EPOCH) // _ONE_US)
+                ends.append((cur_e - _EPOCH) // _ONE_US)
+                cur_s, cur_e, limit = s, e, e + gap
+        bay_ids.append(bay_id)
+        starts.append((cur_s - _EPOCH) // _ONE_US)
+        ends.append((cur_e - _EPOCH) // _ONE_US)
+    return BusyIslands(bay_ids=bay_ids, starts_us=starts, ends_us=ends, gap_us=gap_us)
 
 
 def free_slots(

@@ -558,16 +558,18 @@ def busy_time(
     rules: engine.BookingRules,
     exclude: int | None,
     now: datetime,
+    *,
+    reuse: bool = False,
 ) -> dict[str, Any]:
     """The range's busy time for the engine, in one statement or none.
 
-    Without an appointment left out, as islands merged in SQL, kept in `busy_cache` and reused
-    while the location's schedule version stays the same (no statement then). Otherwise, on
-    PostgreSQL as islands merged in SQL; on SQLite as rows, which measured faster there (its
-    text instants make the SQL conversion and window pass cost more than the rows it saves;
-    docs/PERFORMANCE.md)."""
+    With `reuse` (the caller read `location` just now: its schedule version is current) and no
+    appointment left out, as islands kept in `busy_cache` and reused while the location's
+    schedule version stays the same (no statement then). Otherwise, on PostgreSQL as islands
+    merged in SQL; on SQLite as rows, which measured faster there (its text instants make the
+    SQL conversion and window pass cost more than the rows it saves; docs/PERFORMANCE.md)."""
     version = location.schedule_version
-    if exclude is None and version is not None:
+    if reuse and exclude is None and version is not None:
         gap = visit.duration + rules.buffer
         key = (db.engine.url, location.id, start_at, end_at, gap)
         cached = busy_cache.get(key, version, now)
@@ -634,7 +636,9 @@ def find_availability(
         ],
         closures=load_closures(location, start_at, end_at),
         bays=bays,
-        **busy_time(location, start_at, end_at, visit, rules, exclude_appointment_id, now),
+        **busy_time(
+            location, start_at, end_at, visit, rules, exclude_appointment_id, now, reuse=True
+        ),
         duration=visit.duration,
         capabilities=visit.capabilities,
         rules=staff_rules(rules) if by_staff else rules,

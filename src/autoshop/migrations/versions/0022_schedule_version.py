@@ -18,7 +18,7 @@ appointments sets each location's version once); updates fire per row, and only 
 that matters changed. SQLite: triggers per row.
 
 Revision ID: 0022
-Revises: 0017
+Revises: 0021
 Create Date: 2026-12-01
 """
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0017"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -11,9 +11,11 @@ Cases (each for single 15-, 60- and 120-minute services on a 15-minute grid):
 
 Every row: the number of free starts the month has, the HTTP median and p10-p90 of `--runs`
 sequential keep-alive requests (after 5 warm-up ones) to gunicorn (gthread, 2 workers x 4
-threads), the median of the service call (`find_availability`) in-process, and the HTTP time
-per bay-month. With `--baseline-src DIR` (another checkout's src/, e.g. main's), a second server
-runs that code on the same data, measured request for request beside this one.
+threads), the median of the service call (`find_availability`) in-process as the requests meet
+it and cold (as the first request after a write to the location's schedule meets it: the busy
+time read afresh), and the HTTP time per bay-month. With `--baseline-src DIR` (another
+checkout's src/, e.g. main's), a second server runs that code on the same data, measured request
+for request beside this one.
 
     python -m benchmarks.scale [--runs 60] [--engines postgresql] [--chain-appointments 1000000]
                                [--quick] [--write docs/PERFORMANCE.md]
@@ -435,21 +437,32 @@ def measure_http(port: int, path: str, runs: int) -> tuple[tuple[float, float, f
     return spread(samples), free
 
 
-def measure_service(url: str, location_id: int, service_id: int, month, runs: int) -> float:
+def measure_service(
+    url: str, location_id: int, service_id: int, month, runs: int
+) -> tuple[float, float]:
+    """Medians of the service call in-process: as the requests above meet it (busy time read
+    once, then reused while nothing is written), and cold, as the first request after a write
+    to the location's schedule meets it (the cache emptied before each call)."""
     from autoshop.services import availability as queries
 
     app = make_app(url)
-    samples = []
+    samples: dict[bool, list[float]] = {False: [], True: []}
     with app.app_context():
         now = utcnow()
-        for _ in range(runs + 2):
-            t0 = clock.perf_counter()
-            queries.find_availability([service_id], *month, now=now, location_id=location_id)
-            samples.append(clock.perf_counter() - t0)
+        for cold in (False, True):
+            for _ in range(runs + 2):
+                if cold:
+                    queries.busy_cache.clear()
+                t0 = clock.perf_counter()
+                queries.find_availability([service_id], *month, now=now, location_id=location_id)
+                samples[cold].append(clock.perf_counter() - t0)
         from autoshop.extensions import db
 
         db.engine.dispose()
-    return statistics.median(samples[2:]) * 1000
+    return (
+        statistics.median(samples[False][2:]) * 1000,
+        statistics.median(samples[True][2:]) * 1000,
+    )
 
 
 def server_env(url: str, baseline: str | None = None) -> dict[str, str]:
@@ -493,7 +506,7 @@ def measure(
                 (median, p10, p90), free = measure_http(port, path, runs)
                 if before is not None and before[1] != free:
                     raise RuntimeError(f"{path}: {free} free starts, the baseline {before[1]}")
-                service_ms = measure_service(url, location_id, service_id, month, runs)
+                service_ms, cold_ms = measure_service(url, location_id, service_id, month, runs)
                 results.append(
                     {
                         "label": label,
@@ -504,6 +517,7 @@ def measure(
                         "p10": p10,
                         "p90": p90,
                         "service": service_ms,
+                        "cold": cold_ms,
                         "before": before[0] if before is not None else None,
                     }
                 )
@@ -597,15 +611,15 @@ def table(result: dict) -> str:
     compared = any(r["before"] for r in rows)
     lines = [
         "| engine | shop | service | free starts | HTTP median | HTTP p10–p90 "
-        "| service call (median) | HTTP per bay-month |"
+        "| service call (median) | service call after a write | HTTP per bay-month |"
         + (" baseline HTTP median (p10–p90) |" if compared else ""),
-        "|---|---|---|---|---|---|---|---|" + ("---|" if compared else ""),
+        "|---|---|---|---|---|---|---|---|---|" + ("---|" if compared else ""),
     ]
     for r in rows:
         line = (
             f"| {r['engine']} | {r['label']} | {r['minutes']} min | {r['free']:,} "
             f"| {r['median']:.1f} ms | {r['p10']:.1f}–{r['p90']:.1f} ms "
-            f"| {r['service']:.1f} ms | {r['median'] / r['bays']:.2f} ms |"
+            f"| {r['service']:.1f} ms | {r['cold']:.1f} ms | {r['median'] / r['bays']:.2f} ms |"
         )
         if compared:
             b_median, b_p10, b_p90 = r["before"]

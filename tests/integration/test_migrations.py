@@ -62,10 +62,11 @@ def test_every_migration_that_recreates_appointments_on_sqlite_keeps_its_trigger
             return {name for (name,) in rows}
 
     at_head = triggers()
-    assert at_head
+    no_double_booking = {name for name in at_head if "overlap" in name}
+    assert no_double_booking
     db.session.remove()
     downgrade(revision="0002")
-    assert triggers() == at_head
+    assert triggers() == no_double_booking
     upgrade()
     assert triggers() == at_head
     assert _diff() == []

@@ -246,6 +246,14 @@ def test_a_hold_past_its_time_is_free_for_everyone_even_before_the_worker_runs(f
     assert free_starts(full_day, now=NOW + timedelta(minutes=16)) == [WED_10]
 
 
+def test_a_hold_hides_the_time_until_it_expires_also_from_a_process_that_asked_before(full_day):
+    join(full_day, 0)
+    cancel(full_day)
+    assert free_starts(full_day, now=NOW + timedelta(minutes=14)) == []  # held, and remembered
+    assert free_starts(full_day, now=NOW + timedelta(minutes=16)) == [WED_10]
+    assert free_starts(full_day, now=NOW + timedelta(minutes=10)) == []  # asked as of earlier
+
+
 def test_accepting_books_the_held_time_once(full_day):
     entry = join(full_day, 0)
     cancel(full_day)

@@ -29,6 +29,7 @@ from autoshop.domain.availability import (
     Slot,
     free_slots,
     is_offered,
+    merge_busy,
 )
 from autoshop.domain.choices import VisitMode
 from autoshop.domain.technicians import Technician, Technicians, TimeOff, WorkingSpan
@@ -544,4 +545,21 @@ def test_busy_islands_give_the_same_answer_as_busy_blocks(s: Scenario, gap: str)
         gap_us = {"none": 0, "half": reach // 2, "reach": reach}[gap]
         kwargs = {**k, "busy": (), "islands": islands_of(busy, gap_us)}
     days = free_slots(start=s.start, end=s.end, **kwargs)
+    assert days == [reference_day(s, day) for day in dates(s)]
+
+
+@SETTINGS
+@given(ANY_SCENARIO)
+def test_busy_rows_merged_in_python_are_the_islands_sql_reads(s: Scenario) -> None:
+    """`merge_busy` (SQLite's rows, merged before they are kept for reuse): the islands the plain
+    merge above makes, and with them the reference's answer."""
+    k = s.kwargs
+    reach = k["duration"] + k["rules"].buffer
+    merged = merge_busy(list(k["busy"]), reach)
+    expected = islands_of(list(k["busy"]), reach // US)
+    assert merged.gap_us == expected.gap_us
+    assert sorted(zip(merged.bay_ids, merged.starts_us, merged.ends_us, strict=True)) == sorted(
+        zip(expected.bay_ids, expected.starts_us, expected.ends_us, strict=True)
+    )
+    days = free_slots(start=s.start, end=s.end, **{**k, "busy": (), "islands": merged})
     assert days == [reference_day(s, day) for day in dates(s)]

@@ -48,6 +48,7 @@ __all__ = [
     "Slot",
     "free_slots",
     "is_offered",
+    "merge_busy",
     "slot_at",
 ]
 
@@ -173,6 +174,41 @@ class DayAvailability:
     is_open: bool
     slots: tuple[Slot, ...]
     closed_reason: str | None
+
+
+def merge_busy(busy: Sequence[Busy], gap: timedelta) -> BusyIslands:
+    """Busy rows as `BusyIslands`: per bay, blocks that overlap or lie less than `gap` apart
+    joined (what services/availability.py `load_busy_islands` does in SQL), in epoch
+    microseconds. Empty blocks block nothing and are left out."""
+    gap_us = gap // _ONE_US
+    per_bay: dict[int, list[tuple[int, int]]] = {}
+    try:
+        for b in busy:
+            s_us = (b.starts_at - _EPOCH) // _ONE_US
+            e_us = (b.ends_at - _EPOCH) // _ONE_US
+            if s_us < e_us:
+                per_bay.setdefault(b.bay_id, []).append((s_us, e_us))
+    except TypeError as exc:  # a naive datetime less the aware epoch
+        raise ValueError("busy datetimes must be timezone-aware") from exc
+    bay_ids: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for bay_id, blocks in per_bay.items():
+        blocks.sort()
+        cur_s, cur_e = blocks[0]
+        for s, e in blocks:
+            if s < cur_e + gap_us:
+                if e > cur_e:
+                    cur_e = e
+            else:
+                bay_ids.append(bay_id)
+                starts.append(cur_s)
+                ends.append(cur_e)
+                cur_s, cur_e = s, e
+        bay_ids.append(bay_id)
+        starts.append(cur_s)
+        ends.append(cur_e)
+    return BusyIslands(bay_ids=bay_ids, starts_us=starts, ends_us=ends, gap_us=gap_us)
 
 
 def free_slots(

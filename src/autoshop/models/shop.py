@@ -92,6 +92,10 @@ class Location(Base):
     wait_cap: Mapped[int | None]
     wait_cap_minutes: Mapped[int | None]
     drop_off_cap: Mapped[int | None]
+    #: A new random number whenever the location's busy time may have changed, set by triggers
+    #: in the database (migration 0022); availability reuses busy time it read under the same
+    #: version (services/availability.py). NULL: never written since, nothing reused.
+    schedule_version: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="location",

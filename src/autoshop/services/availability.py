@@ -13,10 +13,18 @@ On PostgreSQL the month's busy time comes back in the shape the engine uses
 epoch microseconds, in one row of three comma-separated lists, so no Python object is made per
 block. On SQLite, where the conversion of its text instants costs more than it saves, the engine
 merges `load_busy`'s rows itself (same answers: tests/integration/test_busy_islands.py).
+
+Busy time is also kept per process (`busy_cache`) and used again, with no statement, while the
+location's `schedule_version` (read with the location) is the one it was read under: triggers in
+the database set a new one with every write that can change the location's busy time (migration
+0022), so the answer is the same as a fresh read's, whichever process wrote.
 """
 
 from __future__ import annotations
 
+import threading
+from array import array
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -87,9 +95,15 @@ def rules_of(location: Location) -> engine.BookingRules:
 def load_location(location_id: int | None) -> Location:
     # One statement: the opening hours come joined to the location, and whether it keeps
     # technician schedules with it.
-    stmt = sa.select(Location).options(
-        joinedload(Location.opening_hours),
-        with_expression(Location.keeps_technicians, people.keeps_technicians_sql()),
+    # Fresh from the row even if the session holds the location: its schedule version decides
+    # whether cached busy time may be used.
+    stmt = (
+        sa.select(Location)
+        .options(
+            joinedload(Location.opening_hours),
+            with_expression(Location.keeps_technicians, people.keeps_technicians_sql()),
+        )
+        .execution_options(populate_existing=True)
     )
     if location_id is None:
         stmt = stmt.where(Location.active.is_(True)).order_by(Location.id).limit(1)
@@ -249,6 +263,26 @@ def load_busy(
     ]
 
 
+def read_busy_rows(
+    location: Location, start_at: datetime, end_at: datetime, *, now: datetime
+) -> tuple[list[engine.Busy], datetime | None]:
+    """`load_busy`'s rows (nothing left out), and when the first waitlist hold among them
+    expires (None: no hold), from the same statement."""
+    no_expiry = sa.cast(sa.null(), WaitlistHold.expires_at.type)
+    everything = sa.union_all(
+        busy_query(location.id, start_at, end_at).add_columns(no_expiry),
+        downtime_query(location.id, start_at, end_at).add_columns(no_expiry),
+        holds_query(location.id, start_at, end_at, now=now).add_columns(WaitlistHold.expires_at),
+    )
+    busy: list[engine.Busy] = []
+    expiries: list[datetime] = []
+    for r in db.session.execute(everything):
+        busy.append(engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]))
+        if r[3] is not None:
+            expiries.append(r[3])
+    return busy, min(expiries, default=None)
+
+
 class epoch_us(FunctionElement[int]):
     """An instant column as integer microseconds since the Unix epoch (UTC), exactly."""
 
@@ -360,11 +394,14 @@ def busy_islands_query(
     def to_us(col: Any) -> Any:
         return epoch_us(col) if native else col
 
-    # One row of three lists, one entry per island.
+    # One row of three lists, one entry per island, and when the first live hold counted expires
+    # (NULL: none), after which this answer no longer holds.
+    first_expiry = holds.with_only_columns(sa.func.min(WaitlistHold.expires_at)).scalar_subquery()
     return sa.select(
         sa.func.aggregate_strings(sa.cast(islands.c.bay, sa.String), ","),
         sa.func.aggregate_strings(sa.cast(to_us(islands.c.s), sa.String), ","),
         sa.func.aggregate_strings(sa.cast(to_us(islands.c.e), sa.String), ","),
+        first_expiry,
     ).where(islands.c.closes == 1)
 
 
@@ -382,6 +419,23 @@ def load_busy_islands(
     bay that overlap or lie less than `gap` apart become one island (pass the visit's duration +
     buffer, so no island is joined across a gap the visit fits in), returned as three
     comma-separated lists of bay ids and epoch microseconds, parsed into `engine.BusyIslands`."""
+    return read_busy_islands(
+        location, start_at, end_at, gap=gap, exclude=exclude, now=now, holder=holder
+    )[0]
+
+
+def read_busy_islands(
+    location: Location,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    gap: timedelta,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
+) -> tuple[engine.BusyIslands, datetime | None]:
+    """`load_busy_islands`, and when the first waitlist hold counted in them expires (None: no
+    hold counted), from the same statement: until then the islands are the range's busy time."""
     gap_us = gap // timedelta(microseconds=1)
     stmt = busy_islands_query(
         location.id,
@@ -394,12 +448,64 @@ def load_busy_islands(
         holder=holder,
     )
     row = db.session.execute(stmt).one()
-    return engine.BusyIslands(
+    islands = engine.BusyIslands(
         bay_ids=_int_list(row[0]),
         starts_us=_int_list(row[1]),
         ends_us=_int_list(row[2]),
         gap_us=gap_us,
     )
+    return islands, row[3]
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """Busy islands as read under a schedule version at `read_at`, good until `expires_at`."""
+
+    version: int
+    read_at: datetime
+    expires_at: datetime | None
+    islands: engine.BusyIslands
+
+
+class BusyCache:
+    """The busy islands this process read lately, per (database, location, range, gap).
+
+    An entry answers again only for the same `Location.schedule_version` (triggers set a new
+    random one on every write that can change the location's busy time, in the writer's own
+    transaction: migration 0022), at a `now` not before it was read (a hold it left out as
+    expired stays expired) and before the first hold it counted expires. The version is read
+    before the islands (with the location), so an entry is never older than its version says.
+    Least recently used entries go first beyond `size`. Shared by a process's threads.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], _Read] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], version: int, now: datetime) -> engine.BusyIslands | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.version != version:
+                return None
+            if now < entry.read_at or (entry.expires_at is not None and now >= entry.expires_at):
+                return None
+            self._entries.move_to_end(key)
+            return entry.islands
+
+    def put(self, key: tuple[Any, ...], entry: _Read) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+busy_cache = BusyCache()
 
 
 def check_vehicle(user: User, vehicle_id: int) -> None:
@@ -463,10 +569,36 @@ def busy_time(
     rules: engine.BookingRules,
     exclude: int | None,
     now: datetime,
+    *,
+    reuse: bool = False,
 ) -> dict[str, Any]:
-    """The range's busy time for the engine, in one statement: on PostgreSQL as islands merged
-    in SQL; on SQLite as rows, which measured faster there (its text instants make the SQL
-    conversion and window pass cost more than the rows it saves; docs/PERFORMANCE.md)."""
+    """The range's busy time for the engine, in one statement or none.
+
+    With `reuse` (the caller read `location` just now: its schedule version is current) and no
+    appointment left out, as islands kept in `busy_cache` and reused while the location's
+    schedule version stays the same (no statement then). Otherwise, on PostgreSQL as islands
+    merged in SQL; on SQLite as rows, which measured faster there (its text instants make the
+    SQL conversion and window pass cost more than the rows it saves; docs/PERFORMANCE.md)."""
+    version = location.schedule_version
+    if reuse and exclude is None and version is not None:
+        gap = visit.duration + rules.buffer
+        key = (db.engine.url, location.id, start_at, end_at, gap)
+        cached = busy_cache.get(key, version, now)
+        if cached is None:
+            if db.engine.dialect.name == "postgresql":
+                read, expires_at = read_busy_islands(location, start_at, end_at, gap=gap, now=now)
+            else:  # rows merged here: faster than SQLite's window pass over text instants
+                rows, expires_at = read_busy_rows(location, start_at, end_at, now=now)
+                read = engine.merge_busy(rows, gap)
+            # Kept as machine integers: a 128-bay month is ~10,000 islands, 240 kB this way.
+            cached = engine.BusyIslands(
+                bay_ids=array("q", read.bay_ids),
+                starts_us=array("q", read.starts_us),
+                ends_us=array("q", read.ends_us),
+                gap_us=read.gap_us,
+            )
+            busy_cache.put(key, _Read(version, now, expires_at, cached))
+        return {"islands": cached}
     if db.engine.dialect.name == "postgresql":
         gap = visit.duration + rules.buffer
         islands = load_busy_islands(location, start_at, end_at, gap=gap, exclude=exclude, now=now)
@@ -519,7 +651,9 @@ def find_availability(
         ],
         closures=load_closures(location, start_at, end_at),
         bays=bays,
-        **busy_time(location, start_at, end_at, visit, rules, exclude_appointment_id, now),
+        **busy_time(
+            location, start_at, end_at, visit, rules, exclude_appointment_id, now, reuse=True
+        ),
         duration=visit.duration,
         capabilities=visit.capabilities,
         rules=staff_rules(rules) if by_staff else rules,

@@ -26,6 +26,7 @@ from flask_security.views import login as _security_login
 
 from autoshop.domain.choices import Role
 from autoshop.extensions import db, limiter, security
+from autoshop.i18n import _
 from autoshop.models import Role as RoleModel
 from autoshop.models import User
 from autoshop.timeutil import utcnow
@@ -59,14 +60,16 @@ throttled_login = limiter.limit(
     key_func=login_address_key,
     methods=["POST"],
     deduct_when=login_failed,
-    error_message="Too many failed logins from your network. Wait a few minutes and try again.",
+    error_message=lambda: _(
+        "Too many failed logins from your network. Wait a few minutes and try again."
+    ),
 )(
     limiter.limit(
         lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
         key_func=login_account_key,
         methods=["POST"],
         deduct_when=login_failed,
-        error_message=(
+        error_message=lambda: _(
             "Too many failed logins for this email address. Wait a few minutes and try again, "
             "or reset your password."
         ),
@@ -91,7 +94,7 @@ def _follow_new_email(_app: Flask, user: User, old_email: str, **_extra: Any) ->
     follow_new_email(user, now=utcnow())
     # The old address hears of it too, in case the change wasn't its owner's doing.
     send_mail(
-        f"Your {current_app.config['SHOP_NAME']} email address was changed",
+        _("Your %(shop)s email address was changed", shop=current_app.config["SHOP_NAME"]),
         old_email,
         "security/email/email_changed_notice",
         user=user,

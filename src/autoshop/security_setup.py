@@ -10,9 +10,12 @@ both limits before the login view runs and deducts only after a response that lo
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
+from babel import support
 from flask import Flask, Response, current_app, request
+from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_security import (
@@ -21,6 +24,7 @@ from flask_security import (
     user_confirmed,
     user_registered,
 )
+from flask_security.babel import FsDomain
 from flask_security.utils import send_mail
 from flask_security.views import login as _security_login
 
@@ -102,11 +106,45 @@ def _follow_new_email(_app: Flask, user: User, old_email: str, **_extra: Any) ->
     )
 
 
+class RegionalFsDomain(FsDomain):  # type: ignore[misc, valid-type]
+    """Flask-Security's messages, read from its own catalog of the page's language.
+
+    It ships Spanish as `es_ES` only, and gettext looks for the page's locale (`es_US`: Spanish
+    with the shop's region) and then its language (`es`): neither is there. So when neither is,
+    the catalog of another region of the same language is read (`es_ES`).
+    """
+
+    def get_translations(self) -> support.NullTranslations:
+        locale = get_locale()
+        if locale is None or not current_app:
+            return support.NullTranslations()
+        cache = self.get_translations_cache(current_app)
+        key = (str(locale), self.domain[0])
+        if key not in cache:
+            translations = support.Translations()
+            for directory in self.translation_directories:
+                regions = sorted(
+                    path.name
+                    for path in Path(directory).glob(f"{locale.language}_*")
+                    if path.is_dir()
+                )
+                catalog = support.Translations.load(
+                    directory, [str(locale), locale.language, *regions], self.domain[0]
+                )
+                translations.merge(catalog)
+                if hasattr(catalog, "plural"):
+                    translations.plural = catalog.plural
+            cache[key] = translations
+        return cache[key]
+
+
 def init_app(app: Flask) -> None:
     datastore = SQLAlchemyUserDatastore(db, User, RoleModel)
     # Our UTC column type refuses naive datetimes, so Flask-Security must make aware ones; and
     # it reads the app's one clock (autoshop.timeutil), like everything else.
     security.init_app(app, datastore, datetime_factory=utcnow)
+    security.i18n_domain = RegionalFsDomain(app)
+    app.jinja_env.globals["_fsdomain"] = security.i18n_domain.gettext
     user_registered.connect(_give_customer_role, app)
     user_confirmed.connect(_claim_guest_visits, app)
     change_email_confirmed.connect(_follow_new_email, app)

@@ -278,5 +278,8 @@ def preview(row: Notification) -> Preview:
     except Exception as exc:  # a broken template or a missing row: shown, not raised
         return Preview(
             Content(row.subject, "", ""),
-            error=f"This message can't be rendered now: {exc.__class__.__name__}: {exc}",
+            error=_(
+                "This message can't be rendered now: %(error)s",
+                error=f"{exc.__class__.__name__}: {exc}",
+            ),
         )

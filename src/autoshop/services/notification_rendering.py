@@ -276,10 +276,8 @@ def preview(row: Notification) -> Preview:
     try:
         return Preview(content_of(row))
     except Exception as exc:  # a broken template or a missing row: shown, not raised
+        reason = f"{exc.__class__.__name__}: {exc}"
         return Preview(
             Content(row.subject, "", ""),
-            error=_(
-                "This message can't be rendered now: %(error)s",
-                error=f"{exc.__class__.__name__}: {exc}",
-            ),
+            error=_("This message can't be rendered now: %(error)s", error=reason),
         )

@@ -16,7 +16,7 @@ import time_machine
 from icalendar import Calendar
 
 from autoshop.extensions import db
-from autoshop.models import Appointment, User
+from autoshop.models import Appointment, Notification, User
 from autoshop.notifications.worker import run_worker
 from autoshop.services import outbox_planning
 from tests.conftest import csrf_token_from
@@ -187,6 +187,15 @@ def test_a_customer_who_reads_spanish_gets_spanish_texts_and_emails(
     (received,) = mail.to(customer.email)
     assert str(received.message["Subject"]).startswith("Cita reservada: ")
     assert text_part(received.message).startswith("Hola, Lucía:")
+    # The log keeps what was sent: the subject too, planned in the shop's language.
+    db.session.expire_all()
+    sent_row = db.session.scalar(
+        sa.select(Notification).where(
+            Notification.kind == "appointment_confirmation",
+            Notification.recipient == customer.email,
+        )
+    )
+    assert sent_row.subject == str(received.message["Subject"])
 
 
 @pytest.mark.settings(**TWILIO)

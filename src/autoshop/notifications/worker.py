@@ -207,6 +207,7 @@ def _deliver_one(
             now=clock(),
             provider_id=provider_id,
             body=(content.text, content.html) if content is not None else None,
+            subject=content.subject if content is not None else None,
         )
         log.info(
             "notification %s sent (%s, %s)",

@@ -20,6 +20,7 @@ from autoshop.models import Appointment, Notification, User
 from autoshop.notifications.worker import run_worker
 from autoshop.services import outbox_planning
 from tests.conftest import csrf_token_from
+from tests.integration.test_accounts import outbox, register
 from tests.integration.test_booking_web import (
     GOOD_VIN,
     TUE_9_LOCAL,
@@ -332,3 +333,26 @@ def test_an_api_problem_speaks_the_callers_language(client):
         "Inicie sesión (sesión) o envíe un encabezado Authentication-Token.",
         "No tiene ninguna cita con esa referencia que pueda ver.",
     )
+
+
+def test_account_emails_of_a_spanish_registration_speak_spanish(client):
+    client.set_cookie("lang", "es")
+    response = register(client)
+    assert response.status_code == 302
+    # config.py's wording of Flask-Security's message and subject, from the app's catalog.
+    home = words(text_of(client.get(response.headers["Location"])))
+    assert "Gracias. Enviamos un correo a rosa@example.com" in home
+    assert "We've sent an email" not in home
+    (welcome,) = outbox("rosa@example.com")
+    assert welcome.kind == "account_welcome"
+    assert welcome.subject == "Le damos la bienvenida a AutoShop: confirme su correo electrónico"
+    assert "/account/confirm/" in welcome.body_text
+
+    # Registering again with the same address: our own email, in Spanish.
+    assert register(client).status_code == 302
+    again = outbox("rosa@example.com")[-1]
+    assert again.kind == "account_welcome_existing"
+    assert again.subject == "Usted ya tiene una cuenta de AutoShop"
+    assert again.body_text.lstrip().startswith("Hola, Rosa:")
+    assert "Esta dirección ya tiene una cuenta" in again.body_text
+    assert "If it wasn't you" not in again.body_text

@@ -40,7 +40,7 @@ def test_login_register_and_the_account_in_spanish_on_a_phone(phone, factories):
     page.goto("/account/register")
     expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^es"))
     expect(page.get_by_role("heading", name="Cree su cuenta")).to_be_visible()
-    page.get_by_role("button", name="Crear la cuenta").click()
+    page.get_by_role("button", name="Crear cuenta").click()
     expect(page.get_by_text("Ingrese su nombre.")).to_be_visible()
     expect(page.get_by_label("Celular (opcional)")).to_be_visible()
     assert_accessible(page, "es-register-errors")

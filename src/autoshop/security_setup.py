@@ -124,9 +124,42 @@ SHOP_WORDING = (
 )
 
 
+#: Flask-Security's own words that customers read, said here as the rest of the app says them
+#: (its Spanish catalog speaks "tú"; the shop says "usted"): the app's catalog is read first.
+SAID_OUR_WAY = (
+    _l("Forgot password?"),
+    _l("Remember Me"),
+    _l("Please confirm your email"),
+    _l("You have successfully logged in."),
+    _l("You successfully reset your password and you have been logged in automatically."),
+    _l("You successfully reset your password. Please authenticate using your new password."),
+    _l("You successfully changed your password."),
+    _l("Instructions to confirm your new email address have been sent to %(email)s."),
+    _l("You can only access this endpoint when not logged in."),
+    _l('Use <a href="%(confirmation_link)s">this link</a> to confirm your email address.'),
+    _l("Use %(confirmation_link)s to confirm your email address."),
+    _l('Use <a href="%(reset_link)s">this link</a> to reset your password.'),
+    _l("Use %(reset_link)s to reset your password."),
+    _l('Use <a href="%(link)s">this link</a> to confirm your new email address.'),
+    _l("Use %(link)s to confirm your new email address."),
+    _l("If you did not change your password,"),
+    _l("If you did not change your password, click the link below to reset it."),
+    _l('You can use <a href="%(reset_link)s">this link</a> to reset your password.'),
+    _l("You can use this link %(reset_link)s to reset your password."),
+    _l(
+        "You have not confirmed your email address yet - use "
+        '<a href="%(confirmation_link)s">this link</a> to do so now.'
+    ),
+    _l(
+        "You have not confirmed your email address yet - use this link: "
+        "%(confirmation_link)s to do so now."
+    ),
+)
+
+
 class RegionalFsDomain(FsDomain):  # type: ignore[misc, valid-type]
     """Flask-Security's messages, read from its own catalog of the page's language; the shop's
-    own wording of them (SHOP_WORDING) from the app's catalog.
+    own wording of them (SHOP_WORDING, SAID_OUR_WAY) from the app's catalog first.
 
     It ships Spanish as `es_ES` only, and gettext looks for the page's locale (`es_US`: Spanish
     with the shop's region) and then its language (`es`): neither is there. So when neither is,
@@ -134,9 +167,9 @@ class RegionalFsDomain(FsDomain):  # type: ignore[misc, valid-type]
     """
 
     def gettext(self, string: str, **variables: Any) -> str:
-        said = super().gettext(string)
+        said = _(string)  # the shop's wording (config.py) or its way of saying it (SAID_OUR_WAY)
         if said == string:
-            said = _(string)  # not Flask-Security's words: perhaps the shop's (config.py)
+            said = super().gettext(string)
         return said % variables if variables else said
 
     def get_translations(self) -> support.NullTranslations:

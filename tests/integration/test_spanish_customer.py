@@ -310,6 +310,8 @@ def test_login_and_registration_speak_spanish_with_flask_securitys_own_words(cli
     assert "Iniciar sesión" in login_page
     assert "Correo electrónico" in login_page and "Contraseña" in login_page  # Flask-Security's
     assert "¿Olvidó su contraseña?" in login_page
+    assert "Recordarme" in login_page  # Flask-Security's words, said with "usted" as ours are
+    assert "¿Has olvidado tu contraseña?" not in login_page and "Recuérdame" not in login_page
     for english in ("Log in", "Email Address", "Password", "Remember Me", "Create an account"):
         assert english not in login_page
 

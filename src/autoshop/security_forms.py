@@ -11,6 +11,7 @@ from wtforms import StringField, TelField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from autoshop.domain.choices import NotificationChannel
+from autoshop.i18n import _, _l
 from autoshop.timeutil import utcnow
 from autoshop.web.validators import SingleLine
 
@@ -20,9 +21,11 @@ def normalize_phone(raw: str, region: str) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError("Enter a phone number we can text or call, e.g. (555) 201-3344.") from exc
+        raise ValueError(
+            _("Enter a phone number we can text or call, e.g. (555) 201-3344.")
+        ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("That phone number isn't valid; check the digits and the area code.")
+        raise ValueError(_("That phone number isn't valid; check the digits and the area code."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -49,17 +52,25 @@ class CustomerRegisterForm(RegisterFormV2):
     """Registration asks for a name (to greet the customer) and, optionally, a mobile number."""
 
     first_name = StringField(
-        "First name",
-        validators=[DataRequired(message="Enter your first name."), Length(max=80), SingleLine()],
+        _l("First name"),
+        validators=[
+            DataRequired(message=_l("Enter your first name.")),
+            Length(max=80),
+            SingleLine(),
+        ],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
-        "Last name",
-        validators=[DataRequired(message="Enter your last name."), Length(max=80), SingleLine()],
+        _l("Last name"),
+        validators=[
+            DataRequired(message=_l("Enter your last name.")),
+            Length(max=80),
+            SingleLine(),
+        ],
         render_kw={"autocomplete": "family-name"},
     )
     phone = TelField(
-        "Mobile phone (optional)",
+        _l("Mobile phone (optional)"),
         validators=[Length(max=32), PhoneNumber()],
         render_kw={"autocomplete": "tel"},
     )
@@ -92,7 +103,7 @@ class CustomerLoginForm(LoginForm):
 
 
 #: Subjects for account emails Flask-Security sends under a subject of another one.
-_SUBJECTS = {"welcome_existing": "You already have an AutoShop account"}
+_SUBJECTS = {"welcome_existing": _l("You already have an AutoShop account")}
 
 
 class OutboxMailUtil(MailUtil):

@@ -101,8 +101,6 @@ def template_files() -> list[Path]:
     return sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
 
 
-# Until every area is marked (the strings are being marked area by area): run with --runxfail.
-@pytest.mark.xfail(reason="templates being marked for translation", strict=False)
 @pytest.mark.parametrize("path", template_files(), ids=lambda p: str(p.relative_to(TEMPLATES)))
 def test_every_word_a_template_shows_is_marked_for_translation(path):
     words = unmarked_words(path, LEXER)

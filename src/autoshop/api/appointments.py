@@ -33,7 +33,7 @@ from autoshop.domain.status import AppointmentStatus
 from autoshop.domain.vin import normalize_vin
 from autoshop.errors import problem
 from autoshop.extensions import csrf, db, limiter
-from autoshop.i18n import current_language
+from autoshop.i18n import _, current_language
 from autoshop.models import Appointment
 from autoshop.security_forms import normalize_phone
 from autoshop.services import booking, idempotency
@@ -46,7 +46,9 @@ csrf.exempt(blp)
 _booking_limit = limiter.limit(
     lambda: current_app.config["BOOKING_RATE_LIMIT"],
     methods=["POST"],
-    error_message="Too many booking requests from your network. Wait a minute and try again.",
+    error_message=lambda: _(
+        "Too many booking requests from your network. Wait a minute and try again."
+    ),
 )
 
 
@@ -54,9 +56,9 @@ def _require_json() -> Response | None:
     if not request.is_json:
         return problem(
             415,
-            "Send the request body as JSON (Content-Type: application/json).",
+            _("Send the request body as JSON (Content-Type: application/json)."),
             type_="json-required",
-            title="Unsupported media type",
+            title=_("Unsupported media type"),
         )
     return None
 
@@ -121,12 +123,14 @@ def _visible(reference: str) -> Appointment | None:
 
 
 def _not_found() -> Response:
-    return problem(404, "No appointment with that reference is yours to see.", type_="not-found")
+    return problem(404, _("No appointment with that reference is yours to see."), type_="not-found")
 
 
 def _login_required() -> Response:
     return problem(
-        401, "Log in (session) or send an Authentication-Token header.", type_="login-required"
+        401,
+        _("Log in (session) or send an Authentication-Token header."),
+        type_="login-required",
     )
 
 
@@ -136,7 +140,7 @@ def _vehicle_args(data: dict[str, Any]) -> dict[str, Any]:
     missing = [k for k in ("year", "make", "model") if not data.get(k)]
     if missing:
         raise booking.BookingError(
-            f"Give the vehicle's {', '.join(missing)} (or its id).",
+            _("Give the vehicle's %(fields)s (or its id).", fields=", ".join(missing)),
             kind="vehicle-incomplete",
             field="vehicle",
         )
@@ -162,7 +166,7 @@ def _vehicle_args(data: dict[str, Any]) -> dict[str, Any]:
 def _guest(data: dict[str, Any] | None) -> booking.GuestContact:
     if not data:
         raise booking.BookingError(
-            "Log in, or give your name, email and phone as `guest`.",
+            _("Log in, or give your name, email and phone as `guest`."),
             kind="no-contact",
             field="guest",
         )
@@ -172,7 +176,7 @@ def _guest(data: dict[str, Any] | None) -> booking.GuestContact:
         email = security._mail_util.validate(data["email"])
     except ValueError as exc:
         raise booking.BookingError(
-            "Give a valid email address.", kind="bad-email", field="guest.email"
+            _("Give a valid email address."), kind="bad-email", field="guest.email"
         ) from exc
     try:
         phone = normalize_phone(data["phone"], current_app.config["DEFAULT_PHONE_REGION"])
@@ -258,8 +262,10 @@ def _replay(stored: idempotency.Stored, key: idempotency.Key | None) -> Response
     if key is None or not stored.matches(key):
         return problem(
             422,
-            "This Idempotency-Key was already used for a different request. "
-            "Send a new key for a new booking.",
+            _(
+                "This Idempotency-Key was already used for a different request. "
+                "Send a new key for a new booking."
+            ),
             type_="idempotency-key-reused",
         )
     response = Response(stored.body, status=stored.status, mimetype="application/json")

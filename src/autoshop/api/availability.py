@@ -13,6 +13,7 @@ from autoshop.api.problems import problem_response
 from autoshop.api.schemas import AvailabilityQuerySchema, AvailabilitySchema, ProblemSchema
 from autoshop.domain.choices import VisitMode
 from autoshop.errors import problem
+from autoshop.i18n import _
 from autoshop.services.availability import AvailabilityError, check_vehicle, find_availability
 from autoshop.timeutil import utcnow
 
@@ -42,7 +43,7 @@ def availability(
     if vehicle is not None and not current_user.is_authenticated:
         return problem(
             401,
-            "Log in (session) or send an Authentication-Token header to ask about your vehicle.",
+            _("Log in (session) or send an Authentication-Token header to ask about your vehicle."),
             type_="login-required",
         )
     try:

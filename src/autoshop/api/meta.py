@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from autoshop.api.problems import problem_response
 from autoshop.api.schemas import ProblemSchema
 from autoshop.errors import problem
+from autoshop.i18n import _
 from autoshop.services.health import database_state
 
 blp = Blueprint("meta", __name__, description="Service health")
@@ -45,10 +46,10 @@ def health() -> dict[str, Any] | Response:
     if not state.reachable:
         # The reason goes to the log, not to whoever asks (it can name hosts and users).
         current_app.logger.warning("health: the database is unreachable: %s", state.error)
-        return _unavailable("The database can't be reached.", "unreachable")
+        return _unavailable(_("The database can't be reached."), "unreachable")
     if state.revision is None:
         return _unavailable(
-            "The database is reachable but has no schema: run `autoshop db upgrade`.",
+            _("The database is reachable but has no schema: run `autoshop db upgrade`."),
             "not migrated",
         )
     return {
@@ -61,7 +62,7 @@ def health() -> dict[str, Any] | Response:
 
 def _unavailable(detail: str, state: str) -> Response:
     response = problem(
-        503, detail, type_="service-unavailable", title="Service unavailable", database=state
+        503, detail, type_="service-unavailable", title=_("Service unavailable"), database=state
     )
     response.headers["Retry-After"] = "30"
     response.headers["Cache-Control"] = "no-store"

@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from autoshop.domain import bounds
+from autoshop.i18n import _l
 
 YEARS_NOTE = f"Within the years {bounds.YEARS.low}–{bounds.YEARS.high}."
 
@@ -129,7 +130,7 @@ class AvailabilityQuerySchema(Schema):
         required=True,
         validate=validate.Regexp(
             r"^\s*\d{1,9}(\s*,\s*\d{1,9})*\s*$",
-            error="Give service ids as a comma-separated list, e.g. services=3,7.",
+            error=_l("Give service ids as a comma-separated list, e.g. services=3,7."),
         ),
         metadata={"description": "Comma-separated service ids, e.g. `3,7`.", "example": "3,7"},
     )
@@ -151,7 +152,7 @@ class AvailabilityQuerySchema(Schema):
     )
     mode = fields.String(
         load_default="drop_off",
-        validate=validate.OneOf(["drop_off", "wait"], error="Give mode=drop_off or mode=wait."),
+        validate=validate.OneOf(["drop_off", "wait"], error=_l("Give mode=drop_off or mode=wait.")),
         metadata={
             "description": "How the customer visits, as booked: `drop_off` (the default) or "
             "`wait`. Where the location caps waiting customers per interval or drop-offs per "
@@ -311,7 +312,7 @@ class IdempotencyHeaderSchema(Schema):
         data_key="Idempotency-Key",
         validate=validate.Regexp(
             r"^[\x21-\x7e]{1,255}$",
-            error="Give an Idempotency-Key of 1 to 255 visible ASCII characters, e.g. a UUID.",
+            error=_l("Give an Idempotency-Key of 1 to 255 visible ASCII characters, e.g. a UUID."),
         ),
         metadata={
             "description": (

@@ -82,8 +82,14 @@ def build_message(
         message.add_alternative(html, subtype="html")
     for filename, mimetype, content in attachments:
         maintype, _, subtype = mimetype.partition("/")
+        # A text file (the .ics) says its charset: a Spanish one isn't ASCII.
+        params = {"charset": "utf-8"} if maintype == "text" else {}
         message.add_attachment(
-            content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
+            content,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=filename,
+            params=params,
         )
     return message
 

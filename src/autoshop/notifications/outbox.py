@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_ATTEMPTS = 8
 #: Rows whose kind starts with this were about an appointment; without one they are moot.
 APPOINTMENT_KIND_PREFIX = "appointment_"
+#: The subject column's length: a subject rendered at send time is kept to it.
+SUBJECT_LENGTH = 255
 
 
 class OutboxError(ValueError):
@@ -165,9 +167,11 @@ def mark_sent(
     now: datetime,
     provider_id: str | None = None,
     body: tuple[str, str] | None = None,
+    subject: str | None = None,
 ) -> bool:
-    """Record a delivery, and `body` (text, HTML) when it was rendered at send time: the row
-    then keeps what was sent. Returns False if the claim was lost meanwhile (nothing recorded)."""
+    """Record a delivery, and `body` (text, HTML) and `subject` when it was rendered at send
+    time (in the customer's language, which the planned subject may not speak): the row then
+    keeps what was sent. Returns False if the claim was lost meanwhile (nothing recorded)."""
     values: dict[str, object] = {
         "status": NotificationStatus.SENT,
         "sent_at": now,
@@ -176,6 +180,8 @@ def mark_sent(
     }
     if body is not None:
         values["body_text"], values["body_html"] = body
+    if subject is not None:
+        values["subject"] = subject[:SUBJECT_LENGTH]
     if provider_id:
         values["payload"] = {**(row.payload or {}), "provider_id": provider_id}
     return _record(session, row, values)

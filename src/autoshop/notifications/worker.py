@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from autoshop.domain.choices import NotificationChannel
 from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
+from autoshop.i18n import speaking
 from autoshop.models import Appointment, Notification
 from autoshop.notifications import outbox
 from autoshop.notifications.email import Attachment, SmtpMailer
@@ -62,7 +63,10 @@ def attachments_for(row: Notification) -> list[Attachment]:
 
     cancelled = appointment.status is AppointmentStatus.CANCELLED
     mimetype = "text/calendar; method=CANCEL" if cancelled else "text/calendar; method=PUBLISH"
-    return [("appointment.ics", mimetype, appointment_ics(appointment))]
+    # The file's words speak the customer's language, like the message it comes with.
+    with speaking(notification_rendering.language_of(appointment)):
+        calendar = appointment_ics(appointment)
+    return [("appointment.ics", mimetype, calendar)]
 
 
 def waitlist_step(now: datetime) -> int:
@@ -203,6 +207,7 @@ def _deliver_one(
             now=clock(),
             provider_id=provider_id,
             body=(content.text, content.html) if content is not None else None,
+            subject=content.subject if content is not None else None,
         )
         log.info(
             "notification %s sent (%s, %s)",

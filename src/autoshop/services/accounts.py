@@ -13,6 +13,7 @@ from autoshop.domain.choices import Role as RoleName
 from autoshop.domain.schedule_rules import ValidationFailed
 from autoshop.domain.status import FINAL_STATUSES
 from autoshop.extensions import db, security
+from autoshop.i18n import _
 from autoshop.models import (
     Appointment,
     IdempotencyKey,
@@ -103,7 +104,7 @@ def add_user(
     datastore = security.datastore
     email = security._mail_util.normalize(email)  # same normalisation as registration
     if datastore.find_user(email=email) is not None:
-        raise ValueError(f"An account for {email} already exists.")
+        raise ValueError(_("An account for %(email)s already exists.", email=email))
     user: User = datastore.create_user(
         email=email,
         password=hash_password(password),
@@ -210,12 +211,15 @@ def delete_account(user: User) -> None:
         user = session.get(User, user_id, with_for_update=True) or user
         if user.is_staff:
             raise ValidationFailed(
-                "Staff accounts aren't deleted: an admin deactivates them.", field="account"
+                _("Staff accounts aren't deleted: an admin deactivates them."), field="account"
             )
         if visits := open_visits(user):
             refs = ", ".join(v.reference for v in visits)
             raise ValidationFailed(
-                f"Cancel your upcoming visits first, or wait until they are done ({refs}).",
+                _(
+                    "Cancel your upcoming visits first, or wait until they are done (%(refs)s).",
+                    refs=refs,
+                ),
                 field="account",
             )
         visit_ids = sa.select(Appointment.id).where(Appointment.customer_id == user_id)

@@ -12,6 +12,7 @@ from datetime import UTC
 from icalendar import Calendar, Event
 
 from autoshop.domain.status import AppointmentStatus
+from autoshop.i18n import _
 from autoshop.models import Appointment
 from autoshop.services.manage_links import manage_url
 
@@ -25,7 +26,8 @@ def uid_of(appointment: Appointment) -> str:
 def event_of(appointment: Appointment, *, link: str | None = None) -> Event:
     """The appointment as a VEVENT: the same UID and SEQUENCE wherever it appears (the emailed
     file, the download, the calendar feed), so calendars update one event instead of adding one.
-    `link` is where the description points (default: where the customer manages the visit)."""
+    `link` is where the description points (default: where the customer manages the visit).
+    Its words speak the current language (the worker renders in the customer's)."""
     location = appointment.location
     cancelled = appointment.status is AppointmentStatus.CANCELLED
     services = ", ".join(s.name for s in appointment.services)
@@ -41,10 +43,18 @@ def event_of(appointment: Appointment, *, link: str | None = None) -> Event:
         event.add("location", location.address)
     event.add(
         "description",
-        f"Appointment {appointment.reference} at {location.name}.\n"
-        f"See, change or cancel it: {link or manage_url(appointment)}",
+        _(
+            "Appointment %(reference)s at %(location)s.",
+            reference=appointment.reference,
+            location=location.name,
+        )
+        + "\n"
+        + _("See, change or cancel it: %(link)s", link=link or manage_url(appointment)),
     )
-    event.add("comment", f"Times are in UTC; the shop's time zone is {location.timezone}.")
+    event.add(
+        "comment",
+        _("Times are in UTC; the shop's time zone is %(zone)s.", zone=location.timezone),
+    )
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event

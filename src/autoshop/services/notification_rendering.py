@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 
-from autoshop.domain.choices import NotificationChannel
+from autoshop.domain.choices import NotificationChannel, PriceKind
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price
+from autoshop.domain.status import AppointmentStatus
 from autoshop.extensions import db
-from autoshop.i18n import format_moment, message_language, speaking
+from autoshop.i18n import _, _l, format_moment, message_language, speaking
 from autoshop.models import Appointment, AppointmentNote, Notification, StatusChange
 from autoshop.services.manage_links import manage_url
 from autoshop.services.rebooking import cancellation_of, rebook_url
@@ -44,23 +45,25 @@ PROMISED = "appointment_promised"
 #: payload["render"]: the version of the facts below; a row with it is rendered at send time.
 FACTS_VERSION = 1
 
-#: Status changes the customer hears about, with the sentence that tells them.
+#: Status changes the customer hears about, with the sentence that tells them (lazy: each
+#: message reads it in its customer's language).
 CUSTOMER_STATUSES = {
-    "checked_in": "We've checked your vehicle in.",
-    "waiting_on_parts": "We're waiting on parts for your vehicle.",
-    "ready_for_pickup": "Your vehicle is ready for pickup.",
-    "completed": "Your visit is complete. Thank you!",
+    "checked_in": _l("We've checked your vehicle in."),
+    "waiting_on_parts": _l("We're waiting on parts for your vehicle."),
+    "ready_for_pickup": _l("Your vehicle is ready for pickup."),
+    "completed": _l("Your visit is complete. Thank you!"),
 }
 
+#: The one-line subjects, %-formatted with when, promised, reference, vehicle and status.
 SUBJECTS = {
-    CONFIRMATION: "Booked: {when} ({reference})",
-    RESCHEDULED: "Moved to {when} ({reference})",
-    CANCELLED: "Cancelled: your visit on {when} ({reference})",
-    REMINDER: "Reminder: your visit {when} ({reference})",
-    STATUS: "{status}: your {vehicle} ({reference})",
-    REVIEW_REQUEST: "How did we do? Your visit {when} ({reference})",
-    NOTE: "A note about your {vehicle} ({reference})",
-    PROMISED: "Ready by {promised}: your {vehicle} ({reference})",
+    CONFIRMATION: _l("Booked: %(when)s (%(reference)s)"),
+    RESCHEDULED: _l("Moved to %(when)s (%(reference)s)"),
+    CANCELLED: _l("Cancelled: your visit on %(when)s (%(reference)s)"),
+    REMINDER: _l("Reminder: your visit %(when)s (%(reference)s)"),
+    STATUS: _l("%(status)s: your %(vehicle)s (%(reference)s)"),
+    REVIEW_REQUEST: _l("How did we do? Your visit %(when)s (%(reference)s)"),
+    NOTE: _l("A note about your %(vehicle)s (%(reference)s)"),
+    PROMISED: _l("Ready by %(promised)s: your %(vehicle)s (%(reference)s)"),
 }
 
 
@@ -95,13 +98,23 @@ def facts_of(
         "starts_at": appointment.starts_at.isoformat(),
         "zone": appointment.location.timezone,
         "vehicle": appointment.vehicle.label,
-        "status": appointment.status.label,
+        # The label as planned (what rows written before status_value show), and the value the
+        # message translates at send time.
+        "status": str(appointment.status.label),
+        "status_value": appointment.status.value,
+        # Each service: name, duration and price as read when planned ...
         "services": [
             [
                 s.name,
                 format_minutes(s.duration_minutes),
                 describe_price(s.price_kind, s.price_min_cents, s.price_max_cents),
             ]
+            for s in appointment.services
+        ],
+        # ... and, in the same order, what they are read from again at send time, in the
+        # customer's language: minutes, price kind, min and max cents.
+        "service_terms": [
+            [s.duration_minutes, s.price_kind.value, s.price_min_cents, s.price_max_cents]
             for s in appointment.services
         ],
     }
@@ -138,16 +151,44 @@ def language_of(appointment: Appointment) -> str:
     return message_language(customer.locale if customer else None, appointment.locale)
 
 
+def _status(facts: dict[str, Any]) -> str:
+    """The planned status in the current language (rows planned before `status_value` say it
+    as they were planned)."""
+    value = facts.get("status_value")
+    if value is not None:
+        try:
+            return str(AppointmentStatus(value).label)
+        except ValueError:
+            pass
+    return str(facts.get("status", ""))
+
+
+def _services(facts: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(name, duration, price) of each planned service, read in the current language where the
+    row kept what they are read from."""
+    planned = [tuple(s) for s in facts["services"]]
+    terms = facts.get("service_terms")
+    if not terms or len(terms) != len(planned):
+        return planned  # planned before service_terms: as it was read then
+    return [
+        (name, format_minutes(int(minutes)), describe_price(PriceKind(kind), low, high))
+        for (name, _duration, _price), (minutes, kind, low, high) in zip(
+            planned, terms, strict=True
+        )
+    ]
+
+
 def subject_of(kind: str, reference: str, facts: dict[str, Any]) -> str:
-    """The one-line subject, from the planned facts (cheap: no template, no query)."""
+    """The one-line subject, from the planned facts (cheap: no template, no query), in the
+    current language."""
     local, promised = _moments(facts)
-    return SUBJECTS[kind].format(
-        promised=_promised(promised),
-        when=_when(local),
-        reference=reference,
-        vehicle=facts["vehicle"],
-        status=facts["status"],
-    )
+    return str(SUBJECTS[kind]) % {
+        "promised": _promised(promised),
+        "when": _when(local),
+        "reference": reference,
+        "vehicle": facts["vehicle"],
+        "status": _status(facts),
+    }
 
 
 def is_deferred(row: Notification) -> bool:
@@ -164,7 +205,7 @@ def _context(row: Notification, appointment: Appointment) -> dict[str, Any]:
         change = db.session.get(StatusChange, facts["status_change_id"])
         if change is None:
             raise RenderError("The status change this message is about no longer exists.")
-        status_sentence = CUSTOMER_STATUSES.get(change.to_status.value, "")
+        status_sentence = str(CUSTOMER_STATUSES.get(change.to_status.value, ""))
         status_note = change.note or ""
     if facts.get("note_id") is not None:
         note = db.session.get(AppointmentNote, facts["note_id"])
@@ -180,7 +221,7 @@ def _context(row: Notification, appointment: Appointment) -> dict[str, Any]:
         "vehicle": facts["vehicle"],
         "when": _when(local),
         "when_long": f"{format_moment(local, 'long_moment')} ({local:%Z})",
-        "services": [tuple(s) for s in facts["services"]],
+        "services": _services(facts),
         "lead": format_minutes(lead) if lead else "",
         "status_sentence": status_sentence,
         "status_note": status_note,
@@ -194,7 +235,8 @@ def _context(row: Notification, appointment: Appointment) -> dict[str, Any]:
         "name": (
             appointment.customer.first_name if appointment.customer else appointment.guest_name
         )
-        or "there",
+        # Translators: the greeting's name when the customer gave none ("Hi there,").
+        or _("there"),
     }
 
 
@@ -234,7 +276,8 @@ def preview(row: Notification) -> Preview:
     try:
         return Preview(content_of(row))
     except Exception as exc:  # a broken template or a missing row: shown, not raised
+        reason = f"{exc.__class__.__name__}: {exc}"
         return Preview(
             Content(row.subject, "", ""),
-            error=f"This message can't be rendered now: {exc.__class__.__name__}: {exc}",
+            error=_("This message can't be rendered now: %(error)s", error=reason),
         )

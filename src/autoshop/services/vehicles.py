@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from autoshop.domain.vehicles import CarFields
 from autoshop.extensions import db
+from autoshop.i18n import _
 from autoshop.models import Appointment, User, Vehicle
 from autoshop.services.transactions import write_transaction
 
@@ -37,7 +38,7 @@ class VehicleNotFound(VehicleError):
     status = 404
 
     def __init__(self) -> None:
-        super().__init__("That car isn't in your account.")
+        super().__init__(_("That car isn't in your account."))
 
 
 class DuplicateVehicle(VehicleError):
@@ -46,12 +47,17 @@ class DuplicateVehicle(VehicleError):
     status = 409
 
     def __init__(self, existing: Vehicle, field: str) -> None:
-        what = "VIN" if field == "vin" else "plate"
-        super().__init__(
-            f"Your {existing.display_name} already has this {what}; "
-            "edit that car instead of adding it again.",
-            field=field,
-        )
+        if field == "vin":
+            message = _(
+                "Your %(car)s already has this VIN; edit that car instead of adding it again.",
+                car=existing.display_name,
+            )
+        else:
+            message = _(
+                "Your %(car)s already has this plate; edit that car instead of adding it again.",
+                car=existing.display_name,
+            )
+        super().__init__(message, field=field)
         self.existing = existing
 
 
@@ -145,7 +151,7 @@ def _duplicate_after_race(owner: User, car: CarFields, exclude: int | None) -> V
     same = find_same(owner.id, vin=car.vin, plate=car.plate, exclude=exclude)
     if same is not None:
         return DuplicateVehicle(*same)
-    return VehicleError("This car couldn't be saved; try again.")
+    return VehicleError(_("This car couldn't be saved; try again."))
 
 
 def add_vehicle(owner: User, car: CarFields) -> Vehicle:

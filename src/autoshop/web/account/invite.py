@@ -7,6 +7,7 @@ from flask_security import current_user, login_user
 from werkzeug.wrappers import Response
 
 from autoshop.domain.schedule_rules import ValidationFailed
+from autoshop.i18n import _
 from autoshop.services import staff_admin
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
@@ -46,7 +47,7 @@ def invite(token: str) -> Response | tuple[str, int]:
         form=form,
         user=user,
         token=token,
-        role=role.label.lower() if role else "staff member",
+        role=role.label.lower() if role else _("staff member"),
     )
     return html, status
 

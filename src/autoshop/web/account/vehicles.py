@@ -11,6 +11,7 @@ from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
 from autoshop.domain.vehicles import CarCheck, check_car
+from autoshop.i18n import _
 from autoshop.models import User, Vehicle
 from autoshop.services import vehicles
 from autoshop.timeutil import utcnow
@@ -34,7 +35,7 @@ def _checked(form: VehicleForm) -> CarCheck:
     check = check_car(form.raw_values(), now=utcnow())
     for name, message in check.errors.items():
         if name == "year" and check.vin_year and not form.year.data:
-            message = f"Enter the model year (the VIN says {check.vin_year})."
+            message = _("Enter the model year (the VIN says %(year)s).", year=check.vin_year)
         getattr(form, name).errors = [message]
     return check
 
@@ -55,7 +56,7 @@ def _save(form: VehicleForm, vehicle: Vehicle | None) -> Response | None:
     except vehicles.VehicleError as exc:
         getattr(form, exc.field or "vin").errors = [exc.message]
         return None
-    flash(f"Your {saved.display_name} was saved.", "success")
+    flash(_("Your %(car)s was saved.", car=saved.display_name), "success")
     if check.vin_warning:
         flash(check.vin_warning, "warning")
     return redirect(url_for("account.overview"), 303)
@@ -95,16 +96,19 @@ def remove_vehicle(vehicle_id: int) -> Response:
     vehicle = _own_vehicle(vehicle_id)
     name = vehicle.display_name
     if not RemoveVehicleForm().validate_on_submit():
-        flash("The form expired; please try again.", "danger")
+        flash(_("The form expired; please try again."), "danger")
         return redirect(url_for("account.overview"), 303)
     try:
         outcome = vehicles.remove_vehicle(_me(), vehicle_id, now=utcnow())
     except vehicles.VehicleNotFound:
         abort(404)
     if outcome == "archived":
-        flash(f"Your {name} was archived: it's off your list, its visits stay.", "success")
+        flash(
+            _("Your %(car)s was archived: it's off your list, its visits stay.", car=name),
+            "success",
+        )
     else:
-        flash(f"Your {name} was removed.", "success")
+        flash(_("Your %(car)s was removed.", car=name), "success")
     return redirect(url_for("account.overview"), 303)
 
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_security import auth_required, current_user, logout_user, verify_password
 from werkzeug.wrappers import Response
 
 from autoshop.domain.schedule_rules import ValidationFailed
+from autoshop.i18n import _, current_language, speaking, supported
 from autoshop.services import accounts, feeds, history, reviews, vehicles
 from autoshop.timeutil import utcnow
 from autoshop.web.account import bp
@@ -18,6 +19,8 @@ from autoshop.web.booking.rendering import totals_of
 @auth_required()
 def overview() -> str | Response:
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted() and not supported(form.locale.data):
+        form.locale.data = current_language()  # never chosen: the language the page speaks
     if form.validate_on_submit():
         accounts.update_profile(
             current_user,
@@ -28,7 +31,12 @@ def overview() -> str | Response:
             sms_opt_in=form.sms_opt_in.data,
             now=utcnow(),
         )
-        flash("Your details were saved.", "success")
+        language = supported(form.locale.data) if "locale" in request.form else None
+        if language and language != current_user.locale:
+            accounts.choose_language(current_user, language)
+        # Said in the language the next page speaks (the one just chosen, if it changed).
+        with speaking(language or current_language()):
+            flash(_("Your details were saved."), "success")
         return redirect(url_for("account.overview"))
     cars = vehicles.saved_vehicles(current_user)
     return render_template(
@@ -74,7 +82,7 @@ def delete() -> str | Response | tuple[str, int]:
     status = 200
     if form.validate_on_submit():
         if not verify_password(form.password.data or "", current_user.password or ""):
-            form.password.errors = ["That isn't your password."]
+            form.password.errors = [_("That isn't your password.")]
             status = 422
         else:
             try:
@@ -84,7 +92,7 @@ def delete() -> str | Response | tuple[str, int]:
                 status = 409
             else:
                 logout_user()
-                flash("Your account was deleted. Thank you for coming to us.", "success")
+                flash(_("Your account was deleted. Thank you for coming to us."), "success")
                 return redirect(url_for("public.home"))
     elif form.is_submitted():
         status = 422

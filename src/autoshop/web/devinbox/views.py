@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, render_template
 
+from autoshop.i18n import _
 from autoshop.web.access import role_required
 from autoshop.web.devinbox import bp, mail_folder
 
@@ -45,13 +46,13 @@ def _read(path: Path) -> KeptMessage:
     html_part = message.get_body(("html",))
     return KeptMessage(
         name=path.name,
-        subject=str(message["Subject"] or "(no subject)"),
+        subject=str(message["Subject"] or _("(no subject)")),
         sender=str(message["From"] or ""),
         to=str(message["To"] or ""),
         date=date,
         text=text_part.get_content() if isinstance(text_part, EmailMessage) else "",
         html=html_part.get_content() if isinstance(html_part, EmailMessage) else "",
-        attachments=[a.get_filename() or "(unnamed)" for a in message.iter_attachments()],
+        attachments=[a.get_filename() or _("(unnamed)") for a in message.iter_attachments()],
     )
 
 

@@ -7,6 +7,7 @@ from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
 from autoshop.extensions import limiter
+from autoshop.i18n import _, message_language, speaking
 from autoshop.services import feeds
 from autoshop.timeutil import utcnow
 from autoshop.web.feeds import bp
@@ -17,7 +18,10 @@ def feed(token: str) -> Response:
     found = feeds.feed_for(token, now=utcnow())
     if found is None:
         abort(404)
-    response = current_app.response_class(feeds.feed_ics(found), mimetype="text/calendar")
+    # A calendar app polls without the owner's session: the events speak the owner's language.
+    with speaking(message_language(found.user.locale)):
+        calendar = feeds.feed_ics(found)
+    response = current_app.response_class(calendar, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="appointments.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -43,5 +47,5 @@ def make_feed() -> Response | str:
 @auth_required()
 def revoke_feed() -> Response:
     feeds.revoke(current_user._get_current_object(), now=utcnow())
-    flash("Your calendar link is turned off; calendars subscribed to it stop updating.", "info")
+    flash(_("Your calendar link is turned off; calendars subscribed to it stop updating."), "info")
     return redirect(url_for("account.overview") + "#calendar-heading", 303)

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -125,4 +126,13 @@ def test_a_guest_books_in_spanish_and_is_emailed_in_spanish(
     calendar = next(
         p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"
     )
-    assert "Toyota Corolla" in calendar.get_content()
+    event = icalendar.Calendar.from_ical(calendar.get_content()).walk("VEVENT")[0]
+    assert str(event["summary"]) == "Main Street Auto: Brake pads"  # names as the shop typed them
+    assert str(event["description"]).startswith(
+        spanish(
+            app,
+            "Appointment %(reference)s at %(location)s.",
+            reference=appointment.reference,
+            location="Main Street Auto",
+        )
+    )

@@ -48,6 +48,7 @@ __all__ = [
     "lazy_label",
     "message_language",
     "ngettext",
+    "shown_note",
     "speaking",
 ]
 
@@ -86,6 +87,18 @@ def N_(string: str) -> str:
     """Marks a constant for the catalog without translating it: `_()` translates it where it is
     shown (`_(ONE_LINE_MESSAGE)`), and the constant stays the English for comparisons."""
     return string
+
+
+#: Notes the app itself writes on a visit's history, stored in English and shown in the
+#: reader's language (a note staff type is shown as typed).
+AUTOMATIC_NOTES = frozenset({N_("Booked online."), N_("Booked by staff.")})
+
+
+def shown_note(note: str | None) -> str:
+    """A status change's note as a reader sees it (see AUTOMATIC_NOTES)."""
+    if not note:
+        return ""
+    return _(note) if note in AUTOMATIC_NOTES else note
 
 
 def lazy_label(member: Any) -> LazyText:

@@ -465,3 +465,17 @@ def test_a_guest_on_the_waitlist_is_offered_a_time_in_the_language_they_joined_i
         sa.select(Notification).where(Notification.kind == waitlist.OFFERED)
     ).all()
     assert offer.subject.startswith(subject_start)
+
+
+def test_the_notes_the_app_writes_on_a_visit_read_in_the_readers_language(app):
+    """'Booked online.' is stored once (in English) and shown to a Spanish reader in Spanish; a
+    note staff type is shown as typed."""
+    from autoshop.i18n import shown_note, speaking
+
+    with app.test_request_context(headers={"Cookie": "lang=es"}):
+        assert shown_note("Booked online.") == "Reservada en línea."
+        with speaking("en"):
+            assert shown_note("Booked online.") == "Booked online."
+        assert shown_note("Booked by staff.") == "Reservada por el personal."
+        assert shown_note("Check the left tire.") == "Check the left tire."
+        assert shown_note(None) == ""

@@ -36,7 +36,7 @@ from autoshop.domain.technicians import Technicians, rank_technicians
 from autoshop.domain.vehicles import CarFields, normalize_plate
 from autoshop.domain.visit_caps import CapIndex
 from autoshop.extensions import db
-from autoshop.i18n import _, format_moment, ngettext
+from autoshop.i18n import N_, _, format_moment, ngettext, speaking
 from autoshop.models import (
     Appointment,
     AppointmentService,
@@ -708,6 +708,14 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
         raise _taken(ctx, req.starts_at.astimezone(ctx.zone), now) from exc
 
 
+def _record(message: str, **values: Any) -> str:
+    """A note for the visit's history, written in the shop's language whoever makes the change
+    (values given as functions are formatted in that language too)."""
+    with speaking(None):
+        filled = {k: v() if callable(v) else v for k, v in values.items()}
+        return _(message, **filled)
+
+
 def _booking_context(req: BookingRequest) -> _Context:
     return _context(
         req.location_id,
@@ -1014,7 +1022,11 @@ def reschedule(
                 to_status=current.status,
                 changed_by=actor,
                 changed_at=now,
-                note=f"Moved from {previous.astimezone(ctx.zone):%a %b %-d %-I:%M %p}.",
+                note=_record(
+                    N_("Moved from %(day)s %(time)s."),
+                    day=lambda: format_moment(previous, "short_day", ctx.zone),
+                    time=lambda: format_moment(previous, "time", ctx.zone),
+                ),
             )
         )
         outbox_planning.plan_reschedule(current, now=now)
@@ -1150,7 +1162,11 @@ def move_to_free_bay(appointment: Appointment, *, now: datetime, actor: User | N
                 to_status=current.status,
                 changed_by=actor,
                 changed_at=now,
-                note=f"Moved from {previous.name} to {current.bay.name}.",
+                note=_record(
+                    N_("Moved from %(bay)s to %(other)s."),
+                    bay=previous.name,
+                    other=current.bay.name,
+                ),
             )
         )
         return current

@@ -16,7 +16,7 @@ from autoshop.domain import bounds
 from autoshop.domain.choices import Role as RoleName
 from autoshop.domain.visit_desk import NoteAudience, note_problem, refuse_note, refuse_promise
 from autoshop.extensions import db
-from autoshop.i18n import _, format_moment, speaking
+from autoshop.i18n import _, format_moment, shown_note, speaking
 from autoshop.models import Appointment, AppointmentNote, Role, StatusChange, User
 from autoshop.services import outbox_planning
 from autoshop.services.booking import BookingError, actor_of, change_write, enforce, facts_of
@@ -155,7 +155,7 @@ def timeline(appointment: Appointment, *, internal: bool) -> list[TimelineEntry]
                 if change.from_status is change.to_status
                 else change.to_status.label
             ),
-            text=change.note,
+            text=shown_note(change.note),
             by=change.changed_by.full_name if internal and change.changed_by else "",
             kind="status",
         )

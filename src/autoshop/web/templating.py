@@ -14,7 +14,14 @@ from flask_security import current_user
 from autoshop.domain.bounds import one_line
 from autoshop.domain.durations import format_minutes
 from autoshop.domain.money import describe_price
-from autoshop.i18n import _, format_clock, format_moment, format_money, formats_locale
+from autoshop.i18n import (
+    _,
+    format_clock,
+    format_moment,
+    format_money,
+    formats_locale,
+    shown_note,
+)
 from autoshop.services.health import app_version
 
 
@@ -92,6 +99,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["status_note"] = shown_note
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["duration"] = format_minutes
     app.jinja_env.filters["one_line"] = one_line

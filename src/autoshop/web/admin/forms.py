@@ -417,6 +417,19 @@ class ClosureForm(FlaskForm):
 KEEP, CANCEL, MOVE = "keep", "cancel", "move"
 
 
+#: The answers every schedule change that leaves booked visits behind offers.
+KEEP_CHOICE = SelectChoice(
+    KEEP,
+    _l(
+        "Keep them booked. They are listed on the dashboard as conflicts "
+        "until you move or cancel them."
+    ),
+)
+CANCEL_CHOICE = SelectChoice(
+    CANCEL, _l("Cancel them and tell each customer, with a link to book again.")
+)
+
+
 class ScheduleChangeDecisionForm(FlaskForm):
     """The second step of a schedule change that hits bookings: keep the visits or cancel them.
 
@@ -432,16 +445,8 @@ class ScheduleChangeDecisionForm(FlaskForm):
     choice = RadioField(
         _l("What should happen to these visits?"),
         choices=[
-            SelectChoice(
-                KEEP,
-                _l(
-                    "Keep them booked. They are listed on the dashboard as conflicts "
-                    "until you move or cancel them."
-                ),
-            ),
-            SelectChoice(
-                CANCEL, _l("Cancel them and tell each customer, with a link to book again.")
-            ),
+            KEEP_CHOICE,
+            CANCEL_CHOICE,
         ],
         validators=[
             InputRequired(message=_l("Choose whether to keep these visits or cancel them."))
@@ -477,16 +482,8 @@ class BayChangeDecisionForm(ScheduleChangeDecisionForm):
                     "their times; a visit with no free bay stays listed on the dashboard."
                 ),
             ),
-            SelectChoice(
-                KEEP,
-                _l(
-                    "Keep them booked. They are listed on the dashboard as conflicts "
-                    "until you move or cancel them."
-                ),
-            ),
-            SelectChoice(
-                CANCEL, _l("Cancel them and tell each customer, with a link to book again.")
-            ),
+            KEEP_CHOICE,
+            CANCEL_CHOICE,
         ],
         validators=[
             InputRequired(message=_l("Choose whether to move, keep or cancel these visits."))

@@ -26,6 +26,7 @@ stays far inside what Python's datetime and a 32-bit integer column can hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -34,6 +35,20 @@ from autoshop.i18n import N_, _, format_moment, ngettext
 
 def _number(value: int) -> str:
     return f"{value:,}" if abs(value) >= 10_000 else str(value)
+
+
+#: '1 minute', '5 minutes'... in the reader's language, by a Range's unit.
+_UNIT_AMOUNTS: dict[str, Callable[[int, str], str]] = {
+    "minutes": lambda n, c: ngettext("%(count)s minute", "%(count)s minutes", n, count=c),
+    "hours": lambda n, c: ngettext("%(count)s hour", "%(count)s hours", n, count=c),
+    "days": lambda n, c: ngettext("%(count)s day", "%(count)s days", n, count=c),
+    "miles": lambda n, c: ngettext("%(count)s mile", "%(count)s miles", n, count=c),
+    "cents": lambda n, c: ngettext("%(count)s cent", "%(count)s cents", n, count=c),
+    "waiting customers": lambda n, c: ngettext(
+        "%(count)s waiting customer", "%(count)s waiting customers", n, count=c
+    ),
+    "drop-offs": lambda n, c: ngettext("%(count)s drop-off", "%(count)s drop-offs", n, count=c),
+}
 
 
 @dataclass(frozen=True)
@@ -71,17 +86,11 @@ class Range:
 
     def _amount(self, value: int) -> str:
         number = _number(value)
-        if self.unit == "minutes":
-            return ngettext("%(count)s minute", "%(count)s minutes", value, count=number)
-        if self.unit == "hours":
-            return ngettext("%(count)s hour", "%(count)s hours", value, count=number)
-        if self.unit == "days":
-            return ngettext("%(count)s day", "%(count)s days", value, count=number)
-        if self.unit == "miles":
-            return ngettext("%(count)s mile", "%(count)s miles", value, count=number)
-        if self.unit == "cents":
-            return ngettext("%(count)s cent", "%(count)s cents", value, count=number)
-        return number
+        words = _UNIT_AMOUNTS.get(self.unit)
+        if words is not None:
+            return words(value, number)
+        unit = self.unit[:-1] if value == 1 and self.unit.endswith("s") else self.unit
+        return f"{number} {unit}".strip()
 
     def sql(self, column: str) -> str:
         """The CHECK constraint's condition for a column holding this range."""

@@ -92,7 +92,10 @@ def test_an_unknown_language_is_refused_and_nothing_saved(client, factories, log
     assert db.session.get(type(customer), customer.id).locale is None
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:x"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "javascript:x", "/\\evil.example", "/\\/x"],
+)
 def test_the_picker_goes_back_only_to_a_page_of_this_site(client, target):
     response = submit_form(client, "/", {"language": "es", "next": target}, action="/language")
     assert response.status_code == 303

@@ -76,6 +76,8 @@ def _same_site_path(target: str | None) -> str:
     if not target:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    leaves = parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+    # Browsers read a backslash as a slash ("/\\evil.example" leaves the site); no line breaks.
+    if leaves or any(ch in target for ch in "\\\r\n"):
         return "/"
     return target

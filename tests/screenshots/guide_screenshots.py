@@ -37,6 +37,7 @@ SHOTS: dict[str, tuple[str, ...]] = {
     "customer-visit": ("phone",),
     "customer-history": ("phone",),
     "customer-review": ("phone",),
+    "customer-spanish": ("phone",),
     "staff-dashboard": ("desktop",),
     "staff-calendar": ("desktop",),
     "staff-board": ("desktop", "phone"),
@@ -152,6 +153,13 @@ def test_customer_guide(camera):
     camera.take(
         "customer-review", f"/appointments/{unreviewed.reference}/review", unreviewed.customer.email
     )
+
+    def in_spanish(page: Any) -> None:
+        page.locator("#language-choice").select_option("es")
+        page.locator("#language-form button[type=submit]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+
+    camera.take("customer-spanish", "/services", prepare=in_spanish)
 
 
 def test_staff_guide(camera):

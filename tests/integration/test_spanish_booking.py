@@ -366,8 +366,9 @@ def test_the_english_pages_stay_english(client, shop):
     assert '<abbr title="Monday">Mon</abbr>' in page
 
 
-def test_a_waitlist_offer_in_spanish(client, login, factories):
-    """A customer who chose Spanish gets the offer in Spanish (its subject) and reads it so."""
+def _full_wednesday(factories):
+    """One lift open Wednesday 9:00-11:00 in one-hour starts, both of them booked: a waitlist
+    for 9:00-10:00 is offered the 10:00 start once its visit is cancelled (visits[1])."""
     lift = [Capability.LIFT.value, Capability.GENERAL.value]
     location = factories.location(
         hours={2: [(time(9), time(11))]},
@@ -381,6 +382,12 @@ def test_a_waitlist_offer_in_spanish(client, login, factories):
         factories.appointment(location=location, starts_at=start, services=[service])
         for start in (wed_9, wed_9 + timedelta(hours=1))
     ]
+    return location, service, visits
+
+
+def test_a_waitlist_offer_in_spanish(client, login, factories):
+    """A customer who chose Spanish gets the offer in Spanish (its subject) and reads it so."""
+    location, service, visits = _full_wednesday(factories)
     customer = factories.customer(email="ana@example.com", first_name="Ana", locale="es")
     car = factories.vehicle(owner=customer, year=2018, make="Mazda", model="3")
     waitlist.join(
@@ -427,19 +434,7 @@ def test_a_waitlist_offer_in_spanish(client, login, factories):
 def test_a_guest_on_the_waitlist_is_offered_a_time_in_the_language_they_joined_in(
     factories, language, subject_start
 ):
-    lift = [Capability.LIFT.value, Capability.GENERAL.value]
-    location = factories.location(
-        hours={2: [(time(9), time(11))]},
-        bays=[("Lift 1", lift)],
-        slot_interval_minutes=60,
-        buffer_minutes=0,
-    )
-    service = factories.service("Brake pads", duration_minutes=60)
-    wed_10 = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
-    visits = [
-        factories.appointment(location=location, starts_at=start, services=[service])
-        for start in (wed_10 - timedelta(hours=1), wed_10)
-    ]
+    location, service, visits = _full_wednesday(factories)
     entry = waitlist.join(
         JoinRequest(
             service_ids=[service.id],

@@ -8,8 +8,10 @@ same way, and counts double bookings left in the database afterwards (must be 0)
 
 It creates (and drops afterwards) its own database, `autoshop_bench_booking` unless
 --database-name says otherwise, on the server of --database-url (default: the local PostgreSQL).
-The last row is the ratio the target is set on: booking requests/s over the bare route's, both
-measured in the same run (the bare route before and after the bookings, their mean).
+The ratio the target is set on is booking requests/s over the bare route's, both measured in
+the same run (the bare route before and after the bookings, their mean). Two rows after it give
+the floor under that ratio on this machine: routes that do nothing but run a booking's and a
+refusal's number of statements (`SELECT 1`), served the same way (benchmarks/floor_app.py).
 """
 
 from __future__ import annotations
@@ -258,18 +260,21 @@ def main() -> None:
             }
             return "POST", "/api/v1/appointments", json.dumps(body)
 
-        def bare_route() -> float:
-            """The bare route's requests/s, the same number of requests from as many clients."""
+        def route_rate(app_path: str, **extra: str) -> float:
+            """A GET route's requests/s, the same number of requests from as many clients."""
             port = free_port()
-            bare = serve("benchmarks.bare_app:app", env, port)
+            route = serve(app_path, {**env, **extra}, port)
             try:
-                bare_elapsed, bare_counts = hammer(
+                elapsed, counts = hammer(
                     port, args.clients, args.requests, lambda rng, i: ("GET", "/", None)
                 )
             finally:
-                bare.terminate()
-                bare.wait(timeout=30)
-            return bare_counts.get(200, 0) / bare_elapsed
+                route.terminate()
+                route.wait(timeout=30)
+            return counts.get(200, 0) / elapsed
+
+        def bare_route() -> float:
+            return route_rate("benchmarks.bare_app:app")
 
         # The bare route before and after the bookings: on a machine shared with other work the
         # load changes during a long booking run, and a single short bare run would catch only
@@ -283,6 +288,11 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         booked = counts.get(201, 0)
+        # The floor: routes that only run as many trivial statements as a booking (12) and a
+        # refusal (5) do, in one transaction each (benchmarks/floor_app.py).
+        floors = {
+            n: route_rate("benchmarks.floor_app:app", FLOOR_STATEMENTS=str(n)) for n in (12, 5)
+        }
         bare_after = bare_route()
         doubles = double_bookings(url)
     finally:
@@ -303,6 +313,11 @@ def main() -> None:
             f"| bare Flask route, same server (before, after the bookings) | "
             f"{bare_rate:.0f} requests/s ({bare_before:.0f}, {bare_after:.0f}) |",
             f"| booking requests/s ÷ bare route requests/s | {booking_rate / bare_rate:.0%} |",
+            *(
+                f"| floor: a route running only {n} `SELECT 1` in a transaction | "
+                f"{rate:.0f} requests/s: {rate / bare_rate:.0%} of the bare route |"
+                for n, rate in floors.items()
+            ),
             f"| double bookings found afterwards | {doubles} |",
             f"| machine load (1-minute load average, before and after) | "
             f"{load_before:.1f}, {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores |",

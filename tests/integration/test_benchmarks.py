@@ -70,3 +70,28 @@ def test_the_contention_benchmark_runs():
     assert figures["doubles"] == 0
     assert figures["retry_replayed"] == figures["booked"]
     assert figures["new_from_retries"] == 0
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="the booking run needs PostgreSQL")
+def test_the_booking_benchmark_runs_with_its_floor():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    # Its own database beside the test database (several worktrees share the server).
+    name = TEST_DATABASE_URL.rsplit("/", 1)[1] + "_booking"
+    command = [sys.executable, "-m", "benchmarks.booking", "--requests", "40", "--clients", "4"]
+    command += ["--database-url", TEST_DATABASE_URL, "--database-name", name]
+    out = subprocess.run(
+        command,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+    assert "| double bookings found afterwards | 0 |" in out
+    assert "| booking requests/s ÷ bare route requests/s |" in out
+    for statements in (12, 5):
+        assert f"| floor: a route running only {statements} `SELECT 1` in a transaction |" in out

@@ -15,6 +15,8 @@ from autoshop.domain.choices import Capability
 from autoshop.extensions import db
 from autoshop.models import Location
 from autoshop.services import availability as queries
+from autoshop.services import booking
+from autoshop.services.booking import BookingRequest, GuestContact, SlotTaken, VehicleDetails
 
 LIFT = [Capability.LIFT.value, Capability.GENERAL.value]
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
@@ -217,3 +219,49 @@ def test_a_request_leaving_its_own_visit_out_reads_afresh(shop):
         (at(11), 2),
     ]
     assert offered(shop) == [(at(9), 1), (at(10), 1), (at(11), 2)]
+
+
+# --- a refused booking reads the day as the calendar does -------------------------------------
+
+
+def booking_at(shop: dict[str, Any], starts_at: datetime, n: int) -> BookingRequest:
+    db.session.refresh(shop["location"])  # as a new request finds it
+    return BookingRequest(
+        service_ids=[shop["service"].id],
+        starts_at=starts_at,
+        location_id=shop["location"].id,
+        vehicle=VehicleDetails(year=2020, make="Honda", model=f"Civic {n}"),
+        guest=GuestContact(name=f"Guest {n}", email=f"guest{n}@example.com", phone="+12015550100"),
+    )
+
+
+def refused_at(shop: dict[str, Any], starts_at: datetime, n: int) -> tuple[list[datetime], int]:
+    """The alternatives a refused booking at `starts_at` offers, and the statements it ran."""
+    request = booking_at(shop, starts_at, n)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with pytest.raises(SlotTaken) as refused:
+            booking.book(request, now=NOW)
+        alternatives = refused.value.alternatives
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+        db.session.rollback()
+    return alternatives, len(statements)
+
+
+def test_a_refused_booking_reuses_the_day_s_busy_time_until_someone_books(shop):
+    booking.book(booking_at(shop, at(9), 1), now=NOW)  # the last lift at 9:00
+    alternatives, first = refused_at(shop, at(9), 2)
+    assert alternatives == [at(10), at(11)]
+    again, second = refused_at(shop, at(9), 3)
+    assert again == alternatives
+    assert second == first - 1  # the day's busy time came from the cache
+    booking.book(booking_at(shop, at(10), 4), now=NOW)  # the last lift at 10:00, by anyone
+    after, third = refused_at(shop, at(9), 5)
+    assert after == [at(11)]
+    assert third == first

@@ -22,6 +22,7 @@ the database set a new one with every write that can change the location's busy 
 
 from __future__ import annotations
 
+import functools
 import threading
 from array import array
 from collections import OrderedDict
@@ -250,16 +251,12 @@ def load_busy(
     """The busy blocks of the range, in one statement: bookings, a bay's downtime, and live
     waitlist holds; `exclude` leaves out one appointment (when moving it), `holder` the hold of
     the one booking it."""
-    stmt = busy_query(location.id, start_at, end_at)
-    if exclude is not None:
-        stmt = stmt.where(Appointment.id != exclude)
-    holds = holds_query(location.id, start_at, end_at, now=now)
-    if holder is not None:
-        holds = holds.where(WaitlistHold.id != holder)
-    everything = sa.union_all(stmt, downtime_query(location.id, start_at, end_at), holds)
+    stmt, params = _busy_statement(
+        "blocks", location.id, start_at, end_at, exclude=exclude, now=now, holder=holder
+    )
     return [
         engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2])
-        for r in db.session.execute(everything)
+        for r in db.session.execute(stmt, params)
     ]
 
 
@@ -268,19 +265,90 @@ def read_busy_rows(
 ) -> tuple[list[engine.Busy], datetime | None]:
     """`load_busy`'s rows (nothing left out), and when the first waitlist hold among them
     expires (None: no hold), from the same statement."""
-    no_expiry = sa.cast(sa.null(), WaitlistHold.expires_at.type)
-    everything = sa.union_all(
-        busy_query(location.id, start_at, end_at).add_columns(no_expiry),
-        downtime_query(location.id, start_at, end_at).add_columns(no_expiry),
-        holds_query(location.id, start_at, end_at, now=now).add_columns(WaitlistHold.expires_at),
-    )
+    stmt, params = _busy_statement("expiring blocks", location.id, start_at, end_at, now=now)
     busy: list[engine.Busy] = []
     expiries: list[datetime] = []
-    for r in db.session.execute(everything):
+    for r in db.session.execute(stmt, params):
         busy.append(engine.Busy(bay_id=r[0], starts_at=r[1], ends_at=r[2]))
         if r[3] is not None:
             expiries.append(r[3])
     return busy, min(expiries, default=None)
+
+
+#: The busy-time statements' parameters. The statements are built once per shape and process
+#: (`_busy_shape`) and run with these bound: building one anew for each request cost more
+#: Python time than the database took to answer it, and one SQL text per shape lets the
+#: PostgreSQL driver prepare it once per connection.
+_PARAMS = {
+    name: sa.bindparam(name)
+    for name in ("location_id", "start_at", "end_at", "exclude", "now", "holder")
+}
+
+
+def _blocks(
+    location_id: Any,
+    start_at: Any,
+    end_at: Any,
+    *,
+    exclude: Any = None,
+    now: Any = None,
+    holder: Any = None,
+    expiring: bool = False,
+) -> tuple[sa.CompoundSelect, sa.Select[Any]]:
+    """The range's busy blocks in one UNION ALL (bookings, downtime, live holds), and the holds'
+    own SELECT. `expiring` adds a fourth column: when each hold expires (NULL for the others)."""
+    bookings = busy_query(location_id, start_at, end_at)
+    if exclude is not None:
+        bookings = bookings.where(Appointment.id != exclude)
+    holds = holds_query(location_id, start_at, end_at, now=now)
+    if holder is not None:
+        holds = holds.where(WaitlistHold.id != holder)
+    downtime = downtime_query(location_id, start_at, end_at)
+    if expiring:
+        no_expiry = sa.cast(sa.null(), WaitlistHold.expires_at.type)
+        bookings, downtime = bookings.add_columns(no_expiry), downtime.add_columns(no_expiry)
+        holds = holds.add_columns(WaitlistHold.expires_at)
+    return sa.union_all(bookings, downtime, holds), holds
+
+
+@functools.cache
+def _busy_shape(
+    kind: str, dialect: str, exclude: bool, now: bool, holder: bool
+) -> sa.Select[Any] | sa.CompoundSelect:
+    """One busy-time statement with bound parameters: "blocks" (`load_busy`), "expiring blocks"
+    (`read_busy_rows`) or "islands" (`busy_islands_query`, also bound: gap_us)."""
+    p = _PARAMS
+    optional = {
+        "exclude": p["exclude"] if exclude else None,
+        "now": p["now"] if now else None,
+        "holder": p["holder"] if holder else None,
+    }
+    where = (p["location_id"], p["start_at"], p["end_at"])
+    if kind == "islands":
+        gap_us = sa.bindparam("gap_us", type_=sa.BigInteger())
+        return _islands_statement(*where, gap_us=gap_us, dialect=dialect, **optional)
+    return _blocks(*where, expiring=kind == "expiring blocks", **optional)[0]
+
+
+def _busy_statement(
+    kind: str,
+    location_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
+    gap_us: int | None = None,
+) -> tuple[sa.Select[Any] | sa.CompoundSelect, dict[str, Any]]:
+    """The statement of `kind` for these values, and the parameters to run it with."""
+    params: dict[str, Any] = {"location_id": location_id, "start_at": start_at, "end_at": end_at}
+    optional = {"exclude": exclude, "now": now, "holder": holder, "gap_us": gap_us}
+    params.update({k: v for k, v in optional.items() if v is not None})
+    shape = _busy_shape(
+        kind, db.engine.dialect.name, exclude is not None, now is not None, holder is not None
+    )
+    return shape, params
 
 
 class epoch_us(FunctionElement[int]):
@@ -325,18 +393,39 @@ def busy_islands_query(
     now: datetime | None = None,
     holder: int | None = None,
 ) -> sa.Select[Any]:
-    """`load_busy_islands`' one statement: gaps and islands per bay over load_busy's UNION ALL,
-    in one window pass (one sort). PostgreSQL compares the instants as they are and converts
-    only the islands' bounds to microseconds; SQLite (text instants) converts every block."""
-    stmt = busy_query(location_id, start_at, end_at)
-    if exclude is not None:
-        stmt = stmt.where(Appointment.id != exclude)
-    holds = holds_query(location_id, start_at, end_at, now=now)
-    if holder is not None:
-        holds = holds.where(WaitlistHold.id != holder)
-    blocks = sa.union_all(stmt, downtime_query(location_id, start_at, end_at), holds).subquery()
+    """`load_busy_islands`' one statement with these values in it (to read or explain it;
+    `read_busy_islands` runs the shape built once, with them bound)."""
+    statement, params = _busy_statement(
+        "islands",
+        location_id,
+        start_at,
+        end_at,
+        exclude=exclude,
+        now=now,
+        holder=holder,
+        gap_us=int(gap_us),
+    )
+    assert dialect == db.engine.dialect.name
+    return statement.params(params)  # type: ignore[return-value]
+
+
+def _islands_statement(
+    location_id: Any,
+    start_at: Any,
+    end_at: Any,
+    *,
+    gap_us: Any,
+    dialect: str,
+    exclude: Any = None,
+    now: Any = None,
+    holder: Any = None,
+) -> sa.Select[Any]:
+    """Gaps and islands per bay over load_busy's UNION ALL, in one window pass (one sort).
+    PostgreSQL compares the instants as they are and converts only the islands' bounds to
+    microseconds; SQLite (text instants) converts every block."""
+    union, holds = _blocks(location_id, start_at, end_at, exclude=exclude, now=now, holder=holder)
+    blocks = union.subquery()
     bay_col, start_col, end_col = list(blocks.c)
-    gap_us = int(gap_us)
     native = dialect == "postgresql"
 
     def key(col: Any) -> Any:
@@ -344,7 +433,7 @@ def busy_islands_query(
 
     def plus_gap(col: Any) -> Any:
         if native:
-            return col + sa.literal_column(f"INTERVAL '{gap_us} microseconds'")
+            return col + gap_us * sa.literal_column("INTERVAL '1 microsecond'")
         return col + gap_us
 
     # Per bay in (start, end) order: the latest end before each block and up to it, and the
@@ -437,17 +526,17 @@ def read_busy_islands(
     """`load_busy_islands`, and when the first waitlist hold counted in them expires (None: no
     hold counted), from the same statement: until then the islands are the range's busy time."""
     gap_us = gap // timedelta(microseconds=1)
-    stmt = busy_islands_query(
+    stmt, params = _busy_statement(
+        "islands",
         location.id,
         start_at,
         end_at,
-        gap_us=gap_us,
-        dialect=db.engine.dialect.name,
         exclude=exclude,
         now=now,
         holder=holder,
+        gap_us=gap_us,
     )
-    row = db.session.execute(stmt).one()
+    row = db.session.execute(stmt, params).one()
     islands = engine.BusyIslands(
         bay_ids=_int_list(row[0]),
         starts_us=_int_list(row[1]),

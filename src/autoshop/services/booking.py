@@ -256,11 +256,20 @@ def _caps(
     return cap_queries.index_for(ctx.location, ctx.mode, start_at, end_at, exclude=exclude)
 
 
+#: A range's busy time as the engine takes it: blocks, or islands merged per bay (the calendar's
+#: shape, read merged in SQL on PostgreSQL or kept in `busy_cache`).
+BusyTime = list[engine.Busy] | engine.BusyIslands
+
+
+def _engine_busy(busy: BusyTime) -> dict[str, Any]:
+    return {"islands": busy} if isinstance(busy, engine.BusyIslands) else {"busy": busy}
+
+
 def _slot(
     ctx: _Context,
     starts_at: datetime,
     closures,
-    busy,
+    busy: BusyTime,
     now: datetime,
     techs: Technicians | None = None,
     caps: CapIndex | None = None,
@@ -268,10 +277,10 @@ def _slot(
     return engine.slot_at(
         starts_at,
         closures=closures,
-        busy=busy,
         now=now,
         technicians=techs,
         caps=caps,
+        **_engine_busy(busy),
         **ctx.engine_args(),
     )
 
@@ -437,7 +446,7 @@ def _require_offered(
     ctx: _Context,
     starts_at: datetime,
     closures: list[engine.Closure],
-    busy: list[engine.Busy],
+    busy: BusyTime,
     now: datetime,
     *,
     exclude: int | None = None,
@@ -465,7 +474,7 @@ class _Seen:
 
     day: date
     closures: list[engine.Closure]
-    busy: list[engine.Busy]
+    busy: BusyTime
 
 
 def alternatives_near(
@@ -502,7 +511,7 @@ def _free_starts(
     *,
     exclude: int | None,
     closures: list[engine.Closure] | None = None,
-    busy: list[engine.Busy] | None = None,
+    busy: BusyTime | None = None,
 ) -> list[datetime]:
     """Every free start for the visit on `days` local days from `first`, in order. Busy time
     not given is read for the range (on PostgreSQL merged per bay in SQL, as the calendar reads
@@ -518,7 +527,7 @@ def _free_starts(
             ctx.location, start_at, end_at, ctx.visit, ctx.rules, exclude, now
         )
     else:
-        busy_time = {"busy": busy}
+        busy_time = _engine_busy(busy)
     last = first + timedelta(days=days - 1)
     blocked: list[tuple[datetime, datetime]] = []
     if ctx.vehicle_id is not None:
@@ -746,9 +755,22 @@ def _check_before_writing(
     _check_offset(req.starts_at, ctx.zone)
     starts_at = req.starts_at.astimezone(ctx.zone)
     day = starts_at.date()
-    closures, busy = _day_data(ctx, day, now=now, holder=req.hold_id)
-    seen = _Seen(day, closures, busy) if req.hold_id is None else None
-    _require_offered(ctx, starts_at, closures, busy, now, seen=seen)
+    if req.hold_id is not None:  # the hold's own bay isn't busy for it: read as blocks
+        closures, busy = _day_data(ctx, day, now=now, holder=req.hold_id)
+        _require_offered(ctx, starts_at, closures, busy, now)
+        return ctx, closures
+    # The day's busy time as the calendar reads it: islands kept in `busy_cache` while the
+    # location's schedule version (read with it just now) stands, else one statement, merged per
+    # bay in SQL on PostgreSQL. A busy day's refusals follow each other between two bookings,
+    # and each then costs no busy-time statement and no object per booked block.
+    start_at, end_at = queries.range_bounds(
+        day - timedelta(days=1), day + timedelta(days=1), ctx.zone
+    )
+    closures = queries.load_closures(ctx.location, start_at, end_at)
+    (busy,) = queries.busy_time(
+        ctx.location, start_at, end_at, ctx.visit, ctx.rules, None, now, reuse=True
+    ).values()
+    _require_offered(ctx, starts_at, closures, busy, now, seen=_Seen(day, closures, busy))
     return ctx, closures
 
 

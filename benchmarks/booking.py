@@ -265,6 +265,8 @@ def main() -> None:
             port = free_port()
             route = serve(app_path, {**env, **extra}, port)
             try:
+                # Warmed up first: every worker thread has its connection and compiled code.
+                hammer(port, args.clients, args.requests // 10, lambda rng, i: ("GET", "/", None))
                 elapsed, counts = hammer(
                     port, args.clients, args.requests, lambda rng, i: ("GET", "/", None)
                 )

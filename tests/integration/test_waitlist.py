@@ -10,10 +10,11 @@ import time_machine
 
 from autoshop.domain.choices import Capability
 from autoshop.domain.status import AppointmentStatus
+from autoshop.domain.technicians import WorkingSpan
 from autoshop.domain.waitlist import EntryStatus, HoldStatus
 from autoshop.extensions import db
 from autoshop.models import Appointment, Notification, WaitlistEntry, WaitlistHold
-from autoshop.services import booking, waitlist, waitlist_offers
+from autoshop.services import booking, technicians, waitlist, waitlist_offers
 from autoshop.services.availability import find_availability
 from autoshop.services.booking import BookingRequest, GuestContact, SlotTaken, VehicleDetails
 from autoshop.services.waitlist import GuestDetails, JoinRequest, WaitlistError
@@ -33,15 +34,27 @@ def frozen():
         yield traveller
 
 
-@pytest.fixture
-def full_day(factories):
-    """Two lifts open Wednesday 09:00-11:00 for one-hour jobs, every start taken."""
-    location = factories.location(
+def _two_lifts_on_wednesday(factories):
+    """Two lifts open Wednesday 09:00-11:00 for one-hour jobs on the hour, no buffer."""
+    return factories.location(
         hours={2: [(time(9), time(11))]},
         bays=[("Lift 1", LIFT), ("Lift 2", LIFT)],
         slot_interval_minutes=60,
         buffer_minutes=0,
     )
+
+
+def _waiting(factories):
+    """Three customers with a car each, who may join a waitlist, and an admin to cancel."""
+    customers = [factories.customer(email=f"wait{n}@example.com") for n in range(3)]
+    vehicles = [factories.vehicle(owner=c, model=f"Model {n}") for n, c in enumerate(customers)]
+    return {"customers": customers, "vehicles": vehicles, "admin": factories.admin()}
+
+
+@pytest.fixture
+def full_day(factories):
+    """Two lifts open Wednesday 09:00-11:00 for one-hour jobs, every start taken."""
+    location = _two_lifts_on_wednesday(factories)
     service = factories.service("Brake pads", duration_minutes=60)
     visits = {}
     for bay in location.bays:
@@ -49,16 +62,7 @@ def full_day(factories):
             visits[(bay.name, start)] = factories.appointment(
                 location=location, bay=bay, starts_at=start, services=[service]
             )
-    customers = [factories.customer(email=f"wait{n}@example.com") for n in range(3)]
-    vehicles = [factories.vehicle(owner=c, model=f"Model {n}") for n, c in enumerate(customers)]
-    return {
-        "location": location,
-        "service": service,
-        "visits": visits,
-        "customers": customers,
-        "vehicles": vehicles,
-        "admin": factories.admin(),
-    }
+    return {"location": location, "service": service, "visits": visits, **_waiting(factories)}
 
 
 def join(shop, n, earliest=time(9), latest=time(10), day=WED, now=NOW):
@@ -79,6 +83,20 @@ def join(shop, n, earliest=time(9), latest=time(10), day=WED, now=NOW):
 def cancel(shop, bay_name="Lift 1", start=WED_10, now=NOW):
     visit = db.session.get(Appointment, shop["visits"][(bay_name, start)].id)
     return booking.cancel(visit, now=now, actor=shop["admin"], reason="Customer called")
+
+
+def walk_in(shop, starts_at, now):
+    """Someone not on the waitlist books `starts_at`."""
+    return booking.book(
+        BookingRequest(
+            service_ids=[shop["service"].id],
+            starts_at=starts_at,
+            guest=GuestContact(name="Walk In", email="walkin@example.com"),
+            vehicle=VehicleDetails(year=2020, make="Ford", model="Focus"),
+            location_id=shop["location"].id,
+        ),
+        now=now,
+    )
 
 
 def free_starts(shop, now=NOW, **kw):
@@ -206,21 +224,71 @@ def test_the_hold_hides_the_time_from_everyone_else(full_day, client, frozen):
     assert response.status_code == 200
     assert all(not d["slots"] for d in response.get_json()["days"])
     with pytest.raises(SlotTaken):
-        booking.book(
-            BookingRequest(
-                service_ids=[full_day["service"].id],
-                starts_at=WED_10,
-                guest=GuestContact(name="Walk In", email="walkin@example.com"),
-                vehicle=VehicleDetails(year=2020, make="Ford", model="Focus"),
-            ),
-            now=NOW,
-        )
+        walk_in(full_day, WED_10, now=NOW)
     # The holder's own view leaves their hold out, so the booking can go through.
     (hold,) = holds()
     appointment = waitlist_offers.accept(hold, now=NOW + timedelta(minutes=3))
     assert appointment.starts_at == WED_10
     assert appointment.customer_id == full_day["customers"][0].id
     assert appointment.vehicle_id == full_day["vehicles"][0].id
+
+
+@pytest.fixture
+def one_mechanic_day(factories):
+    """Two lifts open Wednesday 09:00-11:00 but one mechanic, Mike, busy on Lift 1 at 9 and 10:
+    Lift 2 is free all day and nothing can be offered."""
+    location = _two_lifts_on_wednesday(factories)
+    brakes = factories.category("Brakes")
+    service = factories.service("Brake pads", category=brakes, duration_minutes=60)
+    mike = factories.mechanic(first_name="Mike")
+    technicians.save_schedule(
+        mike.id,
+        location_id=location.id,
+        spans=[WorkingSpan(2, 9 * 60, 11 * 60)],
+        skill_ids=[brakes.id],
+    )
+    lift1 = location.bays[0]
+    visits = {
+        (lift1.name, start): factories.appointment(
+            location=location, bay=lift1, starts_at=start, services=[service], mechanic_id=mike.id
+        )
+        for start in (WED_9, WED_10)
+    }
+    return {
+        "location": location,
+        "service": service,
+        "visits": visits,
+        "mike": mike,
+        **_waiting(factories),
+    }
+
+
+def test_a_hold_keeps_its_technician_from_everyone_else(one_mechanic_day, frozen):
+    shop = one_mechanic_day
+    first = join(shop, 0, earliest=time(10), latest=time(10))
+    second = join(shop, 1, earliest=time(10), latest=time(10), now=NOW + timedelta(minutes=1))
+    cancel(shop, now=NOW + timedelta(minutes=2))  # Mike's 10:00 on Lift 1
+
+    # One offer: Mike is the only one who can do it, on whichever lift.
+    (hold,) = holds()
+    assert hold.entry_id == first.id and hold.starts_at == WED_10
+    assert hold.mechanic_id == shop["mike"].id
+    assert db.session.get(WaitlistEntry, second.id).status is EntryStatus.WAITING
+    # Lift 2 is free at 10:00, but Mike is kept for the offer: nobody else is offered him.
+    assert free_starts(shop) == []
+    with pytest.raises(SlotTaken):
+        walk_in(shop, WED_10, now=NOW + timedelta(minutes=3))
+    appointment = waitlist_offers.accept(hold, now=NOW + timedelta(minutes=4))
+    assert appointment.starts_at == WED_10
+    assert appointment.mechanic_id == shop["mike"].id
+
+
+def test_a_lapsed_hold_frees_its_technician(one_mechanic_day):
+    shop = one_mechanic_day
+    join(shop, 0, earliest=time(10), latest=time(10))
+    cancel(shop, now=NOW + timedelta(minutes=2))
+    assert free_starts(shop, now=NOW + timedelta(minutes=3)) == []
+    assert free_starts(shop, now=NOW + timedelta(minutes=18)) == [WED_10]  # past its 15 minutes
 
 
 def test_an_unanswered_offer_lapses_and_goes_to_the_next_in_line(full_day):

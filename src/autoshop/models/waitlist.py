@@ -117,6 +117,9 @@ class WaitlistHold(Base):
         sa.ForeignKey("waitlist_entries.id", ondelete="CASCADE"), index=True
     )
     bay_id: Mapped[int] = mapped_column(sa.ForeignKey("bays.id", ondelete="CASCADE"))
+    #: The technician kept for the held visit (None: the location keeps no schedules): busy for
+    #: everyone but the holder, like the bay.
+    mechanic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime]
     block_ends_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -761,6 +761,7 @@ def find_availability(
             start_at,
             end_at,
             exclude=exclude_appointment_id,
+            now=now,
         ),
         caps=visit_caps.index_for(location, mode, start_at, end_at, exclude=exclude_appointment_id),
     )

@@ -46,6 +46,7 @@ from autoshop.models import (
     StatusChange,
     User,
     Vehicle,
+    WaitlistHold,
 )
 from autoshop.services import availability as queries
 from autoshop.services import outbox_planning, vehicles, waitlist
@@ -289,13 +290,26 @@ def _slot(
 
 
 def _technicians(
-    ctx: _Context, day: date, days: int = 1, *, exclude: int | None = None
+    ctx: _Context,
+    day: date,
+    days: int = 1,
+    *,
+    now: datetime,
+    exclude: int | None = None,
+    holder: int | None = None,
 ) -> Technicians | None:
-    """The location's technicians around `day` (as _day_data's range), or None."""
+    """The location's technicians around `day` (as _day_data's range), or None; the technicians
+    of waitlist holds live at `now` are busy then, but for `holder`'s own."""
     start_at, end_at = queries.range_bounds(
         day - timedelta(days=1), day + timedelta(days=days), ctx.zone
     )
-    return people.load_technicians(ctx.location, ctx.categories, start_at, end_at, exclude=exclude)
+    return people.load_technicians(
+        ctx.location, ctx.categories, start_at, end_at, exclude=exclude, now=now, holder=holder
+    )
+
+
+def _held_technician(hold_id: int) -> int | None:
+    return db.session.scalar(sa.select(WaitlistHold.mechanic_id).where(WaitlistHold.id == hold_id))
 
 
 def _choose_technician(
@@ -541,7 +555,7 @@ def _free_starts(
         start=first,
         end=last,
         now=now,
-        technicians=_technicians(ctx, first, days=days, exclude=exclude),
+        technicians=_technicians(ctx, first, days=days, now=now, exclude=exclude),
         **busy_time,
         **ctx.engine_args(),
     )
@@ -661,11 +675,15 @@ def book(req: BookingRequest, *, now: datetime) -> Appointment:
             # Closures are the ones just read (the schedule lock never covered them); the busy
             # time is read again now that this writer has the day to itself.
             closures, busy = early[1], _day_busy(ctx, day, now=now, holder=req.hold_id)
-        techs = _technicians(ctx, day)
+        techs = _technicians(ctx, day, now=now, holder=req.hold_id)
         caps = _caps(ctx, day)
         seen = _Seen(day, closures, busy) if req.hold_id is None else None
         _require_offered(ctx, starts_at, closures, busy, now, techs=techs, caps=caps, seen=seen)
-        mechanic_id = _choose_technician(ctx, techs, starts_at, now)
+        # A waitlist hold's visit goes to the technician kept for it (free: the hold kept them).
+        kept = None
+        if req.hold_id is not None and techs is not None:
+            kept = _held_technician(req.hold_id)
+        mechanic_id = _choose_technician(ctx, techs, starts_at, now, keep=kept)
         vehicle = _resolve_vehicle(req)
         session.flush()  # the vehicle belongs to the transaction, not to a bay's savepoint
 
@@ -1015,7 +1033,7 @@ def reschedule(
             session, ctx.location.id, [previous.astimezone(ctx.zone).date(), target.date()]
         )
         closures, busy = _day_data(ctx, target.date(), exclude=current.id, now=now)
-        techs = _technicians(ctx, target.date(), exclude=current.id)
+        techs = _technicians(ctx, target.date(), now=now, exclude=current.id)
         ends_at = target + ctx.visit.duration
         block_ends_at = ends_at + ctx.rules.buffer
         if bay_id is not None and _slot(ctx, target, closures, [], now) is not None:

@@ -43,9 +43,11 @@ from autoshop.models import (
     TechnicianProfile,
     TechnicianTimeOff,
     User,
+    WaitlistHold,
     technician_skills,
 )
 from autoshop.models.appointments import HOLDS_BAY
+from autoshop.models.waitlist import HOLDING
 from autoshop.services.transactions import lock_schedule, run_write
 
 __all__ = [
@@ -118,10 +120,14 @@ def load_technicians(
     end_at: datetime,
     *,
     exclude: int | None = None,
+    now: datetime | None = None,
+    holder: int | None = None,
 ) -> people.Technicians | None:
     """The location's technicians with what they do over [start_at, end_at), or None when none
     of its active mechanics has working hours (the shop works with bays only). `exclude` leaves
-    one appointment out of their visits (when moving it)."""
+    one appointment out of their visits (when moving it). Waitlist holds that keep a technician
+    count as that technician's visits (for their whole block, the safe side): those live at
+    `now` (without it, every hold not yet released), but for `holder`'s own."""
     if location.keeps_technicians is False:  # loaded with the location: nothing to read
         return None
     hours = db.session.execute(
@@ -170,8 +176,19 @@ def load_technicians(
     )
     if exclude is not None:
         visits = visits.where(Appointment.id != exclude)
+    holds = sa.select(WaitlistHold.mechanic_id, WaitlistHold.starts_at, WaitlistHold.block_ends_at)
+    holds = holds.where(
+        WaitlistHold.mechanic_id.in_(ids),
+        HOLDING,
+        WaitlistHold.block_ends_at > start_at,
+        WaitlistHold.starts_at < end_at,
+    )
+    if now is not None:
+        holds = holds.where(WaitlistHold.expires_at > now)
+    if holder is not None:
+        holds = holds.where(WaitlistHold.id != holder)
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for r in db.session.execute(visits):
+    for r in db.session.execute(sa.union_all(visits, holds)):
         busy[r[0]].append((r[1], r[2]))
     return people.Technicians(
         staff=tuple(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from autoshop.domain import availability as engine
 from autoshop.domain.allocation import rank_bays
 from autoshop.domain.choices import NotificationChannel
+from autoshop.domain.technicians import Technicians, rank_technicians
 from autoshop.domain.waitlist import (
     HOLD_FOR,
     EntryStatus,
@@ -167,6 +168,16 @@ class _Day:
             busy=queries.load_busy(location, start_at, end_at, now=now),
         )
 
+    def technicians(self, visit: queries.Visit, now: datetime) -> Technicians | None:
+        """The technicians who could do `visit` around this day (None: the shop keeps no
+        schedules), busy with their visits and the live holds, this transaction's included."""
+        return technicians.load_technicians(
+            self.location,
+            technicians.categories_of(visit.services),
+            *queries.range_bounds(self.day - timedelta(days=1), self.day, self.zone),
+            now=now,
+        )
+
     def free_starts(
         self,
         visit: queries.Visit,
@@ -174,6 +185,7 @@ class _Day:
         earliest: time,
         latest: time,
         now: datetime,
+        techs: Technicians | None,
         vehicle_id: int | None = None,
     ) -> list[datetime]:
         """The free starts for `visit` on this day inside the window, earliest first."""
@@ -194,11 +206,7 @@ class _Day:
             end=self.day,
             now=now,
             blocked=blocked,
-            technicians=technicians.load_technicians(
-                self.location,
-                technicians.categories_of(visit.services),
-                *queries.range_bounds(self.day - timedelta(days=1), self.day, self.zone),
-            ),
+            technicians=techs,
         )
         return [
             s.starts_at
@@ -320,7 +328,12 @@ def join(req: JoinRequest, *, now: datetime) -> WaitlistEntry:
             raise WaitlistError(_duplicate(), field="day", status=409)
         data = _Day.load(location, req.day, now)
         free = data.free_starts(
-            visit, earliest=req.earliest, latest=req.latest, now=now, vehicle_id=req.vehicle_id
+            visit,
+            earliest=req.earliest,
+            latest=req.latest,
+            now=now,
+            techs=data.technicians(visit, now),
+            vehicle_id=req.vehicle_id,
         )
         if free:
             first = free[0].astimezone(zone)
@@ -430,16 +443,25 @@ def offer_next(
             visit = queries.load_visit(entry.service_ids)
         except queries.AvailabilityError:
             continue  # a service no longer bookable: staff see the entry and call
+        techs = data.technicians(visit, now)
         starts = data.free_starts(
             visit,
             earliest=entry.earliest,
             latest=entry.latest,
             now=now,
+            techs=techs,
             vehicle_id=entry.vehicle_id,
         )
         if not starts:
             continue
         starts_at = starts[0]
+        # The technician is kept with the bay: the best fit of those free for the visit.
+        mechanic_id = None
+        if techs is not None:
+            ranked = rank_technicians(techs, data.zone, starts_at, starts_at + visit.duration)
+            if not ranked:  # pragma: no cover - the engine offered the start for someone free
+                continue
+            mechanic_id = ranked[0]
         block_ends_at = starts_at + visit.duration + data.rules.buffer
         bay_ids = rank_bays(
             bays=data.bays,
@@ -453,6 +475,7 @@ def offer_next(
         hold = WaitlistHold(
             entry=entry,
             bay_id=bay_ids[0],
+            mechanic_id=mechanic_id,
             starts_at=starts_at,
             block_ends_at=block_ends_at,
             expires_at=now + HOLD_FOR,

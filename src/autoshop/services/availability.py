@@ -277,8 +277,7 @@ def read_busy_rows(
 
 #: The busy-time statements' parameters. The statements are built once per shape and process
 #: (`_busy_shape`) and run with these bound: building one anew for each request cost more
-#: Python time than the database took to answer it, and one SQL text per shape lets the
-#: PostgreSQL driver prepare it once per connection.
+#: Python time than the database took to answer it.
 _PARAMS = {
     name: sa.bindparam(name)
     for name in ("location_id", "start_at", "end_at", "exclude", "now", "holder")
@@ -340,13 +339,19 @@ def _busy_statement(
     now: datetime | None = None,
     holder: int | None = None,
     gap_us: int | None = None,
+    dialect: str | None = None,
 ) -> tuple[sa.Select[Any] | sa.CompoundSelect, dict[str, Any]]:
-    """The statement of `kind` for these values, and the parameters to run it with."""
+    """The statement of `kind` for these values, and the parameters to run it with (for the
+    app's database unless `dialect` says another)."""
     params: dict[str, Any] = {"location_id": location_id, "start_at": start_at, "end_at": end_at}
     optional = {"exclude": exclude, "now": now, "holder": holder, "gap_us": gap_us}
     params.update({k: v for k, v in optional.items() if v is not None})
     shape = _busy_shape(
-        kind, db.engine.dialect.name, exclude is not None, now is not None, holder is not None
+        kind,
+        dialect or db.engine.dialect.name,
+        exclude is not None,
+        now is not None,
+        holder is not None,
     )
     return shape, params
 
@@ -404,8 +409,8 @@ def busy_islands_query(
         now=now,
         holder=holder,
         gap_us=int(gap_us),
+        dialect=dialect,
     )
-    assert dialect == db.engine.dialect.name
     return statement.params(params)  # type: ignore[return-value]
 
 

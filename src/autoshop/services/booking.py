@@ -227,6 +227,12 @@ def _context(
     )
 
 
+def _around(ctx: _Context, first: date, days: int = 1) -> tuple[datetime, datetime]:
+    """The instants a check of `days` local days from `first` reads: from the day before (a
+    visit begun then can reach into the first) to `range_bounds`' margin after the last."""
+    return queries.range_bounds(first - timedelta(days=1), first + timedelta(days=days), ctx.zone)
+
+
 def _day_data(
     ctx: _Context,
     day: date,
@@ -236,9 +242,7 @@ def _day_data(
     now: datetime | None = None,
     holder: int | None = None,
 ) -> tuple[list[engine.Closure], list[engine.Busy]]:
-    start_at, end_at = queries.range_bounds(
-        day - timedelta(days=1), day + timedelta(days=days), ctx.zone
-    )
+    start_at, end_at = _around(ctx, day, days)
     closures = queries.load_closures(ctx.location, start_at, end_at)
     busy = queries.load_busy(
         ctx.location, start_at, end_at, exclude=exclude, now=now, holder=holder
@@ -251,9 +255,7 @@ def _caps(
 ) -> CapIndex | None:
     """The cap index for the visit's mode over the days of `_day_data` (no query without a cap).
     Read after lock_schedule, so it counts every visit committed before this writer's turn."""
-    start_at, end_at = queries.range_bounds(
-        day - timedelta(days=1), day + timedelta(days=days), ctx.zone
-    )
+    start_at, end_at = _around(ctx, day, days)
     return cap_queries.index_for(ctx.location, ctx.mode, start_at, end_at, exclude=exclude)
 
 
@@ -300,9 +302,7 @@ def _technicians(
 ) -> Technicians | None:
     """The location's technicians around `day` (as _day_data's range), or None; the technicians
     of waitlist holds live at `now` are busy then, but for `holder`'s own."""
-    start_at, end_at = queries.range_bounds(
-        day - timedelta(days=1), day + timedelta(days=days), ctx.zone
-    )
+    start_at, end_at = _around(ctx, day, days)
     return people.load_technicians(
         ctx.location, ctx.categories, start_at, end_at, exclude=exclude, now=now, holder=holder
     )
@@ -530,9 +530,7 @@ def _free_starts(
     """Every free start for the visit on `days` local days from `first`, in order. Busy time
     not given is read for the range (on PostgreSQL merged per bay in SQL, as the calendar reads
     it); the technicians, caps and the vehicle's other visits are read only where they apply."""
-    start_at, end_at = queries.range_bounds(
-        first - timedelta(days=1), first + timedelta(days=days), ctx.zone
-    )
+    start_at, end_at = _around(ctx, first, days)
     if closures is None:
         closures = queries.load_closures(ctx.location, start_at, end_at)
     busy_time: dict[str, Any]
@@ -755,9 +753,7 @@ def _booking_context(req: BookingRequest) -> _Context:
 
 def _day_busy(ctx: _Context, day: date, *, now: datetime, holder: int | None) -> list[engine.Busy]:
     """The busy blocks of `_day_data`'s range (for a check that already has its closures)."""
-    start_at, end_at = queries.range_bounds(
-        day - timedelta(days=1), day + timedelta(days=1), ctx.zone
-    )
+    start_at, end_at = _around(ctx, day)
     return queries.load_busy(ctx.location, start_at, end_at, now=now, holder=holder)
 
 
@@ -781,9 +777,7 @@ def _check_before_writing(
     # location's schedule version (read with it just now) stands, else one statement, merged per
     # bay in SQL on PostgreSQL. A busy day's refusals follow each other between two bookings,
     # and each then costs no busy-time statement and no object per booked block.
-    start_at, end_at = queries.range_bounds(
-        day - timedelta(days=1), day + timedelta(days=1), ctx.zone
-    )
+    start_at, end_at = _around(ctx, day)
     closures = queries.load_closures(ctx.location, start_at, end_at)
     (busy,) = queries.busy_time(
         ctx.location, start_at, end_at, ctx.visit, ctx.rules, None, now, reuse=True
